@@ -1,0 +1,1 @@
+"""Stages 3e: the platform for the stage d'observation de 3e."""

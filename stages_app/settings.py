@@ -1,0 +1,35 @@
+"""Environment-driven settings. Nothing here imports reflex."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_db_url() -> str:
+    """SQLite file at the repository root unless REFLEX_DB_URL is set."""
+    return os.environ.get("REFLEX_DB_URL") or f"sqlite:///{REPO_ROOT / 'stages.db'}"
+
+
+def db_url() -> str:
+    return default_db_url()
+
+
+def data_dir() -> Path | None:
+    """Directory holding the national reference CSV files (STAGES_DATA_DIR, else ../shared/data)."""
+    env = os.environ.get("STAGES_DATA_DIR")
+    if env:
+        return Path(env)
+    candidate = REPO_ROOT.parent / "shared" / "data"
+    return candidate if candidate.is_dir() else None
+
+
+SESSION_TTL_HOURS = int(os.environ.get("STAGES_SESSION_TTL_HOURS", "12"))
+LOGIN_MAX_FAILURES = 8
+LOGIN_LOCK_MINUTES = 15
+PASSWORD_MIN_LENGTH = 12
+# bcrypt cost: 12 in production; tests may lower it via the environment to stay fast.
+BCRYPT_ROUNDS = int(os.environ.get("STAGES_BCRYPT_ROUNDS", "12"))
+PRIVATE_DIR = Path(os.environ.get("STAGES_PRIVATE_DIR", str(REPO_ROOT / "private_files")))
