@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 17:16:49.336811
+Create Date: 2026-11-28 17:18:10.160989
 
 """
 from typing import Sequence, Union
@@ -184,6 +184,7 @@ def upgrade() -> None:
     sa.Column('academy_code', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
     sa.Column('academy_name', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.Column('region_name', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('academy_domain', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
     sa.Column('latitude', sa.Float(), nullable=False),
     sa.Column('longitude', sa.Float(), nullable=False),
     sa.Column('priority_education', sqlmodel.sql.sqltypes.AutoString(length=4), nullable=False),

@@ -53,6 +53,9 @@ class School(SQLModel, table=True):
     academy_code: str = Field(default="", max_length=3)
     academy_name: str = Field(default="", max_length=80)
     region_name: str = Field(default="", max_length=80)
+    # e-mail domain of the académie, e.g. "ac-creteil.fr" (data: from the REP/REP+ file's
+    # functional addresses, else derived from the académie's name)
+    academy_domain: str = Field(default="", max_length=60)
     latitude: float
     longitude: float
     # "", "REP" or "REP+"

@@ -27,3 +27,8 @@ def clean_text(value: str | None) -> str:
     """Multi-line user input: strip each end, drop control characters, normalise newlines."""
     value = (value or "").replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL.sub("", value).strip()
+
+
+def slug(value: str) -> str:
+    """'La Réunion' -> 'la-reunion'."""
+    return search_key(value).replace(" ", "-")
