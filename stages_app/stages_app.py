@@ -2,10 +2,60 @@
 
 import reflex as rx
 
+from stages_app import routes
+from stages_app.pages.admin.home import admin_home
+from stages_app.pages.employer.home import employer_home
+from stages_app.pages.public.landing import landing
+from stages_app.pages.public.login import login
+from stages_app.pages.public.misc import accessibility, confirm_email, forbidden, legal
+from stages_app.pages.public.signup import (
+    signup_chooser,
+    signup_employer,
+    signup_principal,
+    signup_staff,
+    signup_student,
+)
+from stages_app.pages.school.home import school_home
+from stages_app.pages.student.home import student_home
+from stages_app.states.auth import AuthState
+from stages_app.states.home import (
+    AdminHomeState,
+    EmployerHomeState,
+    SchoolHomeState,
+    StudentHomeState,
+)
+from stages_app.states.login import ConfirmEmailState, LoginState, SignupState
 
-def index() -> rx.Component:
-    return rx.text("Stages 3e")
+# (route, page, title, page-specific on_load or None)
+PAGES = [
+    (routes.HOME, landing, "Stages 3e — le stage d'observation de 3e", None),
+    (routes.LOGIN, login, "Se connecter — Stages 3e", LoginState.load),
+    (routes.SIGNUP, signup_chooser, "Créer un compte — Stages 3e", None),
+    (routes.SIGNUP_STUDENT, signup_student, "Inscription élève — Stages 3e", SignupState.reset_form),
+    (routes.SIGNUP_EMPLOYER, signup_employer, "Inscription employeur — Stages 3e",
+     SignupState.reset_form),
+    (routes.SIGNUP_STAFF, signup_staff, "Inscription des personnels — Stages 3e",
+     SignupState.reset_form),
+    (routes.SIGNUP_PRINCIPAL, signup_principal, "Inscrire mon collège — Stages 3e",
+     SignupState.reset_form),
+    (routes.CONFIRM_EMAIL, confirm_email, "Confirmation de l'e-mail — Stages 3e",
+     ConfirmEmailState.load),
+    (routes.FORBIDDEN, forbidden, "Accès refusé — Stages 3e", None),
+    (routes.ACCESSIBILITY, accessibility, "Accessibilité — Stages 3e", None),
+    (routes.LEGAL, legal, "Mentions légales — Stages 3e", None),
+    (routes.STUDENT_HOME, student_home, "Mon espace élève — Stages 3e", StudentHomeState.load),
+    (routes.SCHOOL_HOME, school_home, "Tableau de bord — Stages 3e", SchoolHomeState.load),
+    (routes.EMPLOYER_HOME, employer_home, "Mes offres — Stages 3e", EmployerHomeState.load),
+    (routes.ADMIN_HOME, admin_home, "Administration — Stages 3e", AdminHomeState.load),
+]
 
+app = rx.App(
+    html_lang="fr",
+    theme=rx.theme(accent_color="indigo", gray_color="slate", appearance="light", radius="medium"),
+    stylesheets=["/styles.css"],
+)
 
-app = rx.App()
-app.add_page(index, route="/", title="Stages 3e")
+for route, page, title, on_load in PAGES:
+    # The guard runs first; the page's own loader re-derives the user again from the token.
+    app.add_page(page, route=route, title=title,
+                 on_load=[AuthState.check_access] + ([on_load] if on_load else []))

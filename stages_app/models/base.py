@@ -7,8 +7,9 @@ import enum
 
 
 def utcnow() -> dt.datetime:
-    """Naive UTC timestamp: every datetime column stores UTC without tzinfo."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    """Aware UTC timestamp. SQLModel 0.0.50 maps datetime fields to UTCDateTime, which refuses
+    naive values and always reads back aware UTC datetimes: use aware UTC everywhere."""
+    return dt.datetime.now(dt.UTC)
 
 
 class StrEnum(str, enum.Enum):

@@ -1,0 +1,98 @@
+"""Accessible form pieces: every input has a visible <label>, hints are linked with
+aria-describedby, errors are announced (role="alert")."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+
+def field(
+    label: str,
+    name: str,
+    *,
+    type: str = "text",
+    autocomplete: str | None = None,
+    hint: str | None = None,
+    required: bool = True,
+    max_length: int | None = None,
+    default_value: str | rx.Var | None = None,
+    input_mode: str | None = None,
+) -> rx.Component:
+    field_id = f"champ-{name}"
+    hint_id = f"{field_id}-aide"
+    props = {}
+    if autocomplete:
+        props["auto_complete"] = autocomplete
+    if max_length:
+        props["max_length"] = max_length
+    if default_value is not None:
+        props["default_value"] = default_value
+    if input_mode:
+        props["input_mode"] = input_mode
+    if hint:
+        props["aria_describedby"] = hint_id
+    return rx.vstack(
+        rx.el.label(
+            label,
+            rx.cond(required, rx.text.span(" (obligatoire)", color="var(--gray-11)", size="1"), ""),
+            html_for=field_id,
+            style={"font_weight": "600"},
+        ),
+        rx.input(id=field_id, name=name, type=type, required=required, size="3", width="100%",
+                 **props),
+        rx.text(hint, id=hint_id, size="2", color="var(--gray-11)") if hint else rx.fragment(),
+        spacing="1",
+        width="100%",
+        align="stretch",
+    )
+
+
+def select_field(label: str, name: str, options: list[tuple[str, str]], *, hint: str | None = None,
+                 required: bool = True) -> rx.Component:
+    """A native <select> (best support by screen readers and phones)."""
+    field_id = f"champ-{name}"
+    return rx.vstack(
+        rx.el.label(label, html_for=field_id, style={"font_weight": "600"}),
+        rx.el.select(
+            rx.el.option("— Choisir —", value=""),
+            *[rx.el.option(text, value=value) for value, text in options],
+            id=field_id,
+            name=name,
+            required=required,
+            style={
+                "padding": "0.5em",
+                "border": "1px solid var(--gray-8)",
+                "border_radius": "6px",
+                "font_size": "16px",
+                "background": "white",
+                "color": "var(--gray-12)",
+            },
+        ),
+        rx.text(hint, size="2", color="var(--gray-11)") if hint else rx.fragment(),
+        spacing="1",
+        width="100%",
+        align="stretch",
+    )
+
+
+def form_error(message: rx.Var) -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="triangle_alert", color_scheme="red", role="alert", width="100%"),
+        rx.fragment(),
+    )
+
+
+def form_info(message: rx.Var) -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="info", color_scheme="green", role="status", width="100%"),
+        rx.fragment(),
+    )
+
+
+def submit_button(label: str) -> rx.Component:
+    return rx.button(label, type="submit", size="3", width="100%")
+
+
+PASSWORD_HINT = "12 caractères au moins. Une phrase facile à retenir est une bonne idée."

@@ -1,0 +1,73 @@
+"""Route constants, URL builders and which roles may open which page (no reflex import)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from stages_app.models.enums import Role
+
+HOME = "/"
+LOGIN = "/connexion"
+SIGNUP = "/inscription"
+SIGNUP_STUDENT = "/inscription/eleve"
+SIGNUP_EMPLOYER = "/inscription/employeur"
+SIGNUP_STAFF = "/inscription/personnel"
+SIGNUP_PRINCIPAL = "/inscription/chef-etablissement"
+CONFIRM_EMAIL = "/confirmer-email"
+FORBIDDEN = "/acces-refuse"
+ACCESSIBILITY = "/accessibilite"
+LEGAL = "/mentions-legales"
+
+STUDENT_HOME = "/eleve"
+SCHOOL_HOME = "/etablissement"
+EMPLOYER_HOME = "/employeur"
+ADMIN_HOME = "/admin"
+
+SCHOOL_ROLES = frozenset({Role.PRINCIPAL.value, Role.TEACHER.value, Role.STAFF.value})
+
+ROLE_HOME: dict[str, str] = {
+    Role.STUDENT.value: STUDENT_HOME,
+    Role.PRINCIPAL.value: SCHOOL_HOME,
+    Role.TEACHER.value: SCHOOL_HOME,
+    Role.STAFF.value: SCHOOL_HOME,
+    Role.EMPLOYER.value: EMPLOYER_HOME,
+    Role.ADMIN.value: ADMIN_HOME,
+}
+
+# Protected pages: path prefix -> roles allowed. Anything not listed is public.
+PAGE_ROLES: dict[str, frozenset[str]] = {
+    STUDENT_HOME: frozenset({Role.STUDENT.value}),
+    SCHOOL_HOME: SCHOOL_ROLES,
+    EMPLOYER_HOME: frozenset({Role.EMPLOYER.value}),
+    ADMIN_HOME: frozenset({Role.ADMIN.value}),
+}
+
+
+def home_for(role: str) -> str:
+    return ROLE_HOME.get(role, HOME)
+
+
+def roles_for(path: str) -> frozenset[str] | None:
+    """Roles allowed on ``path`` (longest matching prefix), or None for a public page."""
+    path = "/" + path.strip("/") if path else "/"
+    best: str | None = None
+    for prefix in PAGE_ROLES:
+        if path == prefix or path.startswith(prefix + "/"):
+            if best is None or len(prefix) > len(best):
+                best = prefix
+    return PAGE_ROLES[best] if best else None
+
+
+def login_url(next_path: str | None = None) -> str:
+    if next_path and next_path.startswith("/") and not next_path.startswith("//"):
+        return f"{LOGIN}?suite={quote(next_path, safe='/')}"
+    return LOGIN
+
+
+def safe_next(next_path: str | None, role: str) -> str:
+    """Where to go after login: the requested page if this role may open it, else the role's home."""
+    if next_path and next_path.startswith("/") and not next_path.startswith("//"):
+        allowed = roles_for(next_path)
+        if allowed is not None and role in allowed:
+            return next_path
+    return home_for(role)

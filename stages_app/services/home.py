@@ -1,0 +1,245 @@
+"""What each role sees on its home page (read-only; rights checked by the caller's viewer)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from stages_app.models import (
+    Application,
+    ClassFollow,
+    Commune,
+    InternshipWeek,
+    Offer,
+    OfferWeek,
+    Organisation,
+    PupilProfile,
+    RightsStatus,
+    Role,
+    School,
+    SchoolClass,
+    Sector,
+    StaffMembership,
+    User,
+)
+from stages_app.services.access import Viewer
+from stages_app.services.errors import NotFound, PermissionDenied
+
+FUNCTION_LABEL = {
+    "principal": "Chef d'établissement",
+    "professeur_principal": "Professeur principal",
+    "professeur": "Professeur",
+    "cpe": "CPE",
+    "documentaliste": "Professeur documentaliste",
+    "psy_en": "Psychologue de l'Éducation nationale",
+    "administratif": "Personnel administratif",
+}
+
+STATUS_LABEL = {
+    "draft": "Brouillon",
+    "published": "Publiée",
+    "unpublished": "Dépubliée",
+    "archived": "Archivée",
+}
+
+MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+          "octobre", "novembre", "décembre"]
+
+
+def week_label(monday: dt.date) -> str:
+    friday = monday + dt.timedelta(days=4)
+    if monday.month == friday.month:
+        return f"du {monday.day} au {friday.day} {MONTHS[friday.month - 1]} {friday.year}"
+    return (f"du {monday.day} {MONTHS[monday.month - 1]} au {friday.day} "
+            f"{MONTHS[friday.month - 1]} {friday.year}")
+
+
+@dataclasses.dataclass
+class StudentHome:
+    school_name: str
+    class_name: str
+    authorisation_recorded: bool
+    access_open: bool
+    applications: int
+
+
+def student_home(session: Session, viewer: Viewer) -> StudentHome:
+    if viewer.role != Role.STUDENT.value:
+        raise PermissionDenied()
+    row = session.exec(
+        select(PupilProfile, SchoolClass, School)
+        .join(SchoolClass, SchoolClass.id == PupilProfile.class_id)
+        .join(School, School.id == PupilProfile.school_id)
+        .where(PupilProfile.user_id == viewer.user_id)
+    ).first()
+    if row is None:
+        raise NotFound("Votre compte élève n'est rattaché à aucune classe.")
+    profile, klass, school = row
+    n_apps = session.exec(
+        select(func.count()).select_from(Application).where(Application.student_id == viewer.user_id)
+    ).one()
+    return StudentHome(
+        school_name=school.name,
+        class_name=klass.name,
+        authorisation_recorded=profile.authorisation_received_on is not None,
+        access_open=bool(
+            klass.access_open
+            and profile.authorisation_received_on is not None
+            and profile.access_opened_at is not None
+        ),
+        applications=int(n_apps),
+    )
+
+
+@dataclasses.dataclass
+class ClassRow:
+    name: str
+    pupils: int
+    authorised: int
+    opened: int
+    join_code: str
+
+
+@dataclasses.dataclass
+class SchoolHome:
+    school_name: str
+    uai: str
+    commune: str
+    priority_education: str
+    function_label: str
+    rights_status: str  # pending / granted / revoked
+    classes: list[ClassRow]
+    weeks: list[str]
+    national_search: bool
+
+
+def school_home(session: Session, viewer: Viewer) -> SchoolHome:
+    membership = session.exec(
+        select(StaffMembership).where(StaffMembership.user_id == viewer.user_id)
+    ).first()
+    if membership is None:
+        raise NotFound("Votre compte n'est rattaché à aucun établissement.")
+    school = session.get(School, membership.school_id)
+    base = SchoolHome(
+        school_name=school.name,
+        uai=school.uai,
+        commune=school.commune_name,
+        priority_education=school.priority_education,
+        function_label=FUNCTION_LABEL.get(membership.function, membership.function),
+        rights_status=membership.status,
+        classes=[],
+        weeks=[],
+        national_search=school.national_search,
+    )
+    if membership.status != RightsStatus.GRANTED.value:
+        return base  # nothing of the school is shown before the principal grants rights
+    q = select(SchoolClass).where(SchoolClass.school_id == school.id)
+    if viewer.role == Role.TEACHER.value:
+        followed = select(ClassFollow.class_id).where(ClassFollow.user_id == viewer.user_id)
+        q = q.where((SchoolClass.main_teacher_id == viewer.user_id) | (SchoolClass.id.in_(followed)))
+    classes = session.exec(q.order_by(SchoolClass.name)).all()
+    counts = {
+        cid: (n, a, o)
+        for cid, n, a, o in session.exec(
+            select(
+                PupilProfile.class_id,
+                func.count(),
+                func.count(PupilProfile.authorisation_received_on),
+                func.count(PupilProfile.access_opened_at),
+            )
+            .where(PupilProfile.school_id == school.id)
+            .group_by(PupilProfile.class_id)
+        ).all()
+    }
+    base.classes = [
+        ClassRow(c.name, *counts.get(c.id, (0, 0, 0)), join_code=c.join_code) for c in classes
+    ]
+    weeks = session.exec(
+        select(InternshipWeek.week_start)
+        .where(InternshipWeek.school_id == school.id)
+        .order_by(InternshipWeek.week_start)
+    ).all()
+    base.weeks = [week_label(w) for w in weeks]
+    return base
+
+
+@dataclasses.dataclass
+class OfferRow:
+    title: str
+    status: str
+    commune: str
+    sector: str
+    seats: int
+    accepted: int
+    weeks: int
+
+
+@dataclasses.dataclass
+class EmployerHome:
+    organisation: str
+    offers: list[OfferRow]
+
+
+def employer_home(session: Session, viewer: Viewer) -> EmployerHome:
+    if viewer.role != Role.EMPLOYER.value:
+        raise PermissionDenied()
+    org = session.exec(select(Organisation).where(Organisation.owner_id == viewer.user_id)).first()
+    if org is None:
+        raise NotFound("Aucun organisme n'est rattaché à votre compte.")
+    rows = session.exec(
+        select(
+            Offer.title, Offer.status, Offer.commune_name, Sector.name,
+            func.coalesce(func.sum(OfferWeek.seats), 0),
+            func.coalesce(func.sum(OfferWeek.accepted_count), 0),
+            func.count(OfferWeek.id),
+        )
+        .join(Sector, Sector.id == Offer.sector_id)
+        .outerjoin(OfferWeek, OfferWeek.offer_id == Offer.id)
+        .where(Offer.organisation_id == org.id)
+        .group_by(Offer.id, Offer.title, Offer.status, Offer.commune_name, Sector.name)
+        .order_by(Offer.title)
+    ).all()
+    return EmployerHome(
+        organisation=org.name,
+        offers=[
+            OfferRow(t, STATUS_LABEL.get(s, s), c, sec, int(seats), int(acc), int(n))
+            for t, s, c, sec, seats, acc, n in rows
+        ],
+    )
+
+
+@dataclasses.dataclass
+class AdminHome:
+    schools: int
+    registered_schools: int
+    communes: int
+    sectors: int
+    users: int
+    employers: int
+    offers_published: int
+    applications: int
+
+
+def admin_home(session: Session, viewer: Viewer) -> AdminHome:
+    if viewer.role != Role.ADMIN.value:
+        raise PermissionDenied()
+
+    def count(model, *where) -> int:
+        q = select(func.count()).select_from(model)
+        for w in where:
+            q = q.where(w)
+        return int(session.exec(q).one())
+
+    return AdminHome(
+        schools=count(School),
+        registered_schools=count(School, School.registered_at.is_not(None)),
+        communes=count(Commune),
+        sectors=count(Sector, Sector.active.is_(True)),
+        users=count(User),
+        employers=count(Organisation),
+        offers_published=count(Offer, Offer.status == "published"),
+        applications=count(Application, Application.status != "draft"),
+    )

@@ -1,0 +1,1 @@
+"""Reflex state adapters: thin, call services, expose small view rows."""

@@ -1,0 +1,118 @@
+"""Role home pages: each load re-derives the viewer from the token and asks the service layer."""
+
+from __future__ import annotations
+
+import logging
+
+import reflex as rx
+
+from stages_app import routes
+from stages_app.services import home
+from stages_app.services.errors import DomainError, NotAuthenticated, PermissionDenied
+from stages_app.states.auth import AuthState, db
+
+log = logging.getLogger(__name__)
+
+
+class StudentHomeState(AuthState):
+    school_name: str = ""
+    class_name: str = ""
+    authorisation_recorded: bool = False
+    access_open: bool = False
+    applications: int = 0
+    load_error: str = ""
+
+    @rx.event
+    def load(self):
+        try:
+            with db() as session:
+                viewer = self._viewer(session, {"student"})
+                data = home.student_home(session, viewer)
+        except (NotAuthenticated, PermissionDenied) as exc:
+            return self._denied(exc)
+        except DomainError as exc:
+            self.load_error = exc.message
+            return None
+        self.load_error = ""
+        self.school_name = data.school_name
+        self.class_name = data.class_name
+        self.authorisation_recorded = data.authorisation_recorded
+        self.access_open = data.access_open
+        self.applications = data.applications
+        return None
+
+
+class SchoolHomeState(AuthState):
+    school_name: str = ""
+    uai: str = ""
+    commune: str = ""
+    priority_education: str = ""
+    function_label: str = ""
+    rights_status: str = ""
+    classes: list[home.ClassRow] = []
+    weeks: list[str] = []
+    national_search: bool = False
+    load_error: str = ""
+
+    @rx.event
+    def load(self):
+        try:
+            with db() as session:
+                viewer = self._viewer(session, routes.SCHOOL_ROLES)
+                data = home.school_home(session, viewer)
+        except (NotAuthenticated, PermissionDenied) as exc:
+            return self._denied(exc)
+        except DomainError as exc:
+            self.load_error = exc.message
+            return None
+        self.load_error = ""
+        for name in ("school_name", "uai", "commune", "priority_education", "function_label",
+                     "rights_status", "classes", "weeks", "national_search"):
+            setattr(self, name, getattr(data, name))
+        return None
+
+
+class EmployerHomeState(AuthState):
+    organisation: str = ""
+    offers: list[home.OfferRow] = []
+    load_error: str = ""
+
+    @rx.event
+    def load(self):
+        try:
+            with db() as session:
+                viewer = self._viewer(session, {"employer"})
+                data = home.employer_home(session, viewer)
+        except (NotAuthenticated, PermissionDenied) as exc:
+            return self._denied(exc)
+        except DomainError as exc:
+            self.load_error = exc.message
+            return None
+        self.load_error = ""
+        self.organisation = data.organisation
+        self.offers = data.offers
+        return None
+
+
+class AdminHomeState(AuthState):
+    stats: list[tuple[str, int]] = []
+
+    @rx.event
+    def load(self):
+        try:
+            with db() as session:
+                viewer = self._viewer(session, {"admin"})
+                data = home.admin_home(session, viewer)
+        except (NotAuthenticated, PermissionDenied) as exc:
+            return self._denied(exc)
+        self.stats = [
+            ("Collèges dans l'annuaire", data.schools),
+            ("Collèges inscrits", data.registered_schools),
+            ("Communes", data.communes),
+            ("Secteurs ONISEP actifs", data.sectors),
+            ("Comptes", data.users),
+            ("Employeurs", data.employers),
+            ("Offres publiées", data.offers_published),
+            ("Candidatures envoyées", data.applications),
+        ]
+        return None

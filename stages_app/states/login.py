@@ -1,0 +1,210 @@
+"""Login and sign-up forms: thin adapters over services.accounts / services.signup."""
+
+from __future__ import annotations
+
+import logging
+
+import reflex as rx
+
+from stages_app import routes
+from stages_app.services import accounts, signup
+from stages_app.services.errors import DomainError
+from stages_app.states.auth import AuthState, db
+
+log = logging.getLogger(__name__)
+
+GENERIC_ERROR = "Une erreur inattendue est survenue. Rien n'a été enregistré ; merci de réessayer."
+
+
+def _text(form: dict, key: str, limit: int = 500) -> str:
+    """A form value as a bounded string (forged requests may send anything)."""
+    value = form.get(key, "")
+    if not isinstance(value, str):
+        value = "" if value is None else str(value)
+    return value[:limit]
+
+
+class LoginState(AuthState):
+    error: str = ""
+    error_field: str = ""
+    info: str = ""
+    submitting: bool = False
+
+    @rx.event
+    def load(self):
+        self.error = ""
+        self.error_field = ""
+        params = self.router.url.query_parameters
+        self.info = (
+            "Vous êtes déconnecté(e). À bientôt !" if params.get("deconnecte") else ""
+        )
+        if self.is_logged_in:
+            return rx.redirect(routes.home_for(self.user_role))
+        return None
+
+    @rx.event
+    def submit(self, form: dict):
+        self.error = ""
+        self.info = ""
+        email = _text(form, "email", 300)
+        password = _text(form, "password", 300)
+        if not email.strip() or not password:
+            self.error = "Indiquez votre adresse e-mail et votre mot de passe."
+            return None
+        try:
+            with db() as session:
+                user, token = accounts.login(session, email, password)
+                role = user.role
+                viewer = accounts_viewer(user)
+        except DomainError as exc:
+            self.error = exc.message
+            return None
+        except Exception:  # never crash the page
+            log.exception("login failed")
+            self.error = GENERIC_ERROR
+            return None
+        self.token = token
+        self.user_first_name, self.user_last_name, self.user_role = viewer
+        nxt = self.router.url.query_parameters.get("suite")
+        return rx.redirect(routes.safe_next(nxt if isinstance(nxt, str) else None, role))
+
+
+def accounts_viewer(user) -> tuple[str, str, str]:
+    return user.first_name, user.last_name, user.role
+
+
+class SignupState(AuthState):
+    """One state for the four sign-up forms; each handler maps to one service call."""
+
+    error: str = ""
+    error_field: str = ""
+    done_message: str = ""
+
+    @rx.event
+    def reset_form(self):
+        self.error = ""
+        self.error_field = ""
+        self.done_message = ""
+
+    def _fail(self, exc: Exception):
+        if isinstance(exc, DomainError):
+            self.error = exc.message
+            self.error_field = exc.field or ""
+        else:
+            log.exception("sign-up failed")
+            self.error = GENERIC_ERROR
+            self.error_field = ""
+
+    def _login_and_go(self, email: str, password: str):
+        with db() as session:
+            user, token = accounts.login(session, email, password)
+            role = user.role
+            self.user_first_name, self.user_last_name, self.user_role = accounts_viewer(user)
+        self.token = token
+        return rx.redirect(routes.home_for(role))
+
+    @rx.event
+    def signup_student(self, form: dict):
+        self.reset_form()
+        try:
+            with db() as session:
+                signup.signup_student(
+                    session,
+                    class_code=_text(form, "class_code", 40),
+                    first_name=_text(form, "first_name", 200),
+                    last_name=_text(form, "last_name", 200),
+                    email=_text(form, "email", 300),
+                    password=_text(form, "password", 300),
+                )
+            return self._login_and_go(_text(form, "email", 300), _text(form, "password", 300))
+        except Exception as exc:
+            self._fail(exc)
+            return None
+
+    @rx.event
+    def signup_employer(self, form: dict):
+        self.reset_form()
+        try:
+            with db() as session:
+                signup.signup_employer(
+                    session,
+                    organisation_name=_text(form, "organisation_name", 300),
+                    kind=_text(form, "kind", 40),
+                    siret=_text(form, "siret", 40),
+                    first_name=_text(form, "first_name", 200),
+                    last_name=_text(form, "last_name", 200),
+                    phone=_text(form, "phone", 40),
+                    email=_text(form, "email", 300),
+                    password=_text(form, "password", 300),
+                )
+            return self._login_and_go(_text(form, "email", 300), _text(form, "password", 300))
+        except Exception as exc:
+            self._fail(exc)
+            return None
+
+    @rx.event
+    def signup_staff(self, form: dict):
+        self.reset_form()
+        try:
+            with db() as session:
+                signup.signup_staff(
+                    session,
+                    school_uai=_text(form, "school_uai", 20),
+                    function=_text(form, "function", 40),
+                    first_name=_text(form, "first_name", 200),
+                    last_name=_text(form, "last_name", 200),
+                    email=_text(form, "email", 300),
+                    password=_text(form, "password", 300),
+                )
+            return self._login_and_go(_text(form, "email", 300), _text(form, "password", 300))
+        except Exception as exc:
+            self._fail(exc)
+            return None
+
+    @rx.event
+    def signup_principal(self, form: dict):
+        self.reset_form()
+        try:
+            with db() as session:
+                user, _token = signup.signup_principal(
+                    session,
+                    school_uai=_text(form, "school_uai", 20),
+                    first_name=_text(form, "first_name", 200),
+                    last_name=_text(form, "last_name", 200),
+                    email=_text(form, "email", 300),
+                    password=_text(form, "password", 300),
+                )
+                email = user.email
+        except Exception as exc:
+            self._fail(exc)
+            return None
+        self.done_message = (
+            f"Compte créé. Un lien de confirmation a été envoyé à {email} : "
+            "ouvrez-le pour activer votre compte, puis connectez-vous."
+        )
+        return None
+
+
+class ConfirmEmailState(AuthState):
+    ok: bool = False
+    message: str = ""
+
+    @rx.event
+    def load(self):
+        token = self.router.url.query_parameters.get("jeton", "")
+        if not isinstance(token, str) or not token:
+            self.ok = False
+            self.message = "Ce lien de confirmation est incomplet."
+            return
+        try:
+            with db() as session:
+                signup.confirm_email(session, token[:200])
+            self.ok = True
+            self.message = "Votre adresse e-mail est confirmée. Vous pouvez vous connecter."
+        except DomainError as exc:
+            self.ok = False
+            self.message = exc.message
+        except Exception:
+            log.exception("confirm_email failed")
+            self.ok = False
+            self.message = GENERIC_ERROR
