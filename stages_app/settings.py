@@ -33,3 +33,5 @@ PASSWORD_MIN_LENGTH = 12
 # bcrypt cost: 12 in production; tests may lower it via the environment to stay fast.
 BCRYPT_ROUNDS = int(os.environ.get("STAGES_BCRYPT_ROUNDS", "12"))
 PRIVATE_DIR = Path(os.environ.get("STAGES_PRIVATE_DIR", str(REPO_ROOT / "private_files")))
+# Absolute base URL used in e-mailed links (e.g. https://stages3e.example.fr); empty = path only.
+PUBLIC_URL = os.environ.get("STAGES_PUBLIC_URL", "").rstrip("/")
