@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 17:18:10.160989
+Create Date: 2026-11-28 17:22:04.676275
 
 """
 from typing import Sequence, Union
@@ -47,6 +47,8 @@ def upgrade() -> None:
     op.create_table('commune',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('insee_code', sqlmodel.sql.sqltypes.AutoString(length=5), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
+    sa.Column('parent_insee_code', sqlmodel.sql.sqltypes.AutoString(length=5), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
     sa.Column('full_name', sqlmodel.sql.sqltypes.AutoString(length=150), nullable=False),
     sa.Column('search_name', sqlmodel.sql.sqltypes.AutoString(length=150), nullable=False),
@@ -62,6 +64,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_commune_department_code'), ['department_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_commune_insee_code'), ['insee_code'], unique=True)
         batch_op.create_index('ix_commune_lat_lon', ['latitude', 'longitude'], unique=False)
+        batch_op.create_index(batch_op.f('ix_commune_parent_insee_code'), ['parent_insee_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_commune_search_name'), ['search_name'], unique=False)
 
     op.create_table('outbox_mail',
@@ -185,8 +188,8 @@ def upgrade() -> None:
     sa.Column('academy_name', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.Column('region_name', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.Column('academy_domain', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
-    sa.Column('latitude', sa.Float(), nullable=False),
-    sa.Column('longitude', sa.Float(), nullable=False),
+    sa.Column('latitude', sa.Float(), nullable=True),
+    sa.Column('longitude', sa.Float(), nullable=True),
     sa.Column('priority_education', sqlmodel.sql.sqltypes.AutoString(length=4), nullable=False),
     sa.Column('national_search', sa.Boolean(), nullable=False),
     sa.Column('national_search_by_id', sa.Integer(), nullable=True),
@@ -524,6 +527,7 @@ def downgrade() -> None:
     op.drop_table('outbox_mail')
     with op.batch_alter_table('commune', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_commune_search_name'))
+        batch_op.drop_index(batch_op.f('ix_commune_parent_insee_code'))
         batch_op.drop_index('ix_commune_lat_lon')
         batch_op.drop_index(batch_op.f('ix_commune_insee_code'))
         batch_op.drop_index(batch_op.f('ix_commune_department_code'))

@@ -18,13 +18,20 @@ class Commune(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     insee_code: str = Field(max_length=5, unique=True, index=True)
-    name: str = Field(max_length=120)
-    full_name: str = Field(max_length=150)
-    # lower-case, accents and punctuation removed: "evry courcouronnes"
+    # "COM" (commune) or "ARM" (municipal arrondissement of Paris, Lyon, Marseille: collèges
+    # there are attached to the arrondissement's code, e.g. 75111, not to Paris 75056)
+    kind: str = Field(default="COM", max_length=3)
+    # for an "ARM": the INSEE code of its commune (75056, 69123, 13055); "" otherwise
+    parent_insee_code: str = Field(default="", max_length=5, index=True)
+    name: str = Field(max_length=120)  # COG name without its article: "Haÿ-les-Roses"
+    full_name: str = Field(max_length=150)  # with its article: "L'Haÿ-les-Roses"
+    # search_key() of full_name, lower-case, accents and punctuation removed: "l hay les roses",
+    # "evry courcouronnes". It always contains search_key(name), so match it with
+    # `contains` (or word-prefix) to find both "hay les" and "l hay".
     search_name: str = Field(max_length=150, index=True)
     department_code: str = Field(max_length=3, index=True)
     department_name: str = Field(default="", max_length=80)
-    # ";"-separated postal codes, e.g. "91000;91080"
+    # ";"-separated postal codes, e.g. "91000;91080" (Paris, Lyon, Marseille: their ARMs' codes)
     postal_codes: str = Field(default="", max_length=200)
     population: int = Field(default=0)
     latitude: float | None = None
@@ -56,8 +63,10 @@ class School(SQLModel, table=True):
     # e-mail domain of the académie, e.g. "ac-creteil.fr" (data: from the REP/REP+ file's
     # functional addresses, else derived from the académie's name)
     academy_domain: str = Field(default="", max_length=60)
-    latitude: float
-    longitude: float
+    # None for the ~100 collèges of New Caledonia, French Polynesia and Wallis-and-Futuna that the
+    # ministry does not geolocate (and whose communes are outside the COG gazetteer)
+    latitude: float | None = None
+    longitude: float | None = None
     # "", "REP" or "REP+"
     priority_education: str = Field(default="", max_length=4)
     # Offer search opened to the whole country by the principal (R2)
