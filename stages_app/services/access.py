@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from stages_app.models import User
 from stages_app.services import accounts
@@ -48,3 +48,28 @@ def require_viewer(session: Session, token: str | None, roles=None) -> Viewer:
     if roles is not None and viewer.role not in roles:
         raise PermissionDenied()
     return viewer
+
+
+def pupil_with_open_access(session: Session, viewer: Viewer):
+    """R1 for pupils: the PupilProfile of a pupil who may search and apply (class open, parental
+    authorisation recorded, access opened by a staff member); PermissionDenied otherwise."""
+    from stages_app.models import PupilProfile, SchoolClass
+
+    if viewer.role != "student":
+        raise PermissionDenied()
+    row = session.exec(
+        select(PupilProfile, SchoolClass)
+        .join(SchoolClass, SchoolClass.id == PupilProfile.class_id)
+        .where(PupilProfile.user_id == viewer.user_id)
+    ).first()
+    if row is None:
+        raise PermissionDenied("Votre compte élève n'est rattaché à aucune classe.")
+    profile, klass = row
+    if not klass.access_open:
+        raise PermissionDenied("L'accès de votre classe à la plateforme n'est pas ouvert.")
+    if profile.authorisation_received_on is None or profile.access_opened_at is None:
+        raise PermissionDenied(
+            "Votre accès n'est pas encore ouvert : il faut l'autorisation signée de vos parents, "
+            "puis l'ouverture par votre professeur principal."
+        )
+    return profile

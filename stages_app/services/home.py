@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -26,6 +24,7 @@ from stages_app.models import (
     User,
 )
 from stages_app.services.access import Viewer
+from stages_app.services.calendar import week_label
 from stages_app.services.errors import NotFound, PermissionDenied
 
 FUNCTION_LABEL = {
@@ -44,18 +43,6 @@ STATUS_LABEL = {
     "unpublished": "Dépubliée",
     "archived": "Archivée",
 }
-
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-          "octobre", "novembre", "décembre"]
-
-
-def week_label(monday: dt.date) -> str:
-    friday = monday + dt.timedelta(days=4)
-    if monday.month == friday.month:
-        return f"du {monday.day} au {friday.day} {MONTHS[friday.month - 1]} {friday.year}"
-    return (f"du {monday.day} {MONTHS[monday.month - 1]} au {friday.day} "
-            f"{MONTHS[friday.month - 1]} {friday.year}")
-
 
 @dataclasses.dataclass
 class StudentHome:
