@@ -51,7 +51,6 @@ PAGES = [
 
 app = rx.App(
     html_lang="fr",
-    theme=rx.theme(accent_color="indigo", gray_color="slate", appearance="light", radius="medium"),
     stylesheets=["/styles.css"],
 )
 

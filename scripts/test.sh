@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# `make test`: the whole test suite (unit, state and real-browser tests) on a fresh or existing tree.
+#   - sets up .venv with requirements-dev.txt
+#   - installs Debian's chromium when /usr/bin/chromium is missing (as root)
+#   - starts the local PostgreSQL and Redis when installed but down (best effort: without
+#     PostgreSQL the PostgreSQL variants of the tests are skipped, and say so)
+#   - runs `python -m pytest` with any arguments given: scripts/test.sh -k signup -x
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root="$PWD"
+
+scripts/setup.sh dev
+
+as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; elif command -v sudo >/dev/null; then sudo -n "$@"; else return 1; fi; }
+
+if [[ ! -x /usr/bin/chromium ]]; then
+  echo "==> Installing Debian chromium for the browser tests"
+  as_root apt-get update -qq \
+    && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends chromium \
+    || echo "WARNING: could not install chromium (apt-get install chromium): the browser tests will fail" >&2
+fi
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+wait_port() { for _ in $(seq 1 40); do port_open "$1" && return 0; sleep 0.25; done; return 1; }
+
+if ! port_open 5432; then
+  if [[ -d /etc/postgresql ]] && command -v pg_ctlcluster >/dev/null; then
+    echo "==> Starting PostgreSQL"
+    for version in $(ls /etc/postgresql); do
+      as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+    done
+    wait_port 5432 || echo "WARNING: PostgreSQL did not start: PostgreSQL tests will be skipped" >&2
+  else
+    echo "NOTE: no PostgreSQL on 127.0.0.1:5432 (TEST_DATABASE_URL unset): PostgreSQL tests will be skipped"
+  fi
+fi
+if ! port_open 6379; then
+  if command -v redis-server >/dev/null; then
+    echo "==> Starting Redis"
+    as_root mkdir -p /var/lib/redis /var/log/redis || true
+    as_root redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+      --dir /var/lib/redis --logfile /var/log/redis/ci.log || true
+    wait_port 6379 || echo "WARNING: Redis did not start: Redis tests will be skipped" >&2
+  else
+    echo "NOTE: no Redis on 127.0.0.1:6379: Redis tests will be skipped"
+  fi
+fi
+
+export PATH="$root/.venv/bin:$PATH"
+export REFLEX_USE_NPM=1 REFLEX_TELEMETRY_ENABLED=false REFLEX_CHECK_LATEST_VERSION=false
+# Tests never touch your database: anything that falls back on the default URL gets a scratch file.
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+export REFLEX_DB_URL="sqlite:///$scratch/scratch.db"
+unset REFLEX_REDIS_URL
+
+rm -rf test-artifacts && mkdir -p test-artifacts   # screenshots and accessibility reports
+
+set +e
+python -m pytest "$@"
+rc=$?
+set -e
+if [[ $rc -eq 5 ]]; then
+  echo "FAILED: pytest collected no tests (exit code 5)." >&2
+fi
+exit "$rc"

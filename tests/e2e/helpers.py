@@ -1,0 +1,90 @@
+"""Helpers for the real-browser tests: browser settings, accessibility check, screenshots."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
+
+# Debian's `chromium` package: Playwright's own browser download is never used.
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+DESKTOP_VIEWPORT = {"width": 1280, "height": 800}
+PHONE_VIEWPORT = {"width": 390, "height": 844}
+PHONE_CONTEXT_ARGS = {
+    "viewport": PHONE_VIEWPORT,
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+
+# axe impacts that fail a test; "minor" and "moderate" ones are only reported in the artifact.
+BLOCKING_IMPACTS = ("serious", "critical")
+
+_axe: Axe | None = None
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "page"
+
+
+def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
+    """Save a PNG of the page to ``test-artifacts/<name>.png`` and return its path."""
+    ARTIFACTS_DIR.mkdir(exist_ok=True)
+    path = ARTIFACTS_DIR / f"{_slug(name)}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def accessibility_violations(page: Page, context: str | dict | None = None) -> list[dict]:
+    """Every axe-core violation on the current page (all impacts)."""
+    global _axe
+    if _axe is None:
+        _axe = Axe()
+    results = _axe.run(page, context=context)
+    return results.response["violations"]
+
+
+def format_violations(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"- [{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})")
+        for node in v["nodes"][:10]:
+            target = " ".join(str(t) for t in node["target"])
+            lines.append(f"    at {target}: {node.get('failureSummary', '').splitlines()[-1:]}")
+        if len(v["nodes"]) > 10:
+            lines.append(f"    ... and {len(v['nodes']) - 10} more elements")
+    return "\n".join(lines)
+
+
+def assert_accessible(page: Page, name: str, context: str | dict | None = None) -> None:
+    """Fail listing every axe violation of impact serious or critical on the current page.
+
+    The full report (all impacts) is written to ``test-artifacts/a11y-<name>.txt``.
+    """
+    violations = accessibility_violations(page, context)
+    ARTIFACTS_DIR.mkdir(exist_ok=True)
+    report = ARTIFACTS_DIR / f"a11y-{_slug(name)}.txt"
+    report.write_text(
+        f"{page.url}\n\n{format_violations(violations) or 'no violations'}\n", encoding="utf-8"
+    )
+    blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+    assert not blocking, (
+        f"{name}: {len(blocking)} serious/critical accessibility violation(s) on {page.url}\n"
+        + format_violations(blocking)
+    )
