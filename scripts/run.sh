@@ -37,7 +37,7 @@ else
 fi
 
 echo "==> Demo data"
-python -m stages_app.cli seed-demo
+python -m stages_app.cli seed-demo || echo "    (continuing without demo data)"
 
 echo
 echo "==> Stages 3e will be served at http://localhost:$PORT/ (the first start builds the frontend, ~1 min)"

@@ -71,8 +71,13 @@ def cmd_import_reference(args) -> int:
 def cmd_seed_demo(_args) -> int:
     from stages_app.db import get_engine
     from stages_app.services.demo import seed_demo
+    from stages_app.services.errors import DomainError
 
-    summary = seed_demo(get_engine())
+    try:
+        summary = seed_demo(get_engine())
+    except DomainError as exc:
+        print(f"Démo non créée : {exc.message}", file=sys.stderr)
+        return 1
     print(summary)
     return 0
 

@@ -15,7 +15,7 @@ def _waiting() -> rx.Component:
                 rx.el.li("Votre professeur principal vous remet le formulaire d'autorisation."),
                 rx.el.li("Un parent le lit, le signe, et vous le rapportez au collège."),
                 rx.el.li("Votre professeur principal enregistre l'autorisation et ouvre votre accès."),
-                style={"padding_left": "1.5em", "line_height": "1.8"},
+                style={"padding_left": "1.5em", "line_height": "1.8", "list_style_type": "decimal"},
             ),
             rx.cond(
                 S.authorisation_recorded,
