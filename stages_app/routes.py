@@ -22,6 +22,7 @@ STUDENT_HOME = "/eleve"
 SCHOOL_HOME = "/etablissement"
 EMPLOYER_HOME = "/employeur"
 ADMIN_HOME = "/admin"
+ADMIN_MAILBOX = "/admin/courriels"
 
 SCHOOL_ROLES = frozenset({Role.PRINCIPAL.value, Role.TEACHER.value, Role.STAFF.value})
 

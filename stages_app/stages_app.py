@@ -1,9 +1,12 @@
 """The Reflex app: page registration only."""
 
+import logging
+
 import reflex as rx
 
 from stages_app import routes
 from stages_app.pages.admin.home import admin_home
+from stages_app.pages.admin.mailbox import admin_mailbox
 from stages_app.pages.employer.home import employer_home
 from stages_app.pages.public.landing import landing
 from stages_app.pages.public.login import login
@@ -17,6 +20,7 @@ from stages_app.pages.public.signup import (
 )
 from stages_app.pages.school.home import school_home
 from stages_app.pages.student.home import student_home
+from stages_app.states.admin import MailboxState
 from stages_app.states.auth import AuthState
 from stages_app.states.home import (
     AdminHomeState,
@@ -47,7 +51,16 @@ PAGES = [
     (routes.SCHOOL_HOME, school_home, "Tableau de bord — Stages 3e", SchoolHomeState.load),
     (routes.EMPLOYER_HOME, employer_home, "Mes offres — Stages 3e", EmployerHomeState.load),
     (routes.ADMIN_HOME, admin_home, "Administration — Stages 3e", AdminHomeState.load),
+    (routes.ADMIN_MAILBOX, admin_mailbox, "Courriels envoyés — Stages 3e", MailboxState.load),
 ]
+
+# Our own INFO logs (e.g. queued mails with their links) reach the server log.
+_log = logging.getLogger("stages_app")
+if not _log.handlers:
+    _handler = logging.StreamHandler()
+    _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    _log.addHandler(_handler)
+    _log.setLevel(logging.INFO)
 
 app = rx.App(
     html_lang="fr",

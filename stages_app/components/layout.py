@@ -13,7 +13,7 @@ NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
     "teacher": [("Mes classes", routes.SCHOOL_HOME)],
     "staff": [("Tableau de bord", routes.SCHOOL_HOME)],
     "employer": [("Mes offres", routes.EMPLOYER_HOME)],
-    "admin": [("Administration", routes.ADMIN_HOME)],
+    "admin": [("Administration", routes.ADMIN_HOME), ("Courriels envoyés", routes.ADMIN_MAILBOX)],
 }
 
 ROLE_LABEL = {

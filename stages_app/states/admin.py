@@ -1,0 +1,51 @@
+"""Administrator pages."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from stages_app.services import mailbox
+from stages_app.services.errors import NotAuthenticated, PermissionDenied
+from stages_app.states.auth import AuthState, db
+
+
+class MailboxState(AuthState):
+    mails: list[mailbox.MailRow] = []
+    total: int = 0
+    page: int = 1
+    recipient: str = ""
+
+    @rx.var
+    def pages(self) -> int:
+        return max(1, -(-self.total // mailbox.PAGE_SIZE))
+
+    def _load(self):
+        try:
+            with db() as session:
+                viewer = self._viewer(session, {"admin"})
+                self.mails, self.total = mailbox.list_mails(
+                    session, viewer, page=self.page, to=self.recipient
+                )
+        except (NotAuthenticated, PermissionDenied) as exc:
+            return self._denied(exc)
+        return None
+
+    @rx.event
+    def load(self):
+        self.page = 1
+        return self._load()
+
+    @rx.event
+    def filter(self, form: dict):
+        value = form.get("recipient", "")
+        self.recipient = value[:254] if isinstance(value, str) else ""
+        self.page = 1
+        return self._load()
+
+    @rx.event
+    def go(self, page: int):
+        try:
+            self.page = max(1, min(int(page), self.pages))
+        except (TypeError, ValueError):
+            self.page = 1
+        return self._load()
