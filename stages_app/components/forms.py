@@ -52,7 +52,12 @@ def select_field(label: str, name: str, options: list[tuple[str, str]], *, hint:
     """A native <select> (best support by screen readers and phones)."""
     field_id = f"champ-{name}"
     return rx.vstack(
-        rx.el.label(label, html_for=field_id, style={"font_weight": "600"}),
+        rx.el.label(
+            label,
+            rx.text.span(" (obligatoire)", color="var(--gray-11)", size="1") if required else "",
+            html_for=field_id,
+            style={"font_weight": "600"},
+        ),
         rx.el.select(
             rx.el.option("— Choisir —", value=""),
             *[rx.el.option(text, value=value) for value, text in options],
