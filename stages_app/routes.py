@@ -14,12 +14,16 @@ SIGNUP_EMPLOYER = "/inscription/employeur"
 SIGNUP_STAFF = "/inscription/personnel"
 SIGNUP_PRINCIPAL = "/inscription/chef-etablissement"
 CONFIRM_EMAIL = "/confirmer-email"
+SIGNUP_INVITATION = "/inscription/invitation"
 FORBIDDEN = "/acces-refuse"
 ACCESSIBILITY = "/accessibilite"
 LEGAL = "/mentions-legales"
 
 STUDENT_HOME = "/eleve"
 SCHOOL_HOME = "/etablissement"
+SCHOOL_SETTINGS = "/etablissement/parametres"
+SCHOOL_STAFF = "/etablissement/personnels"
+SCHOOL_CLASS = "/etablissement/classe"  # ?id=<class id>
 EMPLOYER_HOME = "/employeur"
 ADMIN_HOME = "/admin"
 ADMIN_MAILBOX = "/admin/courriels"
@@ -39,6 +43,8 @@ ROLE_HOME: dict[str, str] = {
 PAGE_ROLES: dict[str, frozenset[str]] = {
     STUDENT_HOME: frozenset({Role.STUDENT.value}),
     SCHOOL_HOME: SCHOOL_ROLES,
+    SCHOOL_SETTINGS: frozenset({Role.PRINCIPAL.value}),
+    SCHOOL_STAFF: frozenset({Role.PRINCIPAL.value}),
     EMPLOYER_HOME: frozenset({Role.EMPLOYER.value}),
     ADMIN_HOME: frozenset({Role.ADMIN.value}),
 }
@@ -72,3 +78,7 @@ def safe_next(next_path: str | None, role: str) -> str:
         if allowed is not None and role in allowed:
             return next_path
     return home_for(role)
+
+
+def class_url(class_id: int) -> str:
+    return f"{SCHOOL_CLASS}?id={class_id}"

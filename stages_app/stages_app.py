@@ -19,6 +19,10 @@ from stages_app.pages.public.signup import (
     signup_student,
 )
 from stages_app.pages.school.home import school_home
+from stages_app.pages.school.settings import school_settings
+from stages_app.pages.school.staff import school_staff
+from stages_app.pages.school.class_page import class_page
+from stages_app.pages.public.invitation import invitation_signup
 from stages_app.pages.student.home import student_home
 from stages_app.states.admin import MailboxState
 from stages_app.states.auth import AuthState
@@ -29,6 +33,10 @@ from stages_app.states.home import (
     StudentHomeState,
 )
 from stages_app.states.login import ConfirmEmailState, LoginState, SignupState
+from stages_app.states.school_picker import SchoolPickerState
+from stages_app.states.school_settings import SchoolSettingsState
+from stages_app.states.staff import InvitationSignupState, StaffState
+from stages_app.states.class_page import ClassPageState
 
 # (route, page, title, page-specific on_load or None)
 PAGES = [
@@ -39,9 +47,9 @@ PAGES = [
     (routes.SIGNUP_EMPLOYER, signup_employer, "Inscription employeur — Stages 3e",
      SignupState.reset_form),
     (routes.SIGNUP_STAFF, signup_staff, "Inscription des personnels — Stages 3e",
-     SignupState.reset_form),
+     [SignupState.reset_form, SchoolPickerState.reset_picker]),
     (routes.SIGNUP_PRINCIPAL, signup_principal, "Inscrire mon collège — Stages 3e",
-     SignupState.reset_form),
+     [SignupState.reset_form, SchoolPickerState.reset_picker]),
     (routes.CONFIRM_EMAIL, confirm_email, "Confirmation de l'e-mail — Stages 3e",
      ConfirmEmailState.load),
     (routes.FORBIDDEN, forbidden, "Accès refusé — Stages 3e", None),
@@ -49,6 +57,11 @@ PAGES = [
     (routes.LEGAL, legal, "Mentions légales — Stages 3e", None),
     (routes.STUDENT_HOME, student_home, "Mon espace élève — Stages 3e", StudentHomeState.load),
     (routes.SCHOOL_HOME, school_home, "Tableau de bord — Stages 3e", SchoolHomeState.load),
+    (routes.SCHOOL_SETTINGS, school_settings, "Paramètres du collège — Stages 3e",
+     SchoolSettingsState.load),
+    (routes.SCHOOL_CLASS, class_page, "Classe — Stages 3e", ClassPageState.load),
+    (routes.SCHOOL_STAFF, school_staff, "Personnels — Stages 3e", StaffState.load),
+    (routes.SIGNUP_INVITATION, invitation_signup, "Invitation — Stages 3e", InvitationSignupState.load),
     (routes.EMPLOYER_HOME, employer_home, "Mes offres — Stages 3e", EmployerHomeState.load),
     (routes.ADMIN_HOME, admin_home, "Administration — Stages 3e", AdminHomeState.load),
     (routes.ADMIN_MAILBOX, admin_mailbox, "Courriels envoyés — Stages 3e", MailboxState.load),
@@ -70,4 +83,5 @@ app = rx.App(
 for route, page, title, on_load in PAGES:
     # The guard runs first; the page's own loader re-derives the user again from the token.
     app.add_page(page, route=route, title=title,
-                 on_load=[AuthState.check_access] + ([on_load] if on_load else []))
+                 on_load=[AuthState.check_access, *(on_load if isinstance(on_load, list) else
+                                                    [on_load] if on_load else [])])

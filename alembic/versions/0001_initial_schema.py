@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 17:22:04.676275
+Create Date: 2026-11-28 17:41:15.103618
 
 """
 from typing import Sequence, Union
@@ -252,6 +252,7 @@ def upgrade() -> None:
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('published_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('search_text', sqlmodel.sql.sqltypes.AutoString(length=5600), nullable=False),
     sa.CheckConstraint("status IN ('draft', 'published', 'unpublished', 'archived')", name='ck_offer_status'),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], ),
     sa.ForeignKeyConstraint(['sector_id'], ['sector.id'], ),
@@ -279,29 +280,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_school_class_join_code'), ['join_code'], unique=True)
         batch_op.create_index(batch_op.f('ix_school_class_main_teacher_id'), ['main_teacher_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_school_class_school_id'), ['school_id'], unique=False)
-
-    op.create_table('staff_membership',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('school_id', sa.Integer(), nullable=False),
-    sa.Column('function', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
-    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.Column('granted_by_id', sa.Integer(), nullable=True),
-    sa.Column('granted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-    sa.Column('revoked_by_id', sa.Integer(), nullable=True),
-    sa.Column('revoked_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-    sa.CheckConstraint("function IN ('principal', 'professeur_principal', 'professeur', 'cpe', 'documentaliste', 'psy_en', 'administratif')", name='ck_staff_function'),
-    sa.CheckConstraint("status IN ('pending', 'granted', 'revoked')", name='ck_staff_status'),
-    sa.ForeignKeyConstraint(['granted_by_id'], ['app_user.id'], ),
-    sa.ForeignKeyConstraint(['revoked_by_id'], ['app_user.id'], ),
-    sa.ForeignKeyConstraint(['school_id'], ['school.id'], ),
-    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('user_id', name='uq_staff_membership_user')
-    )
-    with op.batch_alter_table('staff_membership', schema=None) as batch_op:
-        batch_op.create_index('ix_staff_membership_school_status', ['school_id', 'status'], unique=False)
 
     op.create_table('class_follow',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -341,6 +319,7 @@ def upgrade() -> None:
     with op.batch_alter_table('invitation', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_invitation_email'), ['email'], unique=False)
         batch_op.create_index(batch_op.f('ix_invitation_school_id'), ['school_id'], unique=False)
+        batch_op.create_index('uq_invitation_pending', ['school_id', 'email'], unique=True, sqlite_where=sa.text('accepted_at IS NULL AND cancelled_at IS NULL'), postgresql_where=sa.text('accepted_at IS NULL AND cancelled_at IS NULL'))
 
     op.create_table('offer_week',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -350,6 +329,7 @@ def upgrade() -> None:
     sa.Column('accepted_count', sa.Integer(), nullable=False),
     sa.Column('latitude', sa.Float(), nullable=False),
     sa.Column('longitude', sa.Float(), nullable=False),
+    sa.Column('withdrawn_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('searchable', sa.Boolean(), nullable=False),
     sa.CheckConstraint('accepted_count <= seats', name='ck_offer_week_capacity'),
     sa.CheckConstraint('accepted_count >= 0', name='ck_offer_week_accepted_nonneg'),
@@ -385,6 +365,31 @@ def upgrade() -> None:
     with op.batch_alter_table('pupil_profile', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_pupil_profile_class_id'), ['class_id'], unique=False)
         batch_op.create_index('ix_pupil_profile_school_class', ['school_id', 'class_id'], unique=False)
+
+    op.create_table('staff_membership',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('function', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('granted_by_id', sa.Integer(), nullable=True),
+    sa.Column('granted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('revoked_by_id', sa.Integer(), nullable=True),
+    sa.Column('revoked_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('requested_class_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("function IN ('principal', 'professeur_principal', 'professeur', 'cpe', 'documentaliste', 'psy_en', 'administratif')", name='ck_staff_function'),
+    sa.CheckConstraint("status IN ('pending', 'granted', 'revoked')", name='ck_staff_status'),
+    sa.ForeignKeyConstraint(['granted_by_id'], ['app_user.id'], ),
+    sa.ForeignKeyConstraint(['requested_class_id'], ['school_class.id'], ),
+    sa.ForeignKeyConstraint(['revoked_by_id'], ['app_user.id'], ),
+    sa.ForeignKeyConstraint(['school_id'], ['school.id'], ),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('user_id', name='uq_staff_membership_user')
+    )
+    with op.batch_alter_table('staff_membership', schema=None) as batch_op:
+        batch_op.create_index('ix_staff_membership_school_status', ['school_id', 'status'], unique=False)
 
     op.create_table('application',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -446,6 +451,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_application_offer_status')
 
     op.drop_table('application')
+    with op.batch_alter_table('staff_membership', schema=None) as batch_op:
+        batch_op.drop_index('ix_staff_membership_school_status')
+
+    op.drop_table('staff_membership')
     with op.batch_alter_table('pupil_profile', schema=None) as batch_op:
         batch_op.drop_index('ix_pupil_profile_school_class')
         batch_op.drop_index(batch_op.f('ix_pupil_profile_class_id'))
@@ -457,6 +466,7 @@ def downgrade() -> None:
 
     op.drop_table('offer_week')
     with op.batch_alter_table('invitation', schema=None) as batch_op:
+        batch_op.drop_index('uq_invitation_pending', sqlite_where=sa.text('accepted_at IS NULL AND cancelled_at IS NULL'), postgresql_where=sa.text('accepted_at IS NULL AND cancelled_at IS NULL'))
         batch_op.drop_index(batch_op.f('ix_invitation_school_id'))
         batch_op.drop_index(batch_op.f('ix_invitation_email'))
 
@@ -466,10 +476,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_class_follow_class_id'))
 
     op.drop_table('class_follow')
-    with op.batch_alter_table('staff_membership', schema=None) as batch_op:
-        batch_op.drop_index('ix_staff_membership_school_status')
-
-    op.drop_table('staff_membership')
     with op.batch_alter_table('school_class', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_school_class_school_id'))
         batch_op.drop_index(batch_op.f('ix_school_class_main_teacher_id'))

@@ -101,3 +101,16 @@ def submit_button(label: str) -> rx.Component:
 
 
 PASSWORD_HINT = "12 caractères au moins. Une phrase facile à retenir est une bonne idée."
+
+
+def status_messages(state) -> rx.Component:
+    """The success message and the error of a PageState, announced to screen readers."""
+    return rx.fragment(form_info(state.message), form_error(state.error))
+
+
+def section(title: str, *children: rx.Component) -> rx.Component:
+    return rx.el.section(
+        rx.vstack(rx.heading(title, as_="h2", size="5"), *children, spacing="3", align="stretch",
+                  width="100%"),
+        width="100%",
+    )

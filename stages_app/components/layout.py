@@ -9,7 +9,8 @@ from stages_app.states.auth import AuthState
 
 NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
     "student": [("Mon espace", routes.STUDENT_HOME)],
-    "principal": [("Tableau de bord", routes.SCHOOL_HOME)],
+    "principal": [("Tableau de bord", routes.SCHOOL_HOME), ("Personnels", routes.SCHOOL_STAFF),
+                  ("Paramètres", routes.SCHOOL_SETTINGS)],
     "teacher": [("Mes classes", routes.SCHOOL_HOME)],
     "staff": [("Tableau de bord", routes.SCHOOL_HOME)],
     "employer": [("Mes offres", routes.EMPLOYER_HOME)],

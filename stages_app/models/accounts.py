@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from stages_app.models.base import in_check, utcnow
@@ -84,6 +84,9 @@ class StaffMembership(SQLModel, table=True):
     granted_at: dt.datetime | None = None
     revoked_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     revoked_at: dt.datetime | None = None
+    # class named by a teacher who signed up without invitation (professeur principal: "my class");
+    # applied by the principal's grant (main teacher if the class has none, else followed)
+    requested_class_id: int | None = Field(default=None, foreign_key="school_class.id")
 
 
 class Invitation(SQLModel, table=True):
@@ -92,6 +95,15 @@ class Invitation(SQLModel, table=True):
     __tablename__ = "invitation"
     __table_args__ = (
         CheckConstraint(in_check("function", StaffFunction), name="ck_invitation_function"),
+        # at most one live (neither accepted nor cancelled) invitation per school and address:
+        # re-inviting cancels the previous one; two concurrent invitations meet this index
+        Index(
+            "uq_invitation_pending",
+            "school_id", "email",
+            unique=True,
+            sqlite_where=text("accepted_at IS NULL AND cancelled_at IS NULL"),
+            postgresql_where=text("accepted_at IS NULL AND cancelled_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

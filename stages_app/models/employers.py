@@ -58,6 +58,11 @@ class Offer(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
     published_at: dt.datetime | None = None
+    # services.text.search_key() of "title description employer name" (lower case, no accents, no
+    # punctuation), kept in sync by services.offers: the pupil's keyword filter is a portable
+    # LIKE over it. Anything that writes an offer's title or description, or renames its
+    # organisation, must refresh it (services.offers.offer_search_text / refresh_search_text).
+    search_text: str = Field(default="", max_length=5600)
 
 
 class OfferWeek(SQLModel, table=True):
@@ -86,5 +91,10 @@ class OfferWeek(SQLModel, table=True):
     accepted_count: int = 0
     latitude: float
     longitude: float
-    # published offer and at least one free seat
+    # Set when the employer removes a week that already has application history (the rows
+    # referencing it are kept); such a week is no longer offered and never searchable.
+    withdrawn_at: dt.datetime | None = None
+    # published offer of a non-suspended organisation, week not withdrawn, at least one free
+    # seat (services.offers.is_week_searchable): kept in sync in the transaction that changes
+    # any of these facts
     searchable: bool = False

@@ -8,7 +8,6 @@ from sqlmodel import Session, select
 
 from stages_app.models import (
     Application,
-    ClassFollow,
     Commune,
     InternshipWeek,
     Offer,
@@ -82,15 +81,6 @@ def student_home(session: Session, viewer: Viewer) -> StudentHome:
 
 
 @dataclasses.dataclass
-class ClassRow:
-    name: str
-    pupils: int
-    authorised: int
-    opened: int
-    join_code: str
-
-
-@dataclasses.dataclass
 class SchoolHome:
     school_name: str
     uai: str
@@ -98,7 +88,6 @@ class SchoolHome:
     priority_education: str
     function_label: str
     rights_status: str  # pending / granted / revoked
-    classes: list[ClassRow]
     weeks: list[str]
     national_search: bool
 
@@ -117,33 +106,11 @@ def school_home(session: Session, viewer: Viewer) -> SchoolHome:
         priority_education=school.priority_education,
         function_label=FUNCTION_LABEL.get(membership.function, membership.function),
         rights_status=membership.status,
-        classes=[],
         weeks=[],
         national_search=school.national_search,
     )
     if membership.status != RightsStatus.GRANTED.value:
         return base  # nothing of the school is shown before the principal grants rights
-    q = select(SchoolClass).where(SchoolClass.school_id == school.id)
-    if viewer.role == Role.TEACHER.value:
-        followed = select(ClassFollow.class_id).where(ClassFollow.user_id == viewer.user_id)
-        q = q.where((SchoolClass.main_teacher_id == viewer.user_id) | (SchoolClass.id.in_(followed)))
-    classes = session.exec(q.order_by(SchoolClass.name)).all()
-    counts = {
-        cid: (n, a, o)
-        for cid, n, a, o in session.exec(
-            select(
-                PupilProfile.class_id,
-                func.count(),
-                func.count(PupilProfile.authorisation_received_on),
-                func.count(PupilProfile.access_opened_at),
-            )
-            .where(PupilProfile.school_id == school.id)
-            .group_by(PupilProfile.class_id)
-        ).all()
-    }
-    base.classes = [
-        ClassRow(c.name, *counts.get(c.id, (0, 0, 0)), join_code=c.join_code) for c in classes
-    ]
     weeks = session.exec(
         select(InternshipWeek.week_start)
         .where(InternshipWeek.school_id == school.id)

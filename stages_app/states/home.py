@@ -7,9 +7,10 @@ import logging
 import reflex as rx
 
 from stages_app import routes
-from stages_app.services import home
+from stages_app.services import home, staff
 from stages_app.services.errors import DomainError, NotAuthenticated, PermissionDenied
 from stages_app.states.auth import AuthState, db
+from stages_app.states.base import PageState, as_id
 
 log = logging.getLogger(__name__)
 
@@ -42,34 +43,48 @@ class StudentHomeState(AuthState):
         return None
 
 
-class SchoolHomeState(AuthState):
+class SchoolHomeState(PageState):
     school_name: str = ""
     uai: str = ""
     commune: str = ""
     priority_education: str = ""
     function_label: str = ""
     rights_status: str = ""
-    classes: list[home.ClassRow] = []
+    classes: list[staff.MyClassRow] = []
+    follow_choices: list[staff.FollowChoice] = []
+    is_teacher: bool = False
     weeks: list[str] = []
     national_search: bool = False
-    load_error: str = ""
+
+    def _reload(self, session, viewer) -> None:
+        data = home.school_home(session, viewer)
+        for name in ("school_name", "uai", "commune", "priority_education", "function_label",
+                     "rights_status", "weeks", "national_search"):
+            setattr(self, name, getattr(data, name))
+        self.is_teacher = viewer.role == "teacher"
+        if data.rights_status == "granted":
+            self.classes = staff.my_classes(session, viewer)
+            self.follow_choices = (staff.followable_classes(session, viewer)
+                                   if self.is_teacher else [])
+        else:
+            self.classes = []
+            self.follow_choices = []
 
     @rx.event
     def load(self):
-        try:
-            with db() as session:
-                viewer = self._viewer(session, routes.SCHOOL_ROLES)
-                data = home.school_home(session, viewer)
-        except (NotAuthenticated, PermissionDenied) as exc:
-            return self._denied(exc)
-        except DomainError as exc:
-            self.load_error = exc.message
-            return None
-        self.load_error = ""
-        for name in ("school_name", "uai", "commune", "priority_education", "function_label",
-                     "rights_status", "classes", "weeks", "national_search"):
-            setattr(self, name, getattr(data, name))
-        return None
+        return self._run(routes.SCHOOL_ROLES, lambda s, v: None)
+
+    @rx.event
+    def follow(self, class_id: int):
+        cid = as_id(class_id)
+        return self._run(routes.SCHOOL_ROLES, lambda s, v: staff.follow_class(s, v, cid),
+                         "Classe ajoutée à vos classes suivies.")
+
+    @rx.event
+    def unfollow(self, class_id: int):
+        cid = as_id(class_id)
+        return self._run(routes.SCHOOL_ROLES, lambda s, v: staff.unfollow_class(s, v, cid),
+                         "Vous ne suivez plus cette classe.")
 
 
 class EmployerHomeState(AuthState):

@@ -12,6 +12,8 @@ from stages_app.components.forms import (
     submit_button,
 )
 from stages_app.components.layout import LINK_STYLE, page_layout
+from stages_app.components.school_picker import school_picker
+from stages_app.states.school_picker import SchoolPickerState as P
 from stages_app.states.login import SignupState
 
 STAFF_FUNCTIONS = [
@@ -147,11 +149,12 @@ def signup_staff() -> rx.Component:
         _form(
             SignupState.signup_staff,
             "Demander l'accès",
-            field("Code UAI du collège", "school_uai", max_length=8,
-                  hint="8 caractères, par exemple 0930123A."),
+            school_picker(),
             select_field("Fonction", "function", STAFF_FUNCTIONS),
             *_identity_fields(),
             *_account_fields("Votre adresse académique, par exemple prenom.nom@ac-creteil.fr."),
+            rx.cond(P.selected_email_domain != "",
+                    rx.text("Adresse attendue : …@", P.selected_email_domain, size="2"), ""),
         ),
     )
 
@@ -165,8 +168,16 @@ def signup_principal() -> rx.Component:
             _form(
                 SignupState.signup_principal,
                 "Inscrire le collège",
-                field("Code UAI du collège", "school_uai", max_length=8,
-                      hint="8 caractères, par exemple 0930123A."),
+                school_picker(),
+                rx.cond(
+                    P.selected_principal_email != "",
+                    rx.callout(
+                        "Utilisez l'adresse fonctionnelle du collège : "
+                        + P.selected_principal_email,
+                        icon="info",
+                    ),
+                    "",
+                ),
                 *_identity_fields(),
                 *_account_fields("L'adresse fonctionnelle du collège : ce.<UAI>@ac-<académie>.fr."),
             ),

@@ -1,0 +1,140 @@
+"""One class: pupils, parental authorisations, access, join code and printable form."""
+
+import reflex as rx
+
+from stages_app.components.forms import section, status_messages
+from stages_app.components.layout import page_layout
+from stages_app.states.class_page import ClassPageState as S
+
+STATUS_COLOR = {"waiting": "orange", "authorised": "blue", "open": "green"}
+
+
+def _pupil(p) -> rx.Component:
+    box_id = "eleve-" + p.pupil_user_id.to_string()
+    return rx.table.row(
+        rx.table.cell(
+            rx.cond(
+                S.can_manage,
+                rx.checkbox(
+                    id=box_id,
+                    checked=S.selected.contains(p.pupil_user_id),
+                    on_change=lambda checked: S.toggle(p.pupil_user_id, checked),
+                    aria_label="Sélectionner " + p.first_name + " " + p.last_name,
+                    size="3",
+                ),
+                "",
+            ),
+        ),
+        rx.table.row_header_cell(
+            rx.el.label(p.last_name, " ", p.first_name, html_for=box_id),
+            rx.text(p.email, size="1", color="var(--gray-11)"),
+        ),
+        rx.table.cell(rx.badge(p.status_label, color_scheme=rx.match(
+            p.status, *STATUS_COLOR.items(), "gray"))),
+        rx.table.cell(
+            rx.cond(p.has_scan,
+                    rx.button("Formulaire signé", on_click=S.download_scan(p.pupil_user_id),
+                              size="1", variant="ghost",
+                              aria_label="Télécharger le formulaire signé de " + p.first_name + " "
+                              + p.last_name),
+                    ""),
+            rx.cond(
+                S.can_manage & (p.status == "open"),
+                rx.button("Retirer l'accès", on_click=S.withdraw_access(p.pupil_user_id),
+                          size="1", variant="outline", color_scheme="red",
+                          aria_label="Retirer l'accès de " + p.first_name + " " + p.last_name),
+                "",
+            ),
+        ),
+    )
+
+
+def _actions() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.text(rx.text.strong(S.selected_count), " élève(s) sélectionné(s)"),
+            rx.hstack(
+                rx.vstack(
+                    rx.el.label("Formulaire reçu le", html_for="champ-recu-le",
+                                style={"font_weight": "600"}),
+                    rx.input(id="champ-recu-le", type="date", value=S.received_on,
+                             on_change=S.set_received_on, size="2"),
+                    spacing="1",
+                ),
+                rx.button("Enregistrer l'autorisation reçue", on_click=S.record_authorisation,
+                          disabled=S.selected_count == 0),
+                rx.button("Ouvrir l'accès", on_click=S.open_access, color_scheme="green",
+                          disabled=S.selected_count == 0),
+                align="end",
+                spacing="3",
+                wrap="wrap",
+            ),
+            rx.text("L'accès ne s'ouvre qu'aux élèves dont l'autorisation parentale est "
+                    "enregistrée.", size="2", color="var(--gray-11)"),
+            spacing="2",
+        ),
+        width="100%",
+    )
+
+
+def class_page() -> rx.Component:
+    return page_layout(
+        "Classe " + S.class_name,
+        status_messages(S),
+        rx.cond(
+            S.class_name != "",
+            rx.vstack(
+                rx.cond(~S.class_open,
+                        rx.callout("L'accès de cette classe à la plateforme est fermé par le chef "
+                                   "d'établissement.", icon="info", color_scheme="orange"), ""),
+                rx.cond(
+                    S.can_manage,
+                    section(
+                        "Inscrire les élèves",
+                        rx.text("Code de la classe : ", rx.code(S.join_code, size="4")),
+                        rx.text("Les élèves s'inscrivent sur ", rx.code(S.signup_link),
+                                " avec ce code.", size="2"),
+                        rx.button("Imprimer le formulaire d'autorisation parentale (PDF)",
+                                  on_click=S.download_form, variant="outline",
+                                  width="fit-content"),
+                    ),
+                    "",
+                ),
+                section(
+                    "Élèves",
+                    rx.cond(S.can_manage, _actions(), ""),
+                    rx.cond(
+                        S.pupils.length() > 0,
+                        rx.box(
+                            rx.table.root(
+                                rx.table.header(rx.table.row(
+                                    rx.table.column_header_cell(
+                                        rx.cond(S.can_manage, rx.checkbox(
+                                            checked=(S.selected_count == S.pupils.length())
+                                            & (S.selected_count > 0),
+                                            on_change=S.select_all,
+                                            aria_label="Tout sélectionner",
+                                            size="3",
+                                        ), rx.el.span("Sélection", class_name="sr-only")),
+                                    ),
+                                    rx.table.column_header_cell("Élève"),
+                                    rx.table.column_header_cell("Situation"),
+                                    rx.table.column_header_cell("Actions"),
+                                )),
+                                rx.table.body(rx.foreach(S.pupils, _pupil)),
+                                width="100%",
+                            ),
+                            overflow_x="auto",
+                            width="100%",
+                        ),
+                        rx.text("Aucun élève inscrit dans cette classe pour l'instant."),
+                    ),
+                ),
+                spacing="5",
+                width="100%",
+                align="stretch",
+            ),
+            "",
+        ),
+        protected=True,
+    )

@@ -1,0 +1,78 @@
+"""Shared adapter logic for page states: run one service call for the current viewer and turn
+its outcome into what the page shows (message, error, redirect). No business rule here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import reflex as rx
+
+from stages_app.services.errors import DomainError, NotAuthenticated, PermissionDenied
+from stages_app.states.auth import AuthState, db
+
+log = logging.getLogger(__name__)
+
+GENERIC_ERROR = "Une erreur inattendue est survenue. Rien n'a été enregistré ; merci de réessayer."
+
+
+def form_text(form: dict, key: str, limit: int = 500) -> str:
+    """A form value as a bounded string (forged requests may send anything)."""
+    value = form.get(key, "") if isinstance(form, dict) else ""
+    if not isinstance(value, str):
+        value = "" if value is None else str(value)
+    return value[:limit]
+
+
+def as_id(value) -> int | None:
+    """An id sent by the browser, as an int, or None (never trusted: services re-check)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**31 else None
+
+
+class PageState(AuthState):
+    """Base of pages with actions: ``message`` (success) and ``error`` (French, from services)."""
+
+    message: str = ""
+    error: str = ""
+    error_field: str = ""
+
+    def _reload(self, session, viewer) -> None:  # pragma: no cover - overridden
+        """Refresh the page's view rows (called after each successful action)."""
+
+    def _run(self, roles, action: Callable, success: str | Callable[[object], str] = ""):
+        """Re-derive the viewer, run ``action(session, viewer)``, reload the view rows."""
+        self.message = ""
+        self.error = ""
+        self.error_field = ""
+        try:
+            with db() as session:
+                viewer = self._viewer(session, roles)
+                result = action(session, viewer)
+                self._reload(session, viewer)
+        except (NotAuthenticated, PermissionDenied) as exc:
+            if isinstance(exc, PermissionDenied) and exc.message != PermissionDenied().message:
+                self.error = exc.message
+                return None
+            return self._denied(exc)
+        except DomainError as exc:
+            self.error = exc.message
+            self.error_field = exc.field or ""
+            return None
+        except Exception:
+            log.exception("action failed")
+            self.error = GENERIC_ERROR
+            return None
+        self.message = success(result) if callable(success) else success
+        return None
+
+    @rx.event
+    def clear_messages(self):
+        self.message = ""
+        self.error = ""
+        self.error_field = ""

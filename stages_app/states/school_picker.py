@@ -1,0 +1,76 @@
+"""City then collège picker for the principal and staff sign-up forms (public, read-only)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from stages_app.services import schools
+from stages_app.states.auth import AuthState, db
+
+
+class SchoolPickerState(AuthState):
+    city_query: str = ""
+    communes: list[schools.CommuneChoice] = []
+    searched: bool = False
+    commune_insee: str = ""
+    commune_label: str = ""
+    colleges: list[schools.CollegeChoice] = []
+    selected_uai: str = ""
+    selected_name: str = ""
+    selected_principal_email: str = ""
+    selected_email_domain: str = ""
+
+    def _select(self, college: schools.CollegeChoice | None) -> None:
+        self.selected_uai = college.uai if college else ""
+        self.selected_name = college.name if college else ""
+        self.selected_principal_email = college.principal_email if college else ""
+        self.selected_email_domain = college.email_domain if college else ""
+
+    @rx.event
+    def reset_picker(self):
+        self.city_query = ""
+        self.communes = []
+        self.searched = False
+        self.commune_insee = ""
+        self.commune_label = ""
+        self.colleges = []
+        self._select(None)
+
+    @rx.event
+    def search_city(self, value: str):
+        value = value if isinstance(value, str) else ""
+        self.city_query = value[:80]
+        if len(self.city_query.strip()) < 2:
+            self.communes = []
+            self.searched = False
+            return
+        with db() as session:
+            self.communes = schools.search_communes(session, self.city_query, limit=8)
+        self.searched = True
+
+    @rx.event
+    def choose_commune(self, insee_code: str):
+        insee_code = insee_code if isinstance(insee_code, str) else ""
+        with db() as session:
+            colleges = schools.colleges_in_commune(session, insee_code[:5])
+        match = next((c for c in self.communes if c.insee_code == insee_code), None)
+        if not colleges or match is None:
+            return
+        self.commune_insee = insee_code
+        self.commune_label = f"{match.name} ({match.postal_code})"
+        self.colleges = colleges
+        self._select(colleges[0] if len(colleges) == 1 else None)
+
+    @rx.event
+    def change_commune(self):
+        self.commune_insee = ""
+        self.commune_label = ""
+        self.colleges = []
+        self._select(None)
+
+    @rx.event
+    def choose_college(self, uai: str):
+        uai = uai if isinstance(uai, str) else ""
+        college = next((c for c in self.colleges if c.uai == uai), None)
+        if college is not None:
+            self._select(college)
