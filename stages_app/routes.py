@@ -20,6 +20,8 @@ ACCESSIBILITY = "/accessibilite"
 LEGAL = "/mentions-legales"
 
 STUDENT_HOME = "/eleve"
+STUDENT_SEARCH = "/eleve/offres"
+STUDENT_OFFER = "/eleve/offre"  # ?id=<offer id>
 SCHOOL_HOME = "/etablissement"
 SCHOOL_SETTINGS = "/etablissement/parametres"
 SCHOOL_STAFF = "/etablissement/personnels"

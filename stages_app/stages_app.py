@@ -24,6 +24,7 @@ from stages_app.pages.school.staff import school_staff
 from stages_app.pages.school.class_page import class_page
 from stages_app.pages.public.invitation import invitation_signup
 from stages_app.pages.student.home import student_home
+from stages_app.pages.student.search import offer_detail, offer_search
 from stages_app.states.admin import MailboxState
 from stages_app.states.auth import AuthState
 from stages_app.states.home import (
@@ -37,6 +38,7 @@ from stages_app.states.school_picker import SchoolPickerState
 from stages_app.states.school_settings import SchoolSettingsState
 from stages_app.states.staff import InvitationSignupState, StaffState
 from stages_app.states.class_page import ClassPageState
+from stages_app.states.search import OfferDetailState, OfferSearchState
 
 # (route, page, title, page-specific on_load or None)
 PAGES = [
@@ -56,6 +58,8 @@ PAGES = [
     (routes.ACCESSIBILITY, accessibility, "Accessibilité — Stages 3e", None),
     (routes.LEGAL, legal, "Mentions légales — Stages 3e", None),
     (routes.STUDENT_HOME, student_home, "Mon espace élève — Stages 3e", StudentHomeState.load),
+    (routes.STUDENT_SEARCH, offer_search, "Rechercher un stage — Stages 3e", OfferSearchState.load),
+    (routes.STUDENT_OFFER, offer_detail, "Offre de stage — Stages 3e", OfferDetailState.load),
     (routes.SCHOOL_HOME, school_home, "Tableau de bord — Stages 3e", SchoolHomeState.load),
     (routes.SCHOOL_SETTINGS, school_settings, "Paramètres du collège — Stages 3e",
      SchoolSettingsState.load),

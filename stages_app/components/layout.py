@@ -8,7 +8,7 @@ from stages_app import routes
 from stages_app.states.auth import AuthState
 
 NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
-    "student": [("Mon espace", routes.STUDENT_HOME)],
+    "student": [("Mon espace", routes.STUDENT_HOME), ("Rechercher un stage", routes.STUDENT_SEARCH)],
     "principal": [("Tableau de bord", routes.SCHOOL_HOME), ("Personnels", routes.SCHOOL_STAFF),
                   ("Paramètres", routes.SCHOOL_SETTINGS)],
     "teacher": [("Mes classes", routes.SCHOOL_HOME)],

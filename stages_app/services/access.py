@@ -13,7 +13,9 @@ Entry points
 
 A target is a model row or its id; what the id means is fixed by the action's scope:
 ``school`` -> School.id, ``class`` -> SchoolClass.id, ``pupil`` -> the pupil's *user* id (or a
-PupilProfile row), ``membership`` -> StaffMembership.id, ``self`` -> no target.
+PupilProfile row), ``membership`` -> StaffMembership.id, ``self`` -> no target. Anything else (a
+string from the browser, a row of another kind) finds nothing: ``can`` is False, ``require``
+raises NotFound. A disabled account counts as no viewer (NotAuthenticated).
 
 Every check re-reads the viewer's account and staff membership from the database, so a revoked or
 disabled person loses access at their very next action, even with a page already open.

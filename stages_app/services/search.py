@@ -86,8 +86,8 @@ _STRIPS = 16
 # from a smaller circle expected to hold _OVERSHOOT times the offers needed, grown by
 # _RING_GROWTH until it does.
 _SMALL_RESULT = 300
-_OVERSHOOT = 2.0
-_RING_GROWTH = 1.6
+_OVERSHOOT = 1.0
+_RING_GROWTH = 2.0
 
 _DEG = math.pi / 180.0
 _TWO_R = 2 * EARTH_RADIUS_KM
@@ -478,7 +478,13 @@ def _newest_page_stmt(shape: _Shape):
 
 
 _CARD_OFFERS = (
-    select(Offer, Organisation.name, Sector.name, Sector.onisep_url)
+    select(
+        Offer.id, Offer.title, Offer.commune_name, Offer.postal_code, Offer.sector_id,
+        Offer.description, Offer.tutor_name, Offer.tutor_role, Offer.practical_info,
+        Offer.accessibility, Offer.street, Offer.published_at,
+        Organisation.name.label("employer_name"), Sector.name.label("sector_name"),
+        Sector.onisep_url.label("sector_url"),
+    )
     .join(Organisation, Organisation.id == Offer.organisation_id)
     .join(Sector, Sector.id == Offer.sector_id)
     .where(Offer.id.in_(bindparam("ids", expanding=True)))
@@ -580,19 +586,19 @@ def _cards(session: Session, page: Sequence[tuple[int, float | None]],
     if not page:
         return []
     ids = [oid for oid, _ in page]
-    rows = session.execute(_CARD_OFFERS, {"ids": ids}).all()
+    by_id = {row.id: row for row in _rows(session, _CARD_OFFERS, {"ids": ids})}
     free: dict[int, list[tuple[dt.date, int]]] = {oid: [] for oid in ids}
     for oid, week_start, seats, accepted in _rows(session, _CARD_WEEKS,
                                                   {"ids": ids, "weeks": list(weeks)}):
         free[oid].append((week_start, seats - accepted))
-    by_id = {offer.id: (offer, org, sector, url) for offer, org, sector, url in rows}
     cards = []
     for oid, distance in page:
-        if oid not in by_id:  # deleted in between: skip rather than fail
+        row = by_id.get(oid)
+        if row is None:  # deleted in between: skip rather than fail
             continue
-        offer, org, sector, url = by_id[oid]
-        cards.append(make_card(offer, employer_name=org, sector_name=sector, sector_url=url or "",
-                               weeks=free[oid], distance_km=distance))
+        cards.append(make_card(row, employer_name=row.employer_name, sector_name=row.sector_name,
+                               sector_url=row.sector_url or "", weeks=free[oid],
+                               distance_km=distance))
     return cards
 
 
@@ -643,7 +649,7 @@ def _nearest_page(session: Session, c: _Clamped, weeks, p: _Perimeter, radius: f
         r, growth, limit = radius, _RING_GROWTH, radius
     else:
         limit, growth = radius, _RING_GROWTH
-        r = min(limit, max(MIN_RADIUS_KM, radius * math.sqrt(_OVERSHOOT * wanted / total)))
+        r = min(limit, max(0.5, radius * math.sqrt(_OVERSHOOT * wanted / total)))
     while True:
         whole = r >= _WHOLE_EARTH_KM
         box = None if whole else bounding_box(p.latitude, p.longitude, r)

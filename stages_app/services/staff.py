@@ -627,8 +627,11 @@ def grant(
         membership, user = _member_and_user(session, viewer, membership_id)
         function_value = membership.function if function in (None, "") else _clean_function(function)
         name = f"{user.first_name} {user.last_name}"
-        if membership.status == RightsStatus.GRANTED.value and function_value == membership.function:
-            return f"{name} a déjà ses droits ({_function_label(function_value)})."
+        if membership.status == RightsStatus.GRANTED.value:
+            if function_value == membership.function:
+                return f"{name} a déjà ses droits ({_function_label(function_value)})."
+            _apply_function(session, membership, user, function_value)  # a change of function
+            return f"{name} est maintenant : {_function_label(function_value)}."
         _apply_function(session, membership, user, function_value)
         membership.status = RightsStatus.GRANTED.value
         membership.granted_by_id = viewer.user_id

@@ -7,9 +7,11 @@ import logging
 import reflex as rx
 
 from stages_app import routes
-from stages_app.services import accounts, signup
+from stages_app.services import accounts, signup, staff
+from stages_app.services.access import Viewer
 from stages_app.services.errors import DomainError
 from stages_app.states.auth import AuthState, db
+from stages_app.states.base import as_id
 
 log = logging.getLogger(__name__)
 
@@ -145,9 +147,10 @@ class SignupState(AuthState):
     @rx.event
     def signup_staff(self, form: dict):
         self.reset_form()
+        class_id = as_id(form.get("class_id")) if _text(form, "class_id", 12) else None
         try:
             with db() as session:
-                signup.signup_staff(
+                user = signup.signup_staff(
                     session,
                     school_uai=_text(form, "school_uai", 20),
                     function=_text(form, "function", 40),
@@ -156,6 +159,12 @@ class SignupState(AuthState):
                     email=_text(form, "email", 300),
                     password=_text(form, "password", 300),
                 )
+                if class_id is not None:
+                    try:  # the class named at sign-up; applied when the principal grants
+                        staff.request_class(session, Viewer.of(user), class_id)
+                    except DomainError as exc:
+                        log.info("class request ignored: %s", exc.message)
+                staff.announce_pending_signup(session, user.id)
             return self._login_and_go(_text(form, "email", 300), _text(form, "password", 300))
         except Exception as exc:
             self._fail(exc)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from stages_app.services import schools
+from stages_app.services import schools, staff
 from stages_app.states.auth import AuthState, db
 
 
@@ -19,12 +19,18 @@ class SchoolPickerState(AuthState):
     selected_name: str = ""
     selected_principal_email: str = ""
     selected_email_domain: str = ""
+    class_options: list[staff.ClassChoice] = []
 
     def _select(self, college: schools.CollegeChoice | None) -> None:
         self.selected_uai = college.uai if college else ""
         self.selected_name = college.name if college else ""
         self.selected_principal_email = college.principal_email if college else ""
         self.selected_email_domain = college.email_domain if college else ""
+        if college is None:
+            self.class_options = []
+        else:
+            with db() as session:
+                self.class_options = staff.class_choices(session, college.uai)
 
     @rx.event
     def reset_picker(self):

@@ -35,6 +35,7 @@ def _open() -> rx.Component:
             rx.text("Vous pouvez chercher des offres de stage près de votre collège, préparer "
                     "votre CV et postuler."),
             rx.text("Candidatures : ", rx.text.strong(S.applications)),
+            rx.link(rx.button("Rechercher un stage", size="3"), href="/eleve/offres"),
             spacing="3",
         ),
     )
