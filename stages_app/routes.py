@@ -27,6 +27,7 @@ SCHOOL_SETTINGS = "/etablissement/parametres"
 SCHOOL_STAFF = "/etablissement/personnels"
 SCHOOL_CLASS = "/etablissement/classe"  # ?id=<class id>
 EMPLOYER_HOME = "/employeur"
+EMPLOYER_OFFER = "/employeur/offre"  # ?id=<offer id>; without id: a new offer
 ADMIN_HOME = "/admin"
 ADMIN_MAILBOX = "/admin/courriels"
 

@@ -7,7 +7,7 @@ import reflex as rx
 from stages_app import routes
 from stages_app.pages.admin.home import admin_home
 from stages_app.pages.admin.mailbox import admin_mailbox
-from stages_app.pages.employer.home import employer_home
+from stages_app.pages.employer.offers import employer_offers, offer_editor
 from stages_app.pages.public.landing import landing
 from stages_app.pages.public.login import login
 from stages_app.pages.public.misc import accessibility, confirm_email, forbidden, legal
@@ -29,7 +29,6 @@ from stages_app.states.admin import MailboxState
 from stages_app.states.auth import AuthState
 from stages_app.states.home import (
     AdminHomeState,
-    EmployerHomeState,
     SchoolHomeState,
     StudentHomeState,
 )
@@ -39,6 +38,7 @@ from stages_app.states.school_settings import SchoolSettingsState
 from stages_app.states.staff import InvitationSignupState, StaffState
 from stages_app.states.class_page import ClassPageState
 from stages_app.states.search import OfferDetailState, OfferSearchState
+from stages_app.states.employer import EmployerOffersState, OfferEditorState
 
 # (route, page, title, page-specific on_load or None)
 PAGES = [
@@ -66,7 +66,8 @@ PAGES = [
     (routes.SCHOOL_CLASS, class_page, "Classe — Stages 3e", ClassPageState.load),
     (routes.SCHOOL_STAFF, school_staff, "Personnels — Stages 3e", StaffState.load),
     (routes.SIGNUP_INVITATION, invitation_signup, "Invitation — Stages 3e", InvitationSignupState.load),
-    (routes.EMPLOYER_HOME, employer_home, "Mes offres — Stages 3e", EmployerHomeState.load),
+    (routes.EMPLOYER_HOME, employer_offers, "Mes offres — Stages 3e", EmployerOffersState.load),
+    (routes.EMPLOYER_OFFER, offer_editor, "Offre de stage — Stages 3e", OfferEditorState.load),
     (routes.ADMIN_HOME, admin_home, "Administration — Stages 3e", AdminHomeState.load),
     (routes.ADMIN_MAILBOX, admin_mailbox, "Courriels envoyés — Stages 3e", MailboxState.load),
 ]

@@ -36,13 +36,6 @@ FUNCTION_LABEL = {
     "administratif": "Personnel administratif",
 }
 
-STATUS_LABEL = {
-    "draft": "Brouillon",
-    "published": "Publiée",
-    "unpublished": "Dépubliée",
-    "archived": "Archivée",
-}
-
 @dataclasses.dataclass
 class StudentHome:
     school_name: str
@@ -120,49 +113,13 @@ def school_home(session: Session, viewer: Viewer) -> SchoolHome:
     return base
 
 
-@dataclasses.dataclass
-class OfferRow:
-    title: str
-    status: str
-    commune: str
-    sector: str
-    seats: int
-    accepted: int
-    weeks: int
-
-
-@dataclasses.dataclass
-class EmployerHome:
-    organisation: str
-    offers: list[OfferRow]
-
-
-def employer_home(session: Session, viewer: Viewer) -> EmployerHome:
+def employer_organisation_name(session: Session, viewer: Viewer) -> str:
     if viewer.role != Role.EMPLOYER.value:
         raise PermissionDenied()
     org = session.exec(select(Organisation).where(Organisation.owner_id == viewer.user_id)).first()
     if org is None:
         raise NotFound("Aucun organisme n'est rattaché à votre compte.")
-    rows = session.exec(
-        select(
-            Offer.title, Offer.status, Offer.commune_name, Sector.name,
-            func.coalesce(func.sum(OfferWeek.seats), 0),
-            func.coalesce(func.sum(OfferWeek.accepted_count), 0),
-            func.count(OfferWeek.id),
-        )
-        .join(Sector, Sector.id == Offer.sector_id)
-        .outerjoin(OfferWeek, OfferWeek.offer_id == Offer.id)
-        .where(Offer.organisation_id == org.id)
-        .group_by(Offer.id, Offer.title, Offer.status, Offer.commune_name, Sector.name)
-        .order_by(Offer.title)
-    ).all()
-    return EmployerHome(
-        organisation=org.name,
-        offers=[
-            OfferRow(t, STATUS_LABEL.get(s, s), c, sec, int(seats), int(acc), int(n))
-            for t, s, c, sec, seats, acc, n in rows
-        ],
-    )
+    return org.name
 
 
 @dataclasses.dataclass

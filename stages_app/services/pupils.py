@@ -436,6 +436,13 @@ def pupil_signup_link(code: str | None = None) -> str:
     return f"{link}?code={quote(code)}" if code else link
 
 
+def qr_code_data_uri(text: str) -> str:
+    """An SVG QR code of ``text`` as a data: URI (for an <img>), e.g. the class sign-up link."""
+    import segno  # imported here: only this function needs it
+
+    return segno.make(text, error="m").svg_data_uri(scale=5, border=2)
+
+
 _FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 
 

@@ -32,6 +32,7 @@ import math
 from collections.abc import Sequence
 
 from sqlalchemy import and_, bindparam, distinct, func, select, union_all
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from stages_app.models import (
@@ -81,7 +82,7 @@ _NATIONAL_GROWTH = 4.0
 # The circle is cut into this many latitude bands (see _strips): only the offers near its edge,
 # about 2.5/_STRIPS of them, are sent to Python for the exact distance; the others are counted
 # in SQL.
-_STRIPS = 16
+_STRIPS = 12
 # Up to this many offers in the circle, the page is taken from all of them at once; beyond,
 # from a smaller circle expected to hold _OVERSHOOT times the offers needed, grown by
 # _RING_GROWTH until it does.
@@ -380,26 +381,32 @@ def _params(c: _Clamped, weeks: Sequence[dt.date], **extra) -> dict:
     return params
 
 
+# Short aliases keep the strip statements' SQL under 4 kB, the size up to which psycopg caches
+# the parsing of a query (beyond, it costs ~0.8 ms per execution).
+_W = aliased(OfferWeek, name="w")
+_O = aliased(Offer, name="o")
+
+
 def _filtered(stmt, shape: _Shape, *, join_offer: bool = False):
     """Searchable weeks among :weeks, with the shape's filters (which need the offer row)."""
     # "= true", not "IS true": an equality both databases use inside ix_offer_week_search
-    stmt = stmt.where(OfferWeek.week_start.in_(bindparam("weeks", expanding=True)),
-                      OfferWeek.searchable == True)  # noqa: E712
+    stmt = stmt.where(_W.week_start.in_(bindparam("weeks", expanding=True)),
+                      _W.searchable == True)  # noqa: E712
     if join_offer or shape.join_offer:
-        stmt = stmt.join(Offer, Offer.id == OfferWeek.offer_id)
+        stmt = stmt.join(_O, _O.id == _W.offer_id)
     if shape.sectors:
-        stmt = stmt.where(Offer.sector_id.in_(bindparam("sectors", expanding=True)))
+        stmt = stmt.where(_O.sector_id.in_(bindparam("sectors", expanding=True)))
     for i in range(shape.words):  # search_key() output: [a-z0-9 ] only, nothing to escape
-        stmt = stmt.where(Offer.search_text.contains(bindparam(f"word{i}")))
+        stmt = stmt.where(_O.search_text.contains(bindparam(f"word{i}")))
     return stmt
 
 
-_POSITION = (OfferWeek.offer_id, OfferWeek.latitude, OfferWeek.longitude)
+_POSITION = (_W.offer_id, _W.latitude, _W.longitude)
 
 
 def _in_box(stmt):
-    return stmt.where(OfferWeek.latitude.between(bindparam("min_lat"), bindparam("max_lat")),
-                      OfferWeek.longitude.between(bindparam("min_lon"), bindparam("max_lon")))
+    return stmt.where(_W.latitude.between(bindparam("min_lat"), bindparam("max_lat")),
+                      _W.longitude.between(bindparam("min_lon"), bindparam("max_lon")))
 
 
 def _box_params(box) -> dict:
@@ -413,18 +420,20 @@ def _box_stmt(shape: _Shape, boxed: bool):
     return _in_box(stmt) if boxed else stmt
 
 
+# Parameters of strip i: s{i} <= latitude < n{i} (<= for the last strip), inner longitudes
+# i{i}..j{i}, outer longitudes o{i}..p{i} (see _strip_params).
+
+
 def _strip_part(columns, shape: _Shape, i: int, last: bool):
-    top = OfferWeek.latitude <= bindparam(f"lat_hi{i}") if last else (
-        OfferWeek.latitude < bindparam(f"lat_hi{i}"))
-    return _filtered(select(*columns), shape).where(OfferWeek.latitude >= bindparam(f"lat_lo{i}"),
-                                                     top)
+    top = _W.latitude <= bindparam(f"n{i}") if last else _W.latitude < bindparam(f"n{i}")
+    return _filtered(select(*columns), shape).where(_W.latitude >= bindparam(f"s{i}"), top)
 
 
 @functools.lru_cache(maxsize=256)
 def _inner_count_stmt(shape: _Shape, strips: int, single_week: bool):
     parts = [
-        _strip_part([OfferWeek.offer_id], shape, i, i == strips - 1).where(
-            OfferWeek.longitude.between(bindparam(f"in_lo{i}"), bindparam(f"in_hi{i}")))
+        _strip_part([_W.offer_id], shape, i, i == strips - 1).where(
+            _W.longitude.between(bindparam(f"i{i}"), bindparam(f"j{i}")))
         for i in range(strips)
     ]
     inner = union_all(*parts).subquery()
@@ -437,8 +446,8 @@ def _inner_count_stmt(shape: _Shape, strips: int, single_week: bool):
 def _ring_stmt(shape: _Shape, strips: int):
     return union_all(*[
         _strip_part(_POSITION, shape, i, i == strips - 1).where(
-            OfferWeek.longitude.between(bindparam(f"out_lo{i}"), bindparam(f"out_hi{i}")),
-            ~OfferWeek.longitude.between(bindparam(f"in_lo{i}"), bindparam(f"in_hi{i}")),
+            _W.longitude.between(bindparam(f"o{i}"), bindparam(f"p{i}")),
+            ~_W.longitude.between(bindparam(f"i{i}"), bindparam(f"j{i}")),
         )
         for i in range(strips)
     ])
@@ -447,33 +456,32 @@ def _ring_stmt(shape: _Shape, strips: int):
 def _strip_params(strips: list[_Strip], lon0: float) -> dict:
     params = {}
     for i, s in enumerate(strips):
-        params[f"lat_lo{i}"], params[f"lat_hi{i}"] = s.lat_min, s.lat_max
+        params[f"s{i}"], params[f"n{i}"] = s.lat_min, s.lat_max
         if s.inner > 0.0:
-            params[f"in_lo{i}"], params[f"in_hi{i}"] = lon0 - s.inner, lon0 + s.inner
+            params[f"i{i}"], params[f"j{i}"] = lon0 - s.inner, lon0 + s.inner
         else:  # no inner part: an empty interval
-            params[f"in_lo{i}"], params[f"in_hi{i}"] = 1.0, -1.0
-        params[f"out_lo{i}"], params[f"out_hi{i}"] = lon0 - s.outer, lon0 + s.outer
+            params[f"i{i}"], params[f"j{i}"] = 1.0, -1.0
+        params[f"o{i}"], params[f"p{i}"] = lon0 - s.outer, lon0 + s.outer
     return params
 
 
 @functools.lru_cache(maxsize=256)
 def _count_all_stmt(shape: _Shape):
-    return _filtered(select(func.count(distinct(OfferWeek.offer_id))), shape)
+    return _filtered(select(func.count(distinct(_W.offer_id))), shape)
 
 
 @functools.lru_cache(maxsize=256)
 def _newest_box_stmt(shape: _Shape):
     stmt = _in_box(_filtered(select(*_POSITION), shape, join_offer=True))
-    return (stmt.order_by(Offer.published_at.desc(), OfferWeek.offer_id.desc())
+    return (stmt.order_by(_O.published_at.desc(), _W.offer_id.desc())
             .offset(bindparam("offset")).limit(bindparam("limit")))
 
 
 @functools.lru_cache(maxsize=256)
 def _newest_page_stmt(shape: _Shape):
-    stmt = _filtered(select(OfferWeek.offer_id, Offer.latitude, Offer.longitude), shape,
-                     join_offer=True)
-    return (stmt.group_by(OfferWeek.offer_id, Offer.latitude, Offer.longitude, Offer.published_at)
-            .order_by(Offer.published_at.desc(), OfferWeek.offer_id.desc())
+    stmt = _filtered(select(_W.offer_id, _O.latitude, _O.longitude), shape, join_offer=True)
+    return (stmt.group_by(_W.offer_id, _O.latitude, _O.longitude, _O.published_at)
+            .order_by(_O.published_at.desc(), _W.offer_id.desc())
             .offset(bindparam("offset")).limit(bindparam("limit")))
 
 
@@ -490,11 +498,10 @@ _CARD_OFFERS = (
     .where(Offer.id.in_(bindparam("ids", expanding=True)))
 )
 _CARD_WEEKS = _filtered(
-    select(OfferWeek.offer_id, OfferWeek.week_start, OfferWeek.seats, OfferWeek.accepted_count),
-    _Shape(False, 0),
-).where(OfferWeek.offer_id.in_(bindparam("ids", expanding=True)))
+    select(_W.offer_id, _W.week_start, _W.seats, _W.accepted_count), _Shape(False, 0),
+).where(_W.offer_id.in_(bindparam("ids", expanding=True)))
 _DETAIL_WEEKS = _filtered(select(*_POSITION), _Shape(False, 0)).where(
-    OfferWeek.offer_id == bindparam("offer_id"))
+    _W.offer_id == bindparam("offer_id"))
 
 
 def _rows(session: Session, stmt, params: dict) -> list[tuple]:

@@ -19,6 +19,7 @@ class ClassPageState(PageState):
     can_manage: bool = False
     class_open: bool = True
     signup_link: str = ""
+    qr_code: str = ""
     pupils: list[pupil_service.PupilRow] = []
     selected: list[int] = []
     received_on: str = ""
@@ -39,7 +40,11 @@ class ClassPageState(PageState):
         self.pupils = pupil_service.class_pupils(session, viewer, self.class_id)
         listed = {p.pupil_user_id for p in self.pupils}
         self.selected = [i for i in self.selected if i in listed]
-        self.signup_link = pupil_service.pupil_signup_link()
+        link = pupil_service.pupil_signup_link(self.join_code or None)
+        if link.startswith("/"):  # no PUBLIC_URL configured: the address this page was opened at
+            link = self.router.url.origin.rstrip("/") + link
+        self.signup_link = link if self.join_code else ""
+        self.qr_code = pupil_service.qr_code_data_uri(link) if self.join_code else ""
 
     @rx.event
     def load(self):

@@ -87,28 +87,6 @@ class SchoolHomeState(PageState):
                          "Vous ne suivez plus cette classe.")
 
 
-class EmployerHomeState(AuthState):
-    organisation: str = ""
-    offers: list[home.OfferRow] = []
-    load_error: str = ""
-
-    @rx.event
-    def load(self):
-        try:
-            with db() as session:
-                viewer = self._viewer(session, {"employer"})
-                data = home.employer_home(session, viewer)
-        except (NotAuthenticated, PermissionDenied) as exc:
-            return self._denied(exc)
-        except DomainError as exc:
-            self.load_error = exc.message
-            return None
-        self.load_error = ""
-        self.organisation = data.organisation
-        self.offers = data.offers
-        return None
-
-
 class AdminHomeState(AuthState):
     stats: list[tuple[str, int]] = []
 

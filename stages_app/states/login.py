@@ -81,12 +81,15 @@ class SignupState(AuthState):
     error: str = ""
     error_field: str = ""
     done_message: str = ""
+    prefill_code: str = ""
 
     @rx.event
     def reset_form(self):
         self.error = ""
         self.error_field = ""
         self.done_message = ""
+        code = self.router.url.query_parameters.get("code", "")
+        self.prefill_code = code[:12] if isinstance(code, str) else ""
 
     def _fail(self, exc: Exception):
         if isinstance(exc, DomainError):

@@ -40,7 +40,7 @@ from tests.e2e.helpers import (
 E2E_DIR = Path(__file__).resolve().parent
 # A frontend build directory of its own, so `make test` never overwrites the build that a running
 # `make run` serves from .web (and the two can run at the same time).
-E2E_WEB_DIR = REPO_ROOT / ".web-e2e"
+E2E_WEB_DIR = Path(os.environ.get("STAGES_E2E_WEB_DIR") or REPO_ROOT / ".web-e2e")
 
 _timings: dict[str, float] = {}
 

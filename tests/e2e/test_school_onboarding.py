@@ -26,7 +26,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlmodel import Session, select
 
-from stages_app.models import Commune, OutboxMail, School, SchoolClass, User
+from stages_app.models import Commune, OutboxMail, School, SchoolClass
 from stages_app.services.calendar import school_year_bounds, school_year_of, week_label
 from stages_app.services.schools import paris_today
 from stages_app.services.text import search_key
@@ -72,6 +72,7 @@ class Journey:
     pages: dict[str, Page] = field(default_factory=dict)
     done: set[str] = field(default_factory=set)
     class_code: str = ""
+    invitation: str = ""
     week: dt.date | None = None
 
     def page_for(self, who: str) -> Page:
@@ -186,6 +187,13 @@ def test_02_principal_creates_classes_and_a_period_then_invites_a_teacher(journe
     expect(page).to_have_url(url("/etablissement/parametres"))
     expect(page.get_by_role("heading", level=1, name="Paramètres du collège")).to_be_visible()
     expect(page.get_by_text("Aucune classe pour l'instant.")).to_be_visible()
+    import time
+    for _ in range(6):
+        print("PROBE", page.evaluate("""() => { const a = document.querySelector('a[href$="parametres"]');
+          const out = []; for (let e = a; e; e = e.parentElement) { const c = getComputedStyle(e);
+          if (c.opacity !== '1' || e === a) out.push(e.tagName + '.' + e.className + ' op=' + c.opacity + ' color=' + c.color + ' trans=' + c.transition); }
+          return out.join(' | ') + ' focus=' + (document.activeElement === a) + ' hover=' + a.matches(':hover'); }"""))
+        time.sleep(0.3)
     assert_accessible(page, "onboarding-04-settings-empty")
     for name in (CLASS_A, CLASS_B):
         page.get_by_label("Nom de la nouvelle classe").fill(name)
@@ -208,7 +216,7 @@ def test_02_principal_creates_classes_and_a_period_then_invites_a_teacher(journe
     expect(page.get_by_text("Aucune invitation.")).to_be_visible()
     assert_accessible(page, "onboarding-05-staff-empty")
     page.get_by_label("Adresse e-mail académique").fill(TEACHER[2])
-    page.get_by_label("Fonction").select_option("professeur_principal")
+    page.locator("#champ-function").select_option("professeur_principal")
     page.get_by_label("Classe (pour un professeur principal)").select_option(label=CLASS_A)
     page.get_by_role("button", name="Envoyer l'invitation").click()
     expect(page.get_by_role("status")).to_contain_text(f"Invitation envoyée à {TEACHER[2]}.")
@@ -248,7 +256,7 @@ def test_03_teacher_signs_up_from_the_invitation(journey: Journey):
         expected = s.exec(select(SchoolClass.join_code).join(School)
                           .where(School.uai == UAI, SchoolClass.name == CLASS_A)).one()
     assert journey.class_code == expected
-    expect(page.get_by_text("Votre classe")).to_be_visible()
+    expect(page.get_by_text("Votre classe", exact=True)).to_be_visible()
     assert_accessible(page, "onboarding-07-teacher-home")
     screenshot(page, "onboarding-07-teacher-home")
     journey.done.add("teacher")
@@ -263,7 +271,7 @@ def test_04_cpe_signs_up_without_invitation_and_is_granted(journey: Journey):
     assert_accessible(page, "onboarding-08-staff-signup")
     pick_school(page)
     expect(page.get_by_text(f"Adresse attendue : …@{DOMAIN}")).to_be_visible()
-    page.get_by_label("Fonction").select_option("cpe")
+    page.locator("#champ-function").select_option("cpe")
     fill_identity(page, first, last)
     page.get_by_label("Adresse e-mail").fill(email)
     page.get_by_label("Mot de passe").fill(PASSWORD)
@@ -344,12 +352,9 @@ def test_06_teacher_records_the_authorisation_and_opens_access(journey: Journey)
     page.get_by_role("button", name="Ouvrir l'accès").click()
     expect(page.get_by_role("status")).to_contain_text("1 accès ouvert.")
     expect(page.get_by_role("button", name=f"Retirer l'accès de {first} {last}")).to_be_visible()
-    expect(row).to_be_visible()
+    expect(row).to_contain_text("Accès ouvert")
     assert_accessible(page, "onboarding-14-class-opened")
     screenshot(page, "onboarding-14-class-opened")
-    with Session(journey.engine) as s:
-        opened = s.exec(select(User).where(User.email == PUPIL[2])).one()
-        assert opened.id is not None
     journey.done.add("opened")
 
 

@@ -8,7 +8,8 @@ from sqlmodel import select
 from stages_app.models import AuthSession, Organisation, PupilProfile, Role, User
 from stages_app.services import accounts, signup
 from stages_app.states.auth import AuthState
-from stages_app.states.home import EmployerHomeState, SchoolHomeState, StudentHomeState
+from stages_app.states.employer import EmployerOffersState
+from stages_app.states.home import SchoolHomeState, StudentHomeState
 from stages_app.states.login import LoginState, SignupState
 from tests.states.conftest import call, make_state, redirect_target
 from tests.unit.account_helpers import PASSWORD, make_class, make_school
@@ -99,8 +100,9 @@ def test_page_loaders_recheck_rights_even_when_called_directly(db_session):
     assert redirect_target(call(sc, SchoolHomeState.load)) == "/acces-refuse"
     assert sc.classes == []
     # no token at all
-    em = make_state(EmployerHomeState, "/employeur", "")
-    assert redirect_target(call(em, EmployerHomeState.load)).startswith("/connexion")
+    em = make_state(EmployerOffersState, "/employeur", "")
+    assert redirect_target(call(em, EmployerOffersState.load)).startswith("/connexion")
+    assert em.rows == []
     # the right person sees their data
     st = make_state(StudentHomeState, "/eleve", student_token)
     assert call(st, StudentHomeState.load) is None

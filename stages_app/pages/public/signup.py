@@ -114,8 +114,12 @@ def signup_student() -> rx.Component:
         _form(
             SignupState.signup_student,
             "Créer mon compte élève",
-            field("Code de la classe", "class_code", autocomplete="off", max_length=12,
-                  hint="Par exemple : K7M2QX"),
+            rx.box(
+                field("Code de la classe", "class_code", autocomplete="off", max_length=12,
+                      hint="Par exemple : K7M2QX", default_value=SignupState.prefill_code),
+                key=SignupState.prefill_code,  # remount once the code from the link is known
+                width="100%",
+            ),
             *_identity_fields(),
             *_account_fields(),
         ),

@@ -92,8 +92,18 @@ def class_page() -> rx.Component:
                     section(
                         "Inscrire les élèves",
                         rx.text("Code de la classe : ", rx.code(S.join_code, size="4")),
-                        rx.text("Les élèves s'inscrivent sur ", rx.code(S.signup_link),
-                                " avec ce code.", size="2"),
+                        rx.flex(
+                            rx.image(src=S.qr_code, width="140px", height="140px",
+                                     alt="QR code du lien d'inscription de la classe"),
+                            rx.vstack(
+                                rx.text("Les élèves s'inscrivent avec ce code, ou en ouvrant ce "
+                                        "lien (ou le QR code) :", size="2"),
+                                rx.link(S.signup_link, href=S.signup_link, size="2",
+                                        word_break="break-all"),
+                                spacing="1",
+                            ),
+                            gap="3", align="center", wrap="wrap",
+                        ),
                         rx.button("Imprimer le formulaire d'autorisation parentale (PDF)",
                                   on_click=S.download_form, variant="outline",
                                   width="fit-content"),

@@ -1,0 +1,246 @@
+"""Employer pages: own offers list and the offer editor with its live preview."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import reflex as rx
+
+from stages_app.models import Role
+from stages_app.services import home, offers, search
+from stages_app.services.calendar import monday_of, week_label
+from stages_app.states.auth import db
+from stages_app.states.base import PageState, as_id
+from stages_app.states.search import CardView, card_view
+
+EMPLOYER = {Role.EMPLOYER.value}
+
+
+@dataclasses.dataclass
+class OfferListRow:
+    id: int
+    title: str
+    status: str
+    status_label: str
+    commune: str
+    sector: str
+    weeks: list[str]
+    open_applications: int
+    can_publish: bool
+    can_unpublish: bool
+    can_archive: bool
+
+
+@dataclasses.dataclass
+class WeekInput:
+    monday: str  # ISO date of the Monday
+    label: str
+    seats: str
+    accepted: int
+
+
+def _row(r: offers.OwnOfferRow) -> OfferListRow:
+    return OfferListRow(
+        id=r.id, title=r.title, status=r.status, status_label=r.status_label,
+        commune=f"{r.commune_name} ({r.postal_code})", sector=r.sector_name,
+        weeks=[f"{week_label(w.week_start)} : {w.accepted_count}/{w.seats} place(s) prise(s)"
+               for w in r.weeks],
+        open_applications=r.open_applications,
+        can_publish=r.status in ("draft", "unpublished"),
+        can_unpublish=r.status == "published",
+        can_archive=r.status != "archived",
+    )
+
+
+class EmployerOffersState(PageState):
+    organisation: str = ""
+    rows: list[OfferListRow] = []
+
+    def _reload(self, session, viewer) -> None:
+        self.organisation = home.employer_organisation_name(session, viewer)
+        self.rows = [_row(r) for r in offers.list_own_offers(session, viewer)]
+
+    @rx.event
+    def load(self):
+        return self._run(EMPLOYER, lambda s, v: None)
+
+    @rx.event
+    def publish(self, offer_id: int):
+        oid = as_id(offer_id)
+        return self._run(EMPLOYER, lambda s, v: offers.publish_offer(s, v, oid),
+                         "Offre publiée : les élèves peuvent la voir.")
+
+    @rx.event
+    def unpublish(self, offer_id: int):
+        oid = as_id(offer_id)
+        return self._run(EMPLOYER, lambda s, v: offers.unpublish_offer(s, v, oid),
+                         "Offre dépubliée : elle n'apparaît plus dans la recherche.")
+
+    @rx.event
+    def archive(self, offer_id: int):
+        oid = as_id(offer_id)
+        return self._run(EMPLOYER, lambda s, v: offers.archive_offer(s, v, oid), "Offre archivée.")
+
+
+class OfferEditorState(PageState):
+    offer_id: int = 0
+    status_label: str = "Nouvelle offre (brouillon)"
+    title: str = ""
+    description: str = ""
+    sector_id: str = ""
+    street: str = ""
+    postal_code: str = ""
+    commune_insee: str = ""
+    commune_options: list[offers.CommuneChoice] = []
+    weeks: list[WeekInput] = []
+    new_week: str = ""
+    new_seats: str = "1"
+    tutor_name: str = ""
+    tutor_role: str = ""
+    practical_info: str = ""
+    accessibility: str = ""
+    sectors: list[search.SectorChoice] = []
+    preview: CardView = CardView(0, "", "", "", "", "", "", "", [], "")
+    location_note: str = ""
+
+    def _input(self) -> offers.OfferInput:
+        return offers.OfferInput(
+            title=self.title, description=self.description, sector_id=self.sector_id or None,
+            street=self.street, postal_code=self.postal_code,
+            commune_insee=self.commune_insee or None,
+            weeks=[(w.monday, w.seats) for w in self.weeks],
+            tutor_name=self.tutor_name, tutor_role=self.tutor_role,
+            practical_info=self.practical_info, accessibility=self.accessibility,
+        )
+
+    def _refresh_preview(self, session, viewer) -> None:
+        card = offers.preview_card(session, viewer, self._input(),
+                                   offer_id=self.offer_id or None)
+        self.preview = card_view(card)
+
+    def _reload(self, session, viewer) -> None:
+        self._refresh_preview(session, viewer)
+
+    def _fill(self, session, viewer, offer_id: int) -> None:
+        own = offers.get_own_offer(session, viewer, offer_id)
+        d = own.data
+        self.offer_id = own.id
+        self.status_label = own.status_label
+        self.title, self.description = d.title, d.description
+        self.sector_id = str(d.sector_id or "")
+        self.street, self.postal_code = d.street, d.postal_code
+        self.commune_insee = d.commune_insee or ""
+        self.commune_options = offers.communes_for_postal_code(session, self.postal_code)
+        self.weeks = [WeekInput(w.week_start.isoformat(), week_label(w.week_start), str(w.seats),
+                                w.accepted_count) for w in own.weeks]
+        self.tutor_name, self.tutor_role = d.tutor_name, d.tutor_role
+        self.practical_info, self.accessibility = d.practical_info, d.accessibility
+
+    @rx.event
+    def load(self):
+        raw = self.router.url.query_parameters.get("id")
+        oid = as_id(raw) if raw else None
+        self.offer_id = 0
+        self.status_label = "Nouvelle offre (brouillon)"
+        self.title = self.description = self.street = self.postal_code = ""
+        self.sector_id = self.commune_insee = ""
+        self.tutor_name = self.tutor_role = self.practical_info = self.accessibility = ""
+        self.weeks, self.commune_options = [], []
+        self.new_week, self.new_seats, self.location_note = "", "1", ""
+
+        def action(s, v):
+            self.sectors = search.sector_choices(s)
+            if oid is not None:
+                self._fill(s, v, oid)
+
+        return self._run(EMPLOYER, action)
+
+    def _live(self):
+        """Recompute the preview after a field changed (no write)."""
+        return self._run(EMPLOYER, lambda s, v: None)
+
+    @rx.event
+    def set_field(self, name: str, value: str):
+        if name not in ("title", "description", "street", "tutor_name", "tutor_role",
+                        "practical_info", "accessibility", "sector_id") or not isinstance(value, str):
+            return None
+        setattr(self, name, value[:5000])
+        return self._live()
+
+    @rx.event
+    def set_postal_code(self, value: str):
+        self.postal_code = (value if isinstance(value, str) else "")[:10]
+        with db() as session:
+            self.commune_options = offers.communes_for_postal_code(session, self.postal_code)
+        codes = [c.insee_code for c in self.commune_options]
+        if self.commune_insee not in codes:
+            self.commune_insee = codes[0] if len(codes) == 1 else ""
+        return self._live()
+
+    @rx.event
+    def set_commune(self, value: str):
+        self.commune_insee = (value if isinstance(value, str) else "")[:5]
+        return self._live()
+
+    @rx.event
+    def set_new_week(self, value: str):
+        self.new_week = (value if isinstance(value, str) else "")[:10]
+
+    @rx.event
+    def set_new_seats(self, value: str):
+        self.new_seats = (value if isinstance(value, str) else "")[:3]
+
+    @rx.event
+    def add_week(self):
+        self.error = ""
+        try:
+            monday = monday_of(dt.date.fromisoformat(self.new_week))
+        except ValueError:
+            self.error = "Choisissez une date dans la semaine à proposer."
+            return None
+        if any(w.monday == monday.isoformat() for w in self.weeks):
+            self.error = f"La semaine {week_label(monday)} est déjà dans la liste."
+            return None
+        if len(self.weeks) >= 20:
+            self.error = "Une offre propose au plus 20 semaines."
+            return None
+        self.weeks = sorted([*self.weeks, WeekInput(monday.isoformat(), week_label(monday),
+                                                    self.new_seats or "1", 0)],
+                            key=lambda w: w.monday)
+        self.new_week = ""
+        return self._live()
+
+    @rx.event
+    def set_week_seats(self, monday: str, seats: str):
+        self.weeks = [dataclasses.replace(w, seats=str(seats)[:3]) if w.monday == monday else w
+                      for w in self.weeks]
+        return self._live()
+
+    @rx.event
+    def remove_week(self, monday: str):
+        self.weeks = [w for w in self.weeks if w.monday != monday]
+        return self._live()
+
+    def _save(self, publish: bool):
+        data = self._input()
+        oid = self.offer_id or None
+
+        def action(s, v):
+            offer = (offers.update_offer(s, v, oid, data) if oid
+                     else offers.create_offer(s, v, data))
+            if publish and offer.status != "published":
+                offer = offers.publish_offer(s, v, offer.id)
+            self._fill(s, v, offer.id)
+            return offer
+
+        return self._run(EMPLOYER, action, "Offre publiée : les élèves des collèges proches "
+                         "peuvent la voir." if publish else "Offre enregistrée.")
+
+    @rx.event
+    def save(self):
+        return self._save(publish=False)
+
+    @rx.event
+    def save_and_publish(self):
+        return self._save(publish=True)
