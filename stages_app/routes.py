@@ -26,6 +26,8 @@ SCHOOL_HOME = "/etablissement"
 SCHOOL_SETTINGS = "/etablissement/parametres"
 SCHOOL_STAFF = "/etablissement/personnels"
 SCHOOL_CLASS = "/etablissement/classe"  # ?id=<class id>
+SCHOOL_PUPIL_SEARCH = "/etablissement/recherche"  # ?eleve=<pupil user id>
+SCHOOL_PUPIL_OFFER = "/etablissement/recherche/offre"  # ?eleve=<pupil user id>&id=<offer id>
 EMPLOYER_HOME = "/employeur"
 EMPLOYER_OFFER = "/employeur/offre"  # ?id=<offer id>; without id: a new offer
 ADMIN_HOME = "/admin"

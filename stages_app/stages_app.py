@@ -24,7 +24,12 @@ from stages_app.pages.school.staff import school_staff
 from stages_app.pages.school.class_page import class_page
 from stages_app.pages.public.invitation import invitation_signup
 from stages_app.pages.student.home import student_home
-from stages_app.pages.student.search import offer_detail, offer_search
+from stages_app.pages.student.search import (
+    offer_detail,
+    offer_search,
+    pupil_offer_for_staff,
+    pupil_search_for_staff,
+)
 from stages_app.states.admin import MailboxState
 from stages_app.states.auth import AuthState
 from stages_app.states.home import (
@@ -37,7 +42,12 @@ from stages_app.states.school_picker import SchoolPickerState
 from stages_app.states.school_settings import SchoolSettingsState
 from stages_app.states.staff import InvitationSignupState, StaffState
 from stages_app.states.class_page import ClassPageState
-from stages_app.states.search import OfferDetailState, OfferSearchState
+from stages_app.states.search import (
+    OfferDetailState,
+    OfferSearchState,
+    PupilOfferForStaffState,
+    PupilSearchForStaffState,
+)
 from stages_app.states.employer import EmployerOffersState, OfferEditorState
 
 # (route, page, title, page-specific on_load or None)
@@ -60,6 +70,10 @@ PAGES = [
     (routes.STUDENT_HOME, student_home, "Mon espace élève — Stages 3e", StudentHomeState.load),
     (routes.STUDENT_SEARCH, offer_search, "Rechercher un stage — Stages 3e", OfferSearchState.load),
     (routes.STUDENT_OFFER, offer_detail, "Offre de stage — Stages 3e", OfferDetailState.load),
+    (routes.SCHOOL_PUPIL_SEARCH, pupil_search_for_staff, "Recherche d'un élève — Stages 3e",
+     PupilSearchForStaffState.load),
+    (routes.SCHOOL_PUPIL_OFFER, pupil_offer_for_staff, "Offre de stage — Stages 3e",
+     PupilOfferForStaffState.load),
     (routes.SCHOOL_HOME, school_home, "Tableau de bord — Stages 3e", SchoolHomeState.load),
     (routes.SCHOOL_SETTINGS, school_settings, "Paramètres du collège — Stages 3e",
      SchoolSettingsState.load),

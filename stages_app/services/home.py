@@ -11,7 +11,6 @@ from stages_app.models import (
     Commune,
     InternshipWeek,
     Offer,
-    OfferWeek,
     Organisation,
     PupilProfile,
     RightsStatus,

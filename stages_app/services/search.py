@@ -41,11 +41,11 @@ from stages_app.models import (
     OfferWeek,
     Organisation,
     PupilProfile,
-    RightsStatus,
     Role,
     School,
+    SchoolClass,
     Sector,
-    StaffMembership,
+    User,
 )
 from stages_app.services import access
 from stages_app.services.access import Viewer
@@ -149,20 +149,17 @@ def sector_choices(session: Session) -> list[SectorChoice]:
 
 
 def staff_may_view_pupil(session: Session, staff_viewer: Viewer, profile: PupilProfile) -> bool:
-    """May this staff member look at the search as seen by this pupil? For now: a principal,
-    teacher or staff member whose membership is granted in the pupil's school."""
-    if staff_viewer is None or staff_viewer.role not in (
-        Role.PRINCIPAL.value, Role.TEACHER.value, Role.STAFF.value
-    ):
-        return False
-    granted = session.execute(
-        select(StaffMembership.id).where(
-            StaffMembership.user_id == staff_viewer.user_id,
-            StaffMembership.school_id == profile.school_id,
-            StaffMembership.status == RightsStatus.GRANTED.value,
-        )
-    ).first()
-    return granted is not None
+    """May this staff member look at the search as seen by this pupil? The access table decides
+    (``search.as_pupil``: staff who may view the pupil — a teacher only for their classes)."""
+    return access.can(session, staff_viewer, "search.as_pupil", profile)
+
+
+def pupil_display_name(session: Session, staff_viewer: Viewer, pupil_user_id) -> str:
+    """"Inès Benali (3e B)" for a pupil the staff member may view; NotFound otherwise."""
+    profile = _pupil_for_staff(session, staff_viewer, pupil_user_id)
+    user = session.get(User, profile.user_id)
+    klass = session.get(SchoolClass, profile.class_id)
+    return f"{user.first_name} {user.last_name} ({klass.name})"
 
 
 def _pupil_for_staff(session: Session, staff_viewer: Viewer, pupil_user_id) -> PupilProfile:
@@ -381,8 +378,8 @@ def _params(c: _Clamped, weeks: Sequence[dt.date], **extra) -> dict:
     return params
 
 
-# Short aliases keep the strip statements' SQL under 4 kB, the size up to which psycopg caches
-# the parsing of a query (beyond, it costs ~0.8 ms per execution).
+# Short aliases keep the strip statements' SQL under 4 kB and 50 parameters, the limits up to
+# which psycopg caches the parsing of a query (beyond, it costs ~0.8 ms per execution).
 _W = aliased(OfferWeek, name="w")
 _O = aliased(Offer, name="o")
 
@@ -420,20 +417,24 @@ def _box_stmt(shape: _Shape, boxed: bool):
     return _in_box(stmt) if boxed else stmt
 
 
-# Parameters of strip i: s{i} <= latitude < n{i} (<= for the last strip), inner longitudes
-# i{i}..j{i}, outer longitudes o{i}..p{i} (see _strip_params).
+# Parameters of strip i: e{i} <= latitude < e{i+1} (<= for the last strip); inner part
+# |longitude - lon0| <= i{i}, outer part |longitude - lon0| <= o{i} (see _strip_params).
 
 
 def _strip_part(columns, shape: _Shape, i: int, last: bool):
-    top = _W.latitude <= bindparam(f"n{i}") if last else _W.latitude < bindparam(f"n{i}")
-    return _filtered(select(*columns), shape).where(_W.latitude >= bindparam(f"s{i}"), top)
+    top = _W.latitude <= bindparam(f"e{i + 1}") if last else _W.latitude < bindparam(f"e{i + 1}")
+    return _filtered(select(*columns), shape).where(_W.latitude >= bindparam(f"e{i}"), top)
+
+
+def _lon_gap():
+    return func.abs(_W.longitude - bindparam("lon0"))
 
 
 @functools.lru_cache(maxsize=256)
 def _inner_count_stmt(shape: _Shape, strips: int, single_week: bool):
     parts = [
         _strip_part([_W.offer_id], shape, i, i == strips - 1).where(
-            _W.longitude.between(bindparam(f"i{i}"), bindparam(f"j{i}")))
+            _lon_gap() <= bindparam(f"i{i}"))
         for i in range(strips)
     ]
     inner = union_all(*parts).subquery()
@@ -446,22 +447,19 @@ def _inner_count_stmt(shape: _Shape, strips: int, single_week: bool):
 def _ring_stmt(shape: _Shape, strips: int):
     return union_all(*[
         _strip_part(_POSITION, shape, i, i == strips - 1).where(
-            _W.longitude.between(bindparam(f"o{i}"), bindparam(f"p{i}")),
-            ~_W.longitude.between(bindparam(f"i{i}"), bindparam(f"j{i}")),
+            _lon_gap() <= bindparam(f"o{i}"),
+            _lon_gap() > bindparam(f"i{i}"),  # the exact complement of the inner part
         )
         for i in range(strips)
     ])
 
 
 def _strip_params(strips: list[_Strip], lon0: float) -> dict:
-    params = {}
+    params = {"lon0": lon0, "e0": strips[0].lat_min}
     for i, s in enumerate(strips):
-        params[f"s{i}"], params[f"n{i}"] = s.lat_min, s.lat_max
-        if s.inner > 0.0:
-            params[f"i{i}"], params[f"j{i}"] = lon0 - s.inner, lon0 + s.inner
-        else:  # no inner part: an empty interval
-            params[f"i{i}"], params[f"j{i}"] = 1.0, -1.0
-        params[f"o{i}"], params[f"p{i}"] = lon0 - s.outer, lon0 + s.outer
+        params[f"e{i + 1}"] = s.lat_max
+        params[f"i{i}"] = s.inner if s.inner > 0.0 else -1.0  # -1: no inner part
+        params[f"o{i}"] = s.outer
     return params
 
 

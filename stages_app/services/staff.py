@@ -44,7 +44,6 @@ from stages_app import routes, settings
 from stages_app.models import (
     ClassFollow,
     Invitation,
-    Notification,
     PupilProfile,
     RightsStatus,
     Role,
@@ -71,6 +70,7 @@ from stages_app.services.errors import (
 )
 from stages_app.services.home import FUNCTION_LABEL
 from stages_app.services.mail import queue_mail
+from stages_app.services.notifications import notify as _notify
 from stages_app.services.schools import (
     PARIS,
     _class_or_404,
@@ -175,12 +175,6 @@ def _academy_domain(school: School) -> str:
             field="email",
         )
     return domain
-
-
-def _notify(session: Session, user_id: int, kind: str, title: str, body: str = "",
-            link: str = "") -> None:
-    session.add(Notification(user_id=user_id, kind=kind, title=title[:200], body=body[:2000],
-                             link=link[:300]))
 
 
 def _principal_of_school(session: Session, school_id: int) -> User | None:

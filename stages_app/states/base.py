@@ -20,7 +20,9 @@ def form_text(form: dict, key: str, limit: int = 500) -> str:
     """A form value as a bounded string (forged requests may send anything)."""
     value = form.get(key, "") if isinstance(form, dict) else ""
     if not isinstance(value, str):
-        value = "" if value is None else str(value)
+        # a number may be sent for a numeric field; a list, dict or None is not a text
+        scalar = isinstance(value, (int, float)) and not isinstance(value, bool)
+        value = str(value) if scalar else ""
     return value[:limit]
 
 

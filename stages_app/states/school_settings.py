@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from stages_app.models import Role
-from stages_app.services import schools
+from stages_app.services import schools, staff
 from stages_app.states.base import PageState, as_id, form_text
 
 PRINCIPAL = {Role.PRINCIPAL.value}
@@ -18,6 +18,7 @@ class SchoolSettingsState(PageState):
     national_search: bool = False
     national_search_info: str = ""
     current_school_year: str = ""
+    teacher_options: list[tuple[str, str]] = []
 
     def _reload(self, session, viewer) -> None:
         data = schools.school_settings(session, viewer)
@@ -26,6 +27,8 @@ class SchoolSettingsState(PageState):
         self.periods = data.periods
         self.national_search = data.national_search
         self.current_school_year = data.current_school_year
+        self.teacher_options = [(str(t.user_id), f"{t.name} ({t.function_label})")
+                                for t in staff.teacher_choices(session, viewer)]
         if data.national_search_by and data.national_search_at:
             when = data.national_search_at.astimezone(schools.PARIS).strftime("%d/%m/%Y à %H:%M")
             self.national_search_info = f"Dernière modification par {data.national_search_by} le {when}."
@@ -87,3 +90,11 @@ class SchoolSettingsState(PageState):
             "La recherche est ouverte à toute la France." if flag
             else "La recherche est limitée à 60 km autour du collège.",
         )
+
+    @rx.event
+    def set_main_teacher(self, form: dict):
+        class_id = as_id(form.get("class_id"))
+        raw = form_text(form, "teacher_id", 12)
+        user_id = as_id(raw) if raw else None
+        return self._run(PRINCIPAL, lambda s, v: staff.set_main_teacher(s, v, class_id, user_id),
+                         lambda msg: msg)

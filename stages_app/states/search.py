@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import ClassVar
 
 import reflex as rx
 
+from stages_app import routes
 from stages_app.models import Role
 from stages_app.services import search
 from stages_app.services.calendar import week_label
@@ -58,6 +60,7 @@ def card_view(card: OfferCard) -> CardView:
 
 
 class OfferSearchState(PageState):
+    ROLES: ClassVar[frozenset[str]] = frozenset(STUDENT)
     cards: list[CardView] = []
     total: int = 0
     page: int = 1
@@ -91,9 +94,15 @@ class OfferSearchState(PageState):
         return search.SearchQuery(sector_ids=list(self.sector_ids), week=week, radius_km=radius,
                                   keyword=self.keyword, sort=self.sort, page=self.page)
 
+    pupil_name: str = ""  # staff view: whose search this is
+    detail_base: str = routes.STUDENT_OFFER + "?id="
+
+    def _results(self, session, viewer) -> search.SearchResult:
+        return search.search_offers(session, viewer, self._query())
+
     def _reload(self, session, viewer) -> None:
         self.sectors = search.sector_choices(session)
-        result = search.search_offers(session, viewer, self._query())
+        result = self._results(session, viewer)
         self.cards = [card_view(c) for c in result.cards]
         self.total = result.total
         self.page = result.page
@@ -109,7 +118,7 @@ class OfferSearchState(PageState):
 
     def _search(self):
         self.denied = ""
-        result = self._run(STUDENT, lambda s, v: None)
+        result = self._run(self.ROLES, lambda s, v: None)
         if self.error and not self.loaded:
             self.denied, self.error = self.error, ""
         return result
@@ -119,7 +128,7 @@ class OfferSearchState(PageState):
         self.loaded = False
         self.page = 1
         self.keyword = self.week = ""
-        self.radius = "60"
+        self.radius = ""  # the service default: 60 km, or no limit once national search is open
         self.sort = "distance"
         self.sector_ids = []
         return self._search()
@@ -147,15 +156,66 @@ class OfferSearchState(PageState):
 
 
 class OfferDetailState(PageState):
+    ROLES: ClassVar[frozenset[str]] = frozenset(STUDENT)
     card: CardView = CardView(0, "", "", "", "", "", "", "", [], "")
     found: bool = False
+    back_url: str = routes.STUDENT_SEARCH
+
+    def _detail(self, session, viewer, offer_id: int):
+        return search.offer_detail(session, viewer, offer_id)
 
     def _reload(self, session, viewer) -> None:
         offer_id = as_id(self.router.url.query_parameters.get("id"))
-        self.card = card_view(search.offer_detail(session, viewer, offer_id or 0))
+        self.card = card_view(self._detail(session, viewer, offer_id or 0))
         self.found = True
 
     @rx.event
     def load(self):
         self.found = False
-        return self._run(STUDENT, lambda s, v: None)
+        return self._run(self.ROLES, lambda s, v: None)
+
+
+def _pupil_param(state) -> int:
+    return as_id(state.router.url.query_parameters.get("eleve")) or 0
+
+
+class PupilSearchForStaffState(OfferSearchState):
+    """The search exactly as one pupil sees it, opened by a staff member of their collège.
+
+    Reflex binds an inherited event handler to the class that defines it, so every handler the
+    page uses is declared again here (otherwise the event would run on OfferSearchState)."""
+
+    ROLES: ClassVar[frozenset[str]] = routes.SCHOOL_ROLES
+
+    @rx.event
+    def load(self):
+        return OfferSearchState.load.fn(self)
+
+    @rx.event
+    def apply_filters(self, form: dict):
+        return OfferSearchState.apply_filters.fn(self, form)
+
+    @rx.event
+    def go(self, page: int):
+        return OfferSearchState.go.fn(self, page)
+
+    def _results(self, session, viewer) -> search.SearchResult:
+        pupil_id = _pupil_param(self)
+        self.pupil_name = ""
+        result = search.search_offers_for_pupil(session, viewer, pupil_id, self._query())
+        self.pupil_name = search.pupil_display_name(session, viewer, pupil_id)
+        self.detail_base = f"{routes.SCHOOL_PUPIL_OFFER}?eleve={pupil_id}&id="
+        return result
+
+
+class PupilOfferForStaffState(OfferDetailState):
+    ROLES: ClassVar[frozenset[str]] = routes.SCHOOL_ROLES
+
+    @rx.event
+    def load(self):  # re-declared: see PupilSearchForStaffState
+        return OfferDetailState.load.fn(self)
+
+    def _detail(self, session, viewer, offer_id: int):
+        pupil_id = _pupil_param(self)
+        self.back_url = f"{routes.SCHOOL_PUPIL_SEARCH}?eleve={pupil_id}"
+        return search.offer_detail_for_pupil(session, viewer, pupil_id, offer_id)

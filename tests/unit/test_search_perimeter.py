@@ -17,7 +17,8 @@ from sqlmodel import Session
 from stages_app.models import OfferStatus, OfferWeek, Role
 from stages_app.services import offers as offer_service
 from stages_app.services.errors import NotFound, PermissionDenied
-from stages_app.services.geo import destination, haversine_km
+from stages_app.services import search as search_module
+from stages_app.services.geo import bounding_box, destination, haversine_km
 from stages_app.services.search import (
     SearchQuery,
     offer_detail,
@@ -244,13 +245,23 @@ def test_a_pupil_without_opened_access_gets_nothing(session, world):
 
 
 def test_staff_see_the_search_as_one_of_their_pupils(session, world):
+    """The access table decides (search.as_pupil): the principal and other staff of the collège,
+    a teacher only for the classes they teach or follow."""
+    from stages_app.models import PupilProfile, SchoolClass
+
     near = place(session, world, 5)
     school = world["school"]
     waiting_pupil = h.pupil(session, school, opened=False)
     teacher = h.staff(session, school)
+    profile = session.query(PupilProfile).filter_by(user_id=waiting_pupil.user_id).one()
+    klass = session.get(SchoolClass, profile.class_id)
+    klass.main_teacher_id = teacher.user_id
+    session.add(klass)
+    session.commit()
     principal = h.staff(session, school, role=Role.PRINCIPAL, function="principal")
+    cpe = h.staff(session, school, role=Role.STAFF, function="cpe")
 
-    for viewer in (teacher, principal):
+    for viewer in (teacher, principal, cpe):
         result = search_offers_for_pupil(session, viewer, waiting_pupil.user_id, SearchQuery())
         assert ids(result) == [near.id]
         card = offer_detail_for_pupil(session, viewer, waiting_pupil.user_id, near.id)
@@ -259,8 +270,9 @@ def test_staff_see_the_search_as_one_of_their_pupils(session, world):
     other_school = h.school(session, name="Collège Voltaire")
     outsiders = [
         h.staff(session, other_school),
-        h.staff(session, school, status="pending"),
-        h.staff(session, school, status="revoked"),
+        h.staff(session, school),  # a teacher of the collège who does not teach this class
+        h.staff(session, school, role=Role.PRINCIPAL, function="principal", status="pending"),
+        h.staff(session, school, role=Role.STAFF, function="cpe", status="revoked"),
     ]
     for viewer in outsiders:
         with pytest.raises(NotFound):
@@ -268,8 +280,9 @@ def test_staff_see_the_search_as_one_of_their_pupils(session, world):
     for viewer in (world["employer"], world["pupil"]):
         with pytest.raises(PermissionDenied):
             search_offers_for_pupil(session, viewer, waiting_pupil.user_id, SearchQuery())
-    with pytest.raises(NotFound):
-        search_offers_for_pupil(session, teacher, "999999", SearchQuery())
+    for forged in ("999999", None, "abc", True):
+        with pytest.raises(NotFound):
+            search_offers_for_pupil(session, teacher, forged, SearchQuery())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -391,7 +404,11 @@ def _brute_force(session: Session, school, query: SearchQuery) -> list[int]:
     return [oid for _, oid in sorted(result)]
 
 
-def test_results_identical_on_sqlite_and_postgresql(sqlite_engine, request):
+@pytest.mark.parametrize("small_result", [300, 0], ids=["one-pass", "growing-circle"])
+def test_results_identical_on_sqlite_and_postgresql(sqlite_engine, request, monkeypatch,
+                                                    small_result):
+    # with 0, every page is taken from the smallest circle that holds it
+    monkeypatch.setattr(search_module, "_SMALL_RESULT", small_result)
     answers = {}
     try:
         pg_engine = request.getfixturevalue("_pg_engine")
@@ -416,3 +433,46 @@ def test_results_identical_on_sqlite_and_postgresql(sqlite_engine, request):
     if pg_engine is None:
         pytest.skip("PostgreSQL injoignable : comparaison SQLite seule")
     assert answers["sqlite"] == answers["postgresql"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The geometry behind the SQL count: only the edge of the circle is left to Python
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("centre", [BOBIGNY, LYON, (43.2965, 5.3698), (-21.1151, 55.5364),
+                                    (5.4837, -54.0313), (64.1466, -21.9426), (70.0, 25.0)],
+                         ids=["bobigny", "lyon", "marseille", "la-reunion", "guyane",
+                              "reykjavik", "north-cape"])
+@pytest.mark.parametrize("km", [1.0, 10.0, 59.9, 60.0, 250.0])
+def test_strips_count_inside_only_what_is_inside(centre, km):
+    """Inner part of a strip => within the radius; beyond its outer part => outside; every point
+    of the bounding box falls in exactly one strip."""
+    rng = random.Random(f"{centre}{km}")
+    strips = search_module._strips(*centre, km, search_module._STRIPS)
+    box = bounding_box(*centre, km)
+    assert (strips[0].lat_min, strips[-1].lat_max) == (box[0], box[1])
+    assert all(a.lat_max == b.lat_min for a, b in zip(strips, strips[1:]))
+    points = [(rng.uniform(box[0], box[1]), rng.uniform(box[2], box[3])) for _ in range(4000)]
+    for bearing in range(0, 360, 3):  # right on the circle, either side
+        for factor in (1 - 1e-9, 1 - 1e-12, 1.0, 1 + 1e-12, 1 + 1e-9, 0.999, 1.001):
+            points.append(destination(*centre, bearing + 0.5, km * factor))
+    inner = ring = 0
+    for n, (lat, lon) in enumerate(points):
+        uniform = n < 4000
+        if not box[0] <= lat <= box[1]:
+            continue
+        strip = next(s for s in strips
+                     if s.lat_min <= lat and (lat < s.lat_max or s.inclusive_max and
+                                              lat <= s.lat_max))
+        gap = abs(lon - centre[1])
+        km_away = haversine_km(*centre, lat, lon)
+        if gap <= strip.inner:
+            inner += uniform
+            assert km_away <= km, (lat, lon)
+        elif gap <= strip.outer:
+            ring += uniform
+        else:
+            assert km_away > km, (lat, lon)
+    # the edge left to Python is a small part of the circle (about 2.5 / _STRIPS of it)
+    assert ring < 0.4 * inner

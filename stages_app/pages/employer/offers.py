@@ -3,7 +3,7 @@
 import reflex as rx
 
 from stages_app import routes
-from stages_app.components.forms import section, status_messages
+from stages_app.components.forms import status_messages
 from stages_app.components.layout import LINK_STYLE, page_layout
 from stages_app.components.offer_card import offer_card
 from stages_app.states.employer import EmployerOffersState as L, OfferEditorState as E
@@ -181,7 +181,8 @@ def _editor() -> rx.Component:
             style={"border": "1px solid var(--gray-6)", "border_radius": "8px",
                    "padding": "0.75em"},
         ),
-        _text_input("Tuteur ou tutrice : nom", "tutor_name", E.tutor_name, max_length=120),
+        _text_input("Tuteur ou tutrice : nom", "tutor_name", E.tutor_name, max_length=120,
+                    required=True),
         _text_input("Tuteur ou tutrice : fonction", "tutor_role", E.tutor_role, max_length=120),
         _text_area("Informations pratiques", "practical_info", E.practical_info, max_length=2000,
                    hint="Horaires, lieu de rendez-vous, tenue, repas…"),

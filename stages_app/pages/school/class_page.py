@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from stages_app import routes
 from stages_app.components.forms import section, status_messages
 from stages_app.components.layout import page_layout
 from stages_app.states.class_page import ClassPageState as S
@@ -30,8 +31,11 @@ def _pupil(p) -> rx.Component:
             rx.text(p.email, size="1", color="var(--gray-11)"),
         ),
         rx.table.cell(rx.badge(p.status_label, color_scheme=rx.match(
-            p.status, *STATUS_COLOR.items(), "gray"))),
+            p.status, *STATUS_COLOR.items(), "gray"), high_contrast=True)),  # AA contrast
         rx.table.cell(
+            rx.link("Voir sa recherche", href=routes.SCHOOL_PUPIL_SEARCH + "?eleve="
+                    + p.pupil_user_id.to_string(), size="2",
+                    aria_label="Voir la recherche d'offres de " + p.first_name + " " + p.last_name),
             rx.cond(p.has_scan,
                     rx.button("Formulaire signé", on_click=S.download_scan(p.pupil_user_id),
                               size="1", variant="ghost",

@@ -13,7 +13,8 @@ def _class_row(row) -> rx.Component:
             rx.hstack(
                 rx.heading(row.name, as_="h3", size="4"),
                 rx.badge(rx.cond(row.access_open, "Accès ouvert", "Accès fermé"),
-                         color_scheme=rx.cond(row.access_open, "green", "gray")),
+                         color_scheme=rx.cond(row.access_open, "green", "gray"),
+                         high_contrast=True),  # green-11 on green-3 is below AA
                 rx.text(row.pupils, " élève(s)", size="2"),
                 rx.text("Code : ", rx.code(row.join_code), size="2"),
                 rx.cond(row.main_teacher_name != "",
@@ -52,6 +53,28 @@ def _class_row(row) -> rx.Component:
                 spacing="2",
                 wrap="wrap",
                 align="center",
+            ),
+            rx.form(
+                rx.hstack(
+                    rx.el.input(type="hidden", name="class_id", value=row.id),
+                    rx.el.label("Professeur principal", html_for="pp-" + row.id.to_string(),
+                                style={"font_size": "14px", "font_weight": "600"}),
+                    rx.el.select(
+                        rx.el.option("— Aucun —", value=""),
+                        rx.foreach(S.teacher_options, lambda o: rx.el.option(o[1], value=o[0])),
+                        id="pp-" + row.id.to_string(),
+                        name="teacher_id",
+                        default_value=rx.cond(row.main_teacher_id, row.main_teacher_id.to_string(), ""),
+                        style={"font_size": "14px", "padding": "0.25em", "max_width": "20em"},
+                    ),
+                    rx.button("Désigner", type="submit", size="1", variant="soft",
+                              aria_label="Désigner le professeur principal de la " + row.name),
+                    spacing="2",
+                    align="center",
+                    wrap="wrap",
+                ),
+                on_submit=S.set_main_teacher,
+                key=row.id.to_string() + "-" + row.main_teacher_name,
             ),
             rx.cond(row.pupils > 0,
                     rx.text("Une classe qui a des élèves ne peut pas être supprimée.", size="1",

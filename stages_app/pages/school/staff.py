@@ -21,7 +21,7 @@ def _member(m) -> rx.Component:
                     rx.text("Classe demandée : ", m.requested_class, size="1"), ""),
         ),
         rx.table.cell(rx.badge(m.status_label, color_scheme=rx.match(
-            m.status, *STATUS_COLOR.items(), "gray"))),
+            m.status, *STATUS_COLOR.items(), "gray"), high_contrast=True)),  # AA contrast
         rx.table.cell(
             rx.cond(
                 m.can_manage,

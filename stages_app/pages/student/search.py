@@ -6,7 +6,13 @@ from stages_app import routes
 from stages_app.components.forms import section, status_messages
 from stages_app.components.layout import LINK_STYLE, page_layout
 from stages_app.components.offer_card import offer_card
-from stages_app.states.search import RADIUS_CHOICES, OfferDetailState as D, OfferSearchState as S
+from stages_app.states.search import (
+    RADIUS_CHOICES,
+    OfferDetailState,
+    OfferSearchState,
+    PupilOfferForStaffState,
+    PupilSearchForStaffState,
+)
 
 SELECT_STYLE = {"padding": "0.5em", "border": "1px solid var(--gray-8)", "border_radius": "6px",
                 "font_size": "16px", "background": "white", "width": "100%"}
@@ -23,7 +29,7 @@ def _labelled(label: str, control: rx.Component, control_id: str) -> rx.Componen
     )
 
 
-def _sector_box(s) -> rx.Component:
+def _sector_box(S, s) -> rx.Component:
     box_id = "secteur-" + s.id.to_string()
     return rx.el.li(
         rx.hstack(
@@ -38,7 +44,7 @@ def _sector_box(s) -> rx.Component:
     )
 
 
-def _filters() -> rx.Component:
+def _filters(S) -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.flex(
@@ -67,7 +73,7 @@ def _filters() -> rx.Component:
             rx.el.details(
                 rx.el.summary("Secteurs d'activité (ONISEP)", style={"cursor": "pointer",
                                                                    "font_weight": "600"}),
-                rx.el.ul(rx.foreach(S.sectors, _sector_box),
+                rx.el.ul(rx.foreach(S.sectors, lambda x: _sector_box(S, x)),
                          style={"columns": "16em", "padding": "0.5em 0 0 0"}),
             ),
             rx.button("Rechercher", type="submit", size="3"),
@@ -80,9 +86,9 @@ def _filters() -> rx.Component:
     )
 
 
-def offer_search() -> rx.Component:
+def _search_page(S, title) -> rx.Component:
     return page_layout(
-        "Rechercher un stage",
+        title,
         rx.cond(
             S.denied != "",
             rx.callout(S.denied, icon="info", role="status"),
@@ -91,13 +97,13 @@ def offer_search() -> rx.Component:
                 rx.text("Offres pour les élèves du ", S.school_name, ", ", S.radius_label,
                         ", dans les semaines de stage de votre collège.", size="2",
                         color="var(--gray-11)"),
-                _filters(),
+                _filters(S),
                 rx.heading(S.total, " offre(s) trouvée(s)", as_="h2", size="4", aria_live="polite"),
                 rx.cond(
                     S.cards.length() > 0,
                     rx.vstack(
                         rx.foreach(S.cards, lambda c: offer_card(
-                            c, routes.STUDENT_OFFER + "?id=" + c.id.to_string())),
+                            c, S.detail_base + c.id.to_string())),
                         spacing="3",
                         width="100%",
                     ),
@@ -135,7 +141,24 @@ def offer_search() -> rx.Component:
     )
 
 
+def offer_search() -> rx.Component:
+    return _search_page(OfferSearchState, "Rechercher un stage")
+
+
+def pupil_search_for_staff() -> rx.Component:
+    S = PupilSearchForStaffState
+    return _search_page(S, "La recherche vue par " + S.pupil_name)
+
+
 def offer_detail() -> rx.Component:
+    return _detail_page(OfferDetailState)
+
+
+def pupil_offer_for_staff() -> rx.Component:
+    return _detail_page(PupilOfferForStaffState)
+
+
+def _detail_page(D) -> rx.Component:
     return page_layout(
         rx.cond(D.found, D.card.title, "Offre de stage"),
         status_messages(D),
@@ -168,6 +191,6 @@ def offer_detail() -> rx.Component:
             ),
             "",
         ),
-        rx.link("← Retour à la recherche", href=routes.STUDENT_SEARCH, style=LINK_STYLE),
+        rx.link("← Retour à la recherche", href=D.back_url, style=LINK_STYLE),
         protected=True,
     )
