@@ -37,7 +37,7 @@ class MailboxState(AuthState):
 
     @rx.event
     def filter(self, form: dict):
-        value = form.get("recipient", "")
+        value = form.get("recipient", "") if isinstance(form, dict) else ""
         self.recipient = value[:254] if isinstance(value, str) else ""
         self.page = 1
         return self._load()

@@ -6,8 +6,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-import reflex as rx
-
 from stages_app.services.errors import DomainError, NotAuthenticated, PermissionDenied
 from stages_app.states.auth import AuthState, db
 
@@ -72,9 +70,3 @@ class PageState(AuthState):
             return None
         self.message = success(result) if callable(success) else success
         return None
-
-    @rx.event
-    def clear_messages(self):
-        self.message = ""
-        self.error = ""
-        self.error_field = ""

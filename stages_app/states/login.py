@@ -11,7 +11,7 @@ from stages_app.services import accounts, signup, staff
 from stages_app.services.access import Viewer
 from stages_app.services.errors import DomainError
 from stages_app.states.auth import AuthState, db
-from stages_app.states.base import as_id
+from stages_app.states.base import as_id, form_text
 
 log = logging.getLogger(__name__)
 
@@ -19,11 +19,8 @@ GENERIC_ERROR = "Une erreur inattendue est survenue. Rien n'a été enregistré 
 
 
 def _text(form: dict, key: str, limit: int = 500) -> str:
-    """A form value as a bounded string (forged requests may send anything)."""
-    value = form.get(key, "")
-    if not isinstance(value, str):
-        value = "" if value is None else str(value)
-    return value[:limit]
+    """A form value as a bounded string (forged requests may send anything, even no dict)."""
+    return form_text(form, key, limit)
 
 
 class LoginState(AuthState):
@@ -150,7 +147,7 @@ class SignupState(AuthState):
     @rx.event
     def signup_staff(self, form: dict):
         self.reset_form()
-        class_id = as_id(form.get("class_id")) if _text(form, "class_id", 12) else None
+        class_id = as_id(_text(form, "class_id", 12))
         try:
             with db() as session:
                 user = signup.signup_staff(

@@ -47,7 +47,7 @@ class SchoolSettingsState(PageState):
 
     @rx.event
     def rename_class(self, form: dict):
-        class_id = as_id(form.get("class_id"))
+        class_id = as_id(form_text(form, "class_id", 12))
         name = form_text(form, "new_name", 100)
         return self._run(PRINCIPAL, lambda s, v: schools.rename_class(s, v, class_id, name),
                          lambda k: f"Classe renommée « {k.name} ».")
@@ -93,8 +93,9 @@ class SchoolSettingsState(PageState):
 
     @rx.event
     def set_main_teacher(self, form: dict):
-        class_id = as_id(form.get("class_id"))
-        raw = form_text(form, "teacher_id", 12)
-        user_id = as_id(raw) if raw else None
+        class_id = as_id(form_text(form, "class_id", 12))
+        raw = form.get("teacher_id", "") if isinstance(form, dict) else ""
+        # only "" is "— Aucun —"; a forged value becomes an id the service refuses in French
+        user_id = None if raw == "" else (as_id(raw) or 0)
         return self._run(PRINCIPAL, lambda s, v: staff.set_main_teacher(s, v, class_id, user_id),
                          lambda msg: msg)

@@ -79,6 +79,9 @@ class OfferSearchState(PageState):
     radius: str = "60"
     sort: str = "distance"
     sector_ids: list[int] = []
+    # bumped after every search: the filter form (uncontrolled inputs) remounts with the filters
+    # actually applied, e.g. "Toute la France" once the principal opened national search
+    filters_version: int = 0
 
     def _query(self) -> search.SearchQuery:
         week = None
@@ -115,6 +118,7 @@ class OfferSearchState(PageState):
         self.radius_label = ("dans toute la France" if result.radius_km is None
                              else f"à moins de {int(result.radius_km)} km du collège")
         self.loaded = True
+        self.filters_version += 1
 
     def _search(self):
         self.denied = ""

@@ -64,7 +64,7 @@ class StaffState(PageState):
 
     @rx.event
     def change_function(self, form: dict):
-        mid = as_id(form.get("membership_id"))
+        mid = as_id(form_text(form, "membership_id", 12))
         function = form_text(form, "function", 40)
         return self._run(PRINCIPAL, lambda s, v: staff.change_function(s, v, mid, function),
                          lambda msg: msg)

@@ -3,15 +3,19 @@ before/after a refused call, and scan what a state would send to the browser."""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
+import secrets
 
 import pytest
 from sqlmodel import Session, select
 
-from stages_app.models import AuthSession, Invitation, StaffMembership, User
+from stages_app import settings
+from stages_app.models import AuthSession, Invitation, StaffMembership, User, utcnow
 from stages_app.services import accounts
-from tests.states.conftest import call, make_state, redirect_target
 from stages_app.states.base import GENERIC_ERROR
+from tests.states.conftest import call, make_state, redirect_target
 from tests.unit.school_helpers import build_world, snapshot
 
 LOGIN_PREFIX = "/connexion"
@@ -22,24 +26,24 @@ FORGED_IDS = ["abc", None, -1, 0, 2**31, 2**80, True, False, 3.5, "1 OR 1=1", [1
               "", " 1e3 "]
 
 
-class Tokens(dict):
-    """Login tokens of the world's people, opened on first use (one AuthSession row each)."""
+def tokens(session: Session, world) -> dict[str, str]:
+    """A login token for every person of the world (as ``accounts.open_session``, one commit)."""
+    now = utcnow()
+    result = {}
+    for key, user in world.users.items():
+        result[key] = secrets.token_urlsafe(32)
+        session.add(AuthSession(token_hash=accounts.hash_token(result[key]), user_id=user.id,
+                                created_at=now, last_seen_at=now,
+                                expires_at=now + dt.timedelta(hours=settings.SESSION_TTL_HOURS)))
+    session.commit()
+    return result
 
-    def __init__(self, session: Session, world):
-        super().__init__()
-        self.session, self.world = session, world
 
-    def __missing__(self, key: str) -> str:
-        token = accounts.open_session(self.session, self.world.users[key].id)
-        self[key] = token
-        return token
-
-
-@pytest.fixture
-def world(db_session):
+@pytest.fixture(name="world")
+def world_fixture(db_session):
     """The two-collège world of tests.unit.school_helpers, and a token for anyone in it."""
     w = build_world(db_session)
-    return w, Tokens(db_session, w)
+    return w, tokens(db_session, w)
 
 
 def browser_text(state) -> str:
@@ -95,16 +99,28 @@ def refused(result, state) -> bool:
     return bool(getattr(state, "error", "")) and not getattr(state, "message", "")
 
 
-def assert_refused_and_unchanged(session: Session, state_cls, path: str, token: str, handler,
-                                 *args) -> object:
-    """Call ``handler`` as a forged request would: it must not raise, must be refused, and the
-    database must be exactly as before."""
+@contextlib.contextmanager
+def unchanged(session: Session):
+    """The database must hold exactly the same rows after the block."""
     before = snapshot(session)
+    yield
+    assert snapshot(session) == before, "a refused call changed the database"
+
+
+def forged(state_cls, path: str, token: str, handler, *args):
+    """Call ``handler`` on a fresh state as a forged websocket request would: it must not raise
+    and must be refused (redirect to login / 403, or a French error). Returns the state."""
     state = make_state(state_cls, path, token)
     result = call(state, handler, *args)
-    assert refused(result, state), (handler.fn.__name__, args, state.error, result)
-    assert snapshot(session) == before, (handler.fn.__name__, args)
+    assert refused(result, state), (handler.fn.__name__, args, getattr(state, "error", ""), result)
     return state
+
+
+def assert_refused_and_unchanged(session: Session, state_cls, path: str, token: str, handler,
+                                 *args):
+    """``forged`` for one call, checking the database is untouched."""
+    with unchanged(session):
+        return forged(state_cls, path, token, handler, *args)
 
 
 __all__ = [
@@ -114,7 +130,9 @@ __all__ = [
     "assert_nothing_private",
     "assert_refused_and_unchanged",
     "browser_text",
+    "forged",
+    "unchanged",
     "refused",
-    "Tokens",
-    "world",
+    "tokens",
+    "world_fixture",
 ]
