@@ -272,13 +272,22 @@ def load(engine, data: Dataset) -> float:
         with autocommit.connect() as conn:
             conn.execute(text("VACUUM ANALYZE"))
     else:
+        # executemany on the DBAPI cursor, values converted by the columns' own bind processors
+        # (the storage SQLAlchemy would use), in one transaction
         with engine.begin() as conn:
+            dialect = conn.dialect
+            cursor = conn.connection.driver_connection.cursor()
             for model, columns in Dataset.TABLES.items():
                 table = model.__table__
-                rows = data.rows(model)
-                for start_row in range(0, len(rows), 50_000):
-                    conn.execute(table.insert(), [dict(zip(columns, r, strict=True))
-                                                  for r in rows[start_row:start_row + 50_000]])
+                processors = [table.c[name].type._cached_bind_processor(dialect)
+                              for name in columns]
+                sql = (f'INSERT INTO "{table.name}" ({", ".join(columns)}) '
+                       f'VALUES ({", ".join("?" for _ in columns)})')
+                cursor.executemany(sql, (
+                    tuple(v if f is None or v is None else f(v)
+                          for f, v in zip(processors, row, strict=True))
+                    for row in data.rows(model)
+                ))
         with engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE")
     return time.perf_counter() - start

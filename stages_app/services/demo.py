@@ -54,6 +54,7 @@ from stages_app.models import (
     UserStatus,
     utcnow,
 )
+from stages_app.services.applications import auto_cancel_reason
 from stages_app.services.errors import DomainError
 from stages_app.services.geo import bounding_box, haversine_km
 from stages_app.services.passwords import hash_password
@@ -864,15 +865,6 @@ def _monday_on_or_after(day: dt.date) -> dt.date:
     return day + dt.timedelta(days=(7 - day.weekday()) % 7)
 
 
-_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-           "octobre", "novembre", "décembre")
-
-
-def _fr_date(day: dt.date) -> str:
-    number = "1er" if day.day == 1 else str(day.day)
-    return f"{number} {_MONTHS[day.month - 1]} {day.year}"
-
-
 def _academy_domain(school: School) -> str:
     domain = (school.academy_domain or "").strip().lower().lstrip("@")
     if domain:
@@ -1288,12 +1280,9 @@ class _Seeder:
     def _reason(app: _App, status: ApplicationStatus, week: dt.date) -> str:
         if status in (_S.ACCEPTED, _S.REFUSED, _S.WITHDRAWN) and status is app.status:
             return app.message
-        if status is _S.CANCELLED_AUTO:
-            if app.cause is not None and app.cause[2] != app.week:
-                return ("Annulée automatiquement : l'élève a déjà deux stages acceptés pour cette "
-                        "année scolaire.")
-            return ("Annulée automatiquement : une autre candidature de l'élève a été acceptée "
-                    f"pour la semaine du {_fr_date(week)}.")
+        if status is _S.CANCELLED_AUTO:  # the very reasons services.applications records
+            return auto_cancel_reason(
+                week, two_internships=app.cause is not None and app.cause[2] != app.week)
         return ""
 
     def refresh_searchable(self, offers: dict[tuple[int, int], Offer]) -> None:

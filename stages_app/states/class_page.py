@@ -51,7 +51,7 @@ class ClassPageState(PageState):
         self.class_id = as_id(self.router.url.query_parameters.get("id")) or 0
         self.selected = []
         self.received_on = schools.paris_today().isoformat()
-        self.class_name = ""
+        self.class_name = self.join_code = self.signup_link = self.qr_code = ""
         self.pupils = []
         return self._run(routes.SCHOOL_ROLES, lambda s, v: None)
 

@@ -176,6 +176,7 @@ class OfferDetailState(PageState):
     @rx.event
     def load(self):
         self.found = False
+        self.card = CardView(0, "", "", "", "", "", "", "", [], "")
         return self._run(self.ROLES, lambda s, v: None)
 
 

@@ -3,7 +3,7 @@ services in the shared e2e database.
 
 A REP+ collège in Vénissieux (Lyon area) with one 3e class, one internship week in the future,
 its principal (e-mail confirmed) and one pupil whose parental authorisation is recorded and whose
-access is open; four communes of the gazetteer (three near the collège, Cluny ≈ 84 km away);
+access is open; four communes of the gazetteer (three near the collège, Cluny ≈ 83 km away);
 three ONISEP sectors; and two published offers for the collège's week by other employers:
 
 - *far*: a stud farm in Cluny, sector "Agriculture", outside the 60 km perimeter;
@@ -146,9 +146,10 @@ def create_world(engine) -> World:
                 longitude=p.longitude,
             ))
         s.add(School(
-            uai=UAI, name=SCHOOL, address="4 avenue Jules Guesde", postal_code=VENISSIEUX.postal_code,
-            commune_name=VENISSIEUX.name, commune_insee=VENISSIEUX.insee, department_code="69",
-            department_name="Rhône", academy_code="10", academy_name="Lyon",
+            uai=UAI, name=SCHOOL, address="4 avenue Jules Guesde",
+            postal_code=VENISSIEUX.postal_code, commune_name=VENISSIEUX.name,
+            commune_insee=VENISSIEUX.insee, department_code="69", department_name="Rhône",
+            academy_code="10", academy_name="Lyon",
             region_name="Auvergne-Rhône-Alpes", academy_domain=DOMAIN, latitude=SCHOOL_LAT,
             longitude=SCHOOL_LON, priority_education="REP+",
         ))
@@ -171,16 +172,16 @@ def create_world(engine) -> World:
         assert opened.opened == [pupil.id], opened.message
 
         _publish(
-            s, organisation="Haras national de Cluny", contact=("Bernard", "Lachaux",
-                                                                "b.lachaux@haras-cluny.example.fr"),
+            s, organisation="Haras national de Cluny",
+            contact=("Bernard", "Lachaux", "b.lachaux@haras-cluny.example.fr"),
             title=FAR_TITLE,
-            description="Pansage, alimentation et sortie des chevaux avec les palefreniers du haras.",
+            description="Pansage, alimentation et sortie des chevaux avec les palefreniers.",
             sector=sectors[AGRICULTURE[0]], place=CLUNY, street="2 rue Porte des Prés", week=week,
             tutor=("Bernard Lachaux", "Chef palefrenier"),
         )
         _publish(
-            s, organisation="Brasserie des Essarts", contact=("Karima", "Haddou",
-                                                              "karima@brasserie-essarts.example.fr"),
+            s, organisation="Brasserie des Essarts",
+            contact=("Karima", "Haddou", "karima@brasserie-essarts.example.fr"),
             title=DECOY_TITLE,
             description="Mise en place, préparation des entrées et service du midi avec l'équipe.",
             sector=sectors[HOSPITALITY[0]], place=BRON, street="8 route de Genas", week=week,

@@ -3,7 +3,7 @@
 One journey in ordered steps sharing module-scoped state (one browser context per person), on
 the data of ``tests/e2e/search_world.py``: a REP+ collège in Vénissieux with one internship week,
 its principal, one pupil with open access, and two offers already published for that week by
-other employers (a stud farm in Cluny ≈ 84 km away, a brasserie in Bron within 5 km).
+other employers (a stud farm in Cluny ≈ 83 km away, a brasserie in Bron within 5 km).
 
 1. an employer signs up, writes an offer in Saint-Fons (≈ 2.5 km) in the editor while the live
    preview follows, and publishes it;
@@ -156,7 +156,8 @@ def test_01_employer_signs_up_and_publishes_an_offer_near_the_college(journey: J
     expect(preview).to_contain_text(f"{SAINT_FONS.name} ({SAINT_FONS.postal_code})")
     page.get_by_label("Un jour de la semaine à ajouter").fill(week.isoformat())
     page.get_by_role("button", name="Ajouter la semaine").click()
-    expect(page.get_by_role("button", name=f"Retirer la semaine {week_label(week)}")).to_be_visible()
+    remove = page.get_by_role("button", name=f"Retirer la semaine {week_label(week)}")
+    expect(remove).to_be_visible()
     expect(preview).to_contain_text(f"Semaine {week_label(week)} : 1 place")
     page.get_by_label("Tuteur ou tutrice : nom").fill(OFFER["tutor_name"])
     page.get_by_label("Tuteur ou tutrice : fonction").fill(OFFER["tutor_role"])
@@ -194,7 +195,7 @@ def test_02_pupil_finds_the_offer_with_the_sector_filter(journey: Journey):
     expect(page.get_by_text(f"Offres pour les élèves du {SCHOOL}, à moins de 60 km du collège"))\
         .to_be_visible()
 
-    # Default search: the school's weeks within 60 km; Cluny (≈ 84 km) is out of reach.
+    # Default search: the school's weeks within 60 km; Cluny (≈ 83 km) is out of reach.
     near = card(page, OFFER["title"])
     expect(near).to_be_visible()
     expect(near).to_contain_text(expected_distance(SAINT_FONS))
@@ -207,6 +208,9 @@ def test_02_pupil_finds_the_offer_with_the_sector_filter(journey: Journey):
     sector, onisep = CHEMISTRY
     search(page, sector)
     expect(page.get_by_role("heading", level=2, name="1 offre(s) trouvée(s)")).to_be_visible()
+    sectors = page.locator("details").filter(has_text="Secteurs d'activité (ONISEP)")
+    expect(sectors).to_have_attribute("open", "")  # the form shows the filter applied
+    expect(sectors.get_by_role("checkbox", name=sector, exact=True)).to_be_checked()
     expect(card(page, DECOY_TITLE)).to_have_count(0)
     expect(near).to_be_visible()
     expect(near).to_contain_text(expected_distance(SAINT_FONS))
@@ -231,9 +235,14 @@ def test_02_pupil_finds_the_offer_with_the_sector_filter(journey: Journey):
     assert_accessible(page, "search-08-offer-detail")
     screenshot(page, "search-08-offer-detail")
 
-    # Even in its own sector, the offer 84 km away is not shown (R2: 60 km by default).
+    # Even in its own sector, the offer 83 km away is not shown (R2: 60 km by default).
     page.get_by_role("link", name="← Retour à la recherche").click()
     expect(page).to_have_url(url("/eleve/offres"))
+    expect(page.get_by_role("heading", level=2, name="2 offre(s) trouvée(s)")).to_be_visible()
+    # the search starts afresh, and its form says so (no stale ticked sector)
+    expect(sectors).not_to_have_attribute("open", "")
+    expect(page.locator(f"#secteur-{journey.world.sectors[sector]}")).not_to_be_checked()
+    expect(page.get_by_label("Distance")).to_have_value("60")
     search(page, AGRICULTURE[0])
     expect(page.get_by_role("heading", level=2, name="0 offre(s) trouvée(s)")).to_be_visible()
     expect(page.get_by_text("Aucune offre ne correspond. Quelques idées :")).to_be_visible()
@@ -251,9 +260,11 @@ def test_03_principal_opens_national_search(journey: Journey):
     page.get_by_role("link", name="Paramètres").click()
     expect(page).to_have_url(url("/etablissement/parametres"))
     expect(page.get_by_role("heading", level=1, name="Paramètres du collège")).to_be_visible()
-    expect(page.get_by_text("Vos élèves voient les offres à moins de 60 km du collège.")).to_be_visible()
+    expect(page.get_by_text("Vos élèves voient les offres à moins de 60 km du collège.")
+           ).to_be_visible()
     page.get_by_role("button", name="Ouvrir la recherche à toute la France").click()
-    expect(page.get_by_role("status")).to_contain_text("La recherche est ouverte à toute la France.")
+    expect(page.get_by_role("status")).to_contain_text(
+        "La recherche est ouverte à toute la France.")
     expect(page.get_by_text("Vos élèves voient les offres de toute la France")).to_be_visible()
     expect(page.get_by_role("button", name="Revenir à 60 km")).to_be_visible()
     assert_accessible(page, "search-10-national-search")
@@ -267,6 +278,9 @@ def test_04_pupil_now_sees_the_far_offer(journey: Journey):
     page.reload()
     expect(page.get_by_text(f"Offres pour les élèves du {SCHOOL}, dans toute la France"))\
         .to_be_visible()
+    distance = page.get_by_label("Distance")
+    expect(distance).to_have_value("")  # the form offers what is applied: no limit
+    expect(distance.locator("option:checked")).to_have_text("Toute la France")
     far = card(page, FAR_TITLE)
     expect(far).to_be_visible()  # the default search has no distance limit any more
     expect(far).to_contain_text(expected_distance(CLUNY))

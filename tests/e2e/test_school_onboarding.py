@@ -133,12 +133,12 @@ def login(page: Page, email: str, password: str = PASSWORD) -> None:
 def pick_school(page: Page) -> None:
     """City type-ahead ("evry", no accent, lower case), then the collège radio."""
     page.get_by_label("Ville du collège").fill("evry")
-    expect(page.get_by_text("1 ville(s) avec un collège")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^\d+ ville\(s\) avec un collège$"))).to_be_visible()
     page.get_by_role("button", name=re.compile(r"^Évry-Courcouronnes \(91000\) — 2 collège")).click()
     expect(page.get_by_text(f"Ville : {COMMUNE} (91000)")).to_be_visible()
-    expect(page.get_by_role("radio", name=re.compile(OTHER_SCHOOL))).to_be_visible()
-    page.get_by_role("radio", name=re.compile(SCHOOL)).check()
-    expect(page.get_by_role("radio", name=re.compile(SCHOOL))).to_be_checked()
+    expect(page.get_by_role("radio", name=re.compile(re.escape(OTHER_SCHOOL)))).to_be_visible()
+    page.get_by_role("radio", name=re.compile(re.escape(SCHOOL))).check()
+    expect(page.get_by_role("radio", name=re.compile(re.escape(SCHOOL)))).to_be_checked()
 
 
 def fill_identity(page: Page, first: str, last: str) -> None:
@@ -319,6 +319,15 @@ def test_05_pupil_signs_up_with_the_class_code_and_waits(journey: Journey):
     expect(page.get_by_text("Le collège n'a pas encore reçu l'autorisation signée.")).to_be_visible()
     assert_accessible(page, "onboarding-13-pupil-waiting")
     screenshot(page, "onboarding-13-pupil-waiting")
+
+    # R1: without opened access, the offer search only says why.
+    page.goto("/eleve/offres")
+    expect(page.get_by_role("status").filter(has_text="Votre accès n'est pas encore ouvert")
+           ).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("offre\\(s\\) trouvée"))).to_have_count(0)
+    assert_accessible(page, "onboarding-13-pupil-search-refused")
+    screenshot(page, "onboarding-13-pupil-search-refused")
+    page.goto("/eleve")
     journey.done.add("pupil")
 
 

@@ -75,6 +75,7 @@ def _filters(S) -> rx.Component:
                                                                    "font_weight": "600"}),
                 rx.el.ul(rx.foreach(S.sectors, lambda x: _sector_box(S, x)),
                          style={"columns": "16em", "padding": "0.5em 0 0 0"}),
+                open=S.sector_ids.length() > 0,  # the ticked sectors stay in view
             ),
             rx.button("Rechercher", type="submit", size="3"),
             spacing="3",
@@ -83,6 +84,7 @@ def _filters(S) -> rx.Component:
         ),
         on_submit=S.apply_filters,
         aria_label="Filtres de recherche",
+        key=S.filters_version,  # remount: the uncontrolled inputs show the filters applied
     )
 
 
