@@ -359,7 +359,8 @@ def _build_random_dataset(session: Session) -> tuple:
         if rng.random() < 0.85:
             offer_service.publish_offer(session, employers[emp], offer.id)
         if rng.random() < 0.2:  # a full week
-            row = session.query(OfferWeek).filter_by(offer_id=offer.id).first()
+            row = (session.query(OfferWeek).filter_by(offer_id=offer.id)
+                   .order_by(OfferWeek.week_start).first())
             row.accepted_count = row.seats
             session.add(row)
             offer_service.sync_offer_weeks(session, session.get(type(offer), offer.id))

@@ -32,7 +32,7 @@ def _pupil(p) -> rx.Component:
         ),
         rx.table.cell(rx.badge(p.status_label, color_scheme=rx.match(
             p.status, *STATUS_COLOR.items(), "gray"), high_contrast=True)),  # AA contrast
-        rx.table.cell(
+        rx.table.cell(rx.hstack(
             rx.link("Voir sa recherche", href=routes.SCHOOL_PUPIL_SEARCH + "?eleve="
                     + p.pupil_user_id.to_string(), size="2",
                     aria_label="Voir la recherche d'offres de " + p.first_name + " " + p.last_name),
@@ -49,7 +49,8 @@ def _pupil(p) -> rx.Component:
                           aria_label="Retirer l'accès de " + p.first_name + " " + p.last_name),
                 "",
             ),
-        ),
+            spacing="3", align="center", wrap="wrap",
+        )),
     )
 
 

@@ -150,6 +150,7 @@ def school_settings() -> rx.Component:
                     width="100%",
                 ),
                 on_submit=S.add_period,
+                reset_on_submit=True,
             ),
         ),
         section(

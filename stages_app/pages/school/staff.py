@@ -45,7 +45,7 @@ def _member(m) -> rx.Component:
                                 id="fonction-" + m.membership_id.to_string(),
                                 name="function",
                                 default_value=m.function,
-                                style={"font_size": "14px", "padding": "0.2em", "max_width": "14em"},
+                                style={"font_size": "14px", "padding": "0.2em", "max_width": "20em"},
                             ),
                             rx.button("Changer", type="submit", size="1", variant="soft",
                                       aria_label="Changer la fonction de " + m.name),
