@@ -18,7 +18,8 @@ Concurrency (R3–R6 hold when several employers click *accept* at the same inst
 ---------------------------------------------------------------------------------
 Every transition that depends on other rows runs in a *locked* unit of work:
 
-* PostgreSQL (READ COMMITTED): ``SELECT … FOR UPDATE`` in one global order — the
+* PostgreSQL (READ COMMITTED): row locks (``SELECT … FOR NO KEY UPDATE``: nothing here changes
+  a key, so rows that merely reference a locked row are not blocked) in one global order: the
   ``OfferWeek`` row (only when its seat counter changes: accept, cancel), then the pupil's
   ``PupilProfile`` row (serialises everything that concerns one pupil: two employers accepting
   the same pupil, a submission racing an acceptance), then the application row(s). Rows are
@@ -470,8 +471,11 @@ def _unit(session: Session, conflict: str, *, locked: bool = False) -> Iterator[
 
 
 def _locked_one(session: Session, stmt):
+    """PostgreSQL ``SELECT … FOR NO KEY UPDATE`` (nothing here changes a key: the rows that
+    merely reference the locked one, such as a new event or application, are not blocked);
+    SQLite ignores it (the unit holds the database write lock)."""
     return session.execute(
-        stmt.with_for_update().execution_options(populate_existing=True)
+        stmt.with_for_update(key_share=True).execution_options(populate_existing=True)
     ).scalar_one_or_none()
 
 
@@ -876,9 +880,10 @@ def start_or_get_draft(session: Session, viewer: Viewer, offer_id, week_start) -
                                      and existing.submitted_at is None):
         return _application_view(session, existing)
     try:
-        with _unit(session, "Cette candidature existe déjà.", locked=True):
+        # No lock: R7's unique constraint settles two creations at once (the loser returns the
+        # winner's row below); R3/R4/R6 are checked again, under locks, when sending.
+        with _unit(session, "Cette candidature existe déjà."):
             profile = access.pupil_with_open_access(session, viewer)
-            _lock_pupil(session, viewer.user_id)
             offer, ow = _check_can_apply(session, viewer, profile, oid, week)
             now = utcnow()
             app = _find(session, viewer.user_id, oid, week)
@@ -940,7 +945,6 @@ def save_letter(session: Session, viewer: Viewer, application_id, letter) -> dt.
             update(Application)
             .where(Application.id == app.id, Application.status == DRAFT)
             .values(letter=text, updated_at=now)
-            .execution_options(synchronize_session=False)
         ).rowcount
         if done != 1:
             raise Conflict("Cette candidature vient d'être envoyée : sa lettre ne peut plus être "
@@ -973,7 +977,7 @@ def submit_application(session: Session, viewer: Viewer, application_id) -> str:
                 f"Votre lettre est trop longue ({len(letter)} caractères, {LETTER_MAX} au plus).",
                 field="letter",
             )
-        offer, ow = _check_can_apply(session, viewer, profile, app.offer_id, app.week_start)
+        _check_can_apply(session, viewer, profile, app.offer_id, app.week_start)
         cv = session.execute(select(CV).where(CV.student_id == viewer.user_id)).scalar_one_or_none()
         if cv is None or view_of(cv.content).is_empty:
             raise ValidationError(
@@ -984,13 +988,12 @@ def submit_application(session: Session, viewer: Viewer, application_id) -> str:
         app.letter_sent = letter
         app.cv_sent = dump_content(parse_content(cv.content))
         app.submitted_at = now
-        app.offer_week_id = ow.id
         _transition(session, app, SUBMITTED, viewer.user_id, "", now)
         f = _facts(session, app)
         where = f" au {f.school.name}" if f.school else ""
         klass = f", élève de {f.klass.name}" if f.klass else ""
         _tell(session, f.owner, kind="application_received",
-              title=f"Nouvelle candidature pour « {offer.title} »",
+              title=f"Nouvelle candidature pour « {f.offer.title} »",
               body=(f"{f.pupil_name}{klass}{where}, vous a envoyé sa candidature pour la semaine "
                     f"{week_label(app.week_start)}. Lisez son CV et sa lettre, puis répondez-lui "
                     "depuis votre espace employeur."),
@@ -1023,7 +1026,7 @@ def withdraw(session: Session, viewer: Viewer, application_id, reason: str = "")
                   title=f"Candidature retirée : {f.pupil_name}",
                   body=(f"{f.pupil_name} a retiré sa candidature à « {f.offer.title} » pour la "
                         f"semaine {week_label(app.week_start)}."
-                        + (f" Motif : {text}" if text else "")),
+                        + (f" Motif : « {text} »." if text else "")),
                   link=employer_application_url(app.id), dedupe_key=None, mail=False)
     return "Votre candidature a été retirée."
 
@@ -1234,7 +1237,7 @@ def accept(session: Session, viewer: Viewer, application_id, message: str = "") 
             .where(Application.student_id == student_id, Application.id != app.id,
                    Application.status.in_(OPEN), scope)
             .order_by(Application.id)
-            .with_for_update()
+            .with_for_update(key_share=True)
             .execution_options(populate_existing=True)
         ).scalars().all()
         f = _facts(session, app)
@@ -1262,11 +1265,11 @@ def accept(session: Session, viewer: Viewer, application_id, message: str = "") 
         elif others:
             extra = (f" Vos {len(others)} autres candidatures en attente pour cette semaine ont "
                      "été annulées automatiquement.")
-        said = f" Message de l'employeur : « {text} »" if text else ""
+        said = f" Message de l'employeur : « {text} »." if text else ""
         _tell(session, f.pupil, kind="application_accepted",
               title="Votre candidature est acceptée !",
-              body=(f"{f.org.name} vous accueille en stage la semaine {label} (« {f.offer.title} »)."
-                    f"{said}{extra}"),
+              body=(f"{f.org.name} vous accueille en stage la semaine {label} "
+                    f"(« {f.offer.title} »).{said}{extra}"),
               link=TRACKER_PATH, dedupe_key=f"application_answer:{app.id}:pupil")
         if f.teacher is not None:
             _tell(session, f.teacher, kind="application_accepted",
@@ -1302,14 +1305,14 @@ def refuse(session: Session, viewer: Viewer, application_id, message: str) -> st
         _tell(session, f.pupil, kind="application_refused",
               title="Réponse à votre candidature",
               body=(f"{f.org.name} ne peut pas vous accueillir la semaine {label} "
-                    f"(« {f.offer.title} »). Son message : « {text} » Ne vous découragez pas : "
+                    f"(« {f.offer.title} »). Son message : « {text} ». Ne vous découragez pas : "
                     "d'autres offres vous attendent."),
               link=TRACKER_PATH, dedupe_key=f"application_answer:{app.id}:pupil")
         if f.teacher is not None:
             _tell(session, f.teacher, kind="application_refused",
                   title=f"Candidature {_de(f.pupil_name)} refusée",
                   body=(f"{f.org.name} a refusé la candidature {_de(f.pupil_name)} pour la semaine "
-                        f"{label} (« {f.offer.title} »). Son message : « {text} »"),
+                        f"{label} (« {f.offer.title} »). Son message : « {text} »."),
                   link=routes.class_url(f.klass.id) if f.klass else routes.SCHOOL_HOME,
                   dedupe_key=f"application_answer:{app.id}:teacher")
         pupil_name = f.pupil_name
@@ -1355,14 +1358,15 @@ def cancel_accepted(session: Session, viewer: Viewer, application_id, reason: st
             _tell(session, f.owner, kind="internship_cancelled",
                   title=f"Stage annulé par {f.pupil_name}",
                   body=(f"{f.pupil_name} a annulé son stage de la semaine {label} "
-                        f"(« {f.offer.title} »). Motif : {text} La place est de nouveau libre."),
+                        f"(« {f.offer.title} »). Motif : « {text} ». La place est de nouveau "
+                        "libre."),
                   link=employer_application_url(app.id),
                   dedupe_key=f"internship_cancelled:{app.id}:employer")
         else:
             _tell(session, f.pupil, kind="internship_cancelled",
                   title="Votre stage est annulé",
                   body=(f"{f.org.name} a annulé votre stage de la semaine {label} "
-                        f"(« {f.offer.title} »). Motif : {text} Parlez-en à votre professeur "
+                        f"(« {f.offer.title} »). Motif : « {text} ». Parlez-en à votre professeur "
                         "principal : il vous aidera à trouver une autre offre."),
                   link=TRACKER_PATH, dedupe_key=f"internship_cancelled:{app.id}:pupil")
         if f.teacher is not None:
@@ -1370,7 +1374,7 @@ def cancel_accepted(session: Session, viewer: Viewer, application_id, reason: st
             _tell(session, f.teacher, kind="internship_cancelled",
                   title=f"Stage {_de(f.pupil_name)} annulé",
                   body=(f"Le stage {_de(f.pupil_name)} chez {f.org.name} (semaine {label}) a été "
-                        f"annulé par {who}. Motif : {text}"),
+                        f"annulé par {who}. Motif : « {text} »."),
                   link=routes.class_url(f.klass.id) if f.klass else routes.SCHOOL_HOME,
                   dedupe_key=f"internship_cancelled:{app.id}:teacher")
     if by_pupil:

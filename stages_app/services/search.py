@@ -490,21 +490,27 @@ def _newest_page_stmt(shape: _Shape):
             .offset(bindparam("offset")).limit(bindparam("limit")))
 
 
-_CARD_OFFERS = (
+_CARD_WEEK = aliased(OfferWeek, name="cw")
+# One statement for a page of cards: each offer with its free weeks among :weeks (one row per
+# week; the outer join keeps an offer whose last seat was just taken).
+_CARDS = (
     select(
         Offer.id, Offer.title, Offer.commune_name, Offer.postal_code, Offer.sector_id,
         Offer.description, Offer.tutor_name, Offer.tutor_role, Offer.practical_info,
         Offer.accessibility, Offer.street, Offer.published_at,
         Organisation.name.label("employer_name"), Sector.name.label("sector_name"),
-        Sector.onisep_url.label("sector_url"),
+        Sector.onisep_url.label("sector_url"), _CARD_WEEK.week_start,
+        (_CARD_WEEK.seats - _CARD_WEEK.accepted_count).label("free"),
     )
     .join(Organisation, Organisation.id == Offer.organisation_id)
     .join(Sector, Sector.id == Offer.sector_id)
+    .outerjoin(_CARD_WEEK, and_(
+        _CARD_WEEK.offer_id == Offer.id,
+        _CARD_WEEK.week_start.in_(bindparam("weeks", expanding=True)),
+        _CARD_WEEK.searchable == True,  # noqa: E712
+    ))
     .where(Offer.id.in_(bindparam("ids", expanding=True)))
 )
-_CARD_WEEKS = _filtered(
-    select(_W.offer_id, _W.week_start, _W.seats, _W.accepted_count), _Shape(False, 0),
-).where(_W.offer_id.in_(bindparam("ids", expanding=True)))
 _DETAIL_WEEKS = _filtered(select(*_POSITION), _Shape(False, 0)).where(
     _W.offer_id == bindparam("offer_id"))
 
@@ -597,19 +603,19 @@ def _cards(session: Session, page: Sequence[tuple[int, float | None]],
     """The cards of one page, in the page's order; free weeks among ``weeks`` only."""
     if not page:
         return []
-    ids = [oid for oid, _ in page]
-    by_id = {row.id: row for row in _rows(session, _CARD_OFFERS, {"ids": ids})}
-    free: dict[int, list[tuple[dt.date, int]]] = {oid: [] for oid in ids}
-    for oid, week_start, seats, accepted in _rows(session, _CARD_WEEKS,
-                                                  {"ids": ids, "weeks": list(weeks)}):
-        free[oid].append((week_start, seats - accepted))
+    offers: dict[int, tuple] = {}
+    free: dict[int, list[tuple[dt.date, int]]] = {}
+    for row in _rows(session, _CARDS, {"ids": [oid for oid, _ in page], "weeks": list(weeks)}):
+        offers[row.id] = row
+        if row.week_start is not None:
+            free.setdefault(row.id, []).append((row.week_start, row.free))
     cards = []
     for oid, distance in page:
-        row = by_id.get(oid)
+        row = offers.get(oid)
         if row is None:  # deleted in between: skip rather than fail
             continue
         cards.append(make_card(row, employer_name=row.employer_name, sector_name=row.sector_name,
-                               sector_url=row.sector_url or "", weeks=free[oid],
+                               sector_url=row.sector_url or "", weeks=free.get(oid, []),
                                distance_km=distance))
     return cards
 

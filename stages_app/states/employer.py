@@ -7,6 +7,7 @@ import datetime as dt
 
 import reflex as rx
 
+from stages_app import routes
 from stages_app.models import Role
 from stages_app.services import home, offers, search
 from stages_app.services.calendar import monday_of, week_label
@@ -234,8 +235,15 @@ class OfferEditorState(PageState):
             self._fill(s, v, offer.id)
             return offer
 
-        return self._run(EMPLOYER, action, "Offre publiée : les élèves des collèges proches "
-                         "peuvent la voir." if publish else "Offre enregistrée.")
+        result = self._run(EMPLOYER, action, "Offre publiée : les élèves des collèges proches "
+                           "peuvent la voir." if publish else "Offre enregistrée.")
+        if oid is None and self.offer_id and not self.error:
+            # a new offer now has an id: put it in the address so a reload edits this offer
+            # (replaceState: no navigation, the success message stays on screen)
+            return rx.call_script(
+                f"window.history.replaceState(null, '', '{routes.EMPLOYER_OFFER}?id={self.offer_id}')"
+            )
+        return result
 
     @rx.event
     def save(self):

@@ -37,8 +37,14 @@ def _sector_box(S, s) -> rx.Component:
                         default_checked=S.sector_ids.contains(s.id),
                         style={"width": "1.1em", "height": "1.1em"}),
             rx.el.label(s.name, html_for=box_id, style={"font_size": "14px"}),
+            rx.cond(s.onisep_url != "",
+                    rx.link("métiers (ONISEP)", href=s.onisep_url, is_external=True, size="1",
+                            style=LINK_STYLE, aria_label="Les métiers du secteur " + s.name
+                            + " sur le site de l'ONISEP"),
+                    ""),
             spacing="2",
             align="center",
+            wrap="wrap",
         ),
         list_style_type="none",
     )
@@ -57,8 +63,8 @@ def _filters(S) -> rx.Component:
                     id="champ-semaine", name="week", default_value=S.week, style=SELECT_STYLE,
                 ), "champ-semaine"),
                 _labelled("Distance", rx.el.select(
-                    *[rx.el.option(f"Moins de {r} km", value=str(r)) for r in reversed(RADIUS_CHOICES)],
                     rx.cond(S.national, rx.el.option("Toute la France", value=""), rx.fragment()),
+                    *[rx.el.option(f"Moins de {r} km", value=str(r)) for r in reversed(RADIUS_CHOICES)],
                     id="champ-distance", name="radius", default_value=S.radius, style=SELECT_STYLE,
                 ), "champ-distance"),
                 _labelled("Trier par", rx.el.select(
