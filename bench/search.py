@@ -359,19 +359,35 @@ def postgis(session: Session, viewer: Viewer, school_id: int, today: dt.date):
     return _reference_result(session, school_id, today, core)
 
 
-def run(engine, approach, data: Dataset, limit: int | None = None) -> tuple[list[float], list]:
-    searches = data.searches[:limit] if limit else data.searches
-    for viewer, school_id in searches[:WARMUP]:  # warm caches and connections, not timed
-        with Session(engine) as session:
-            approach(session, viewer, school_id, data.today)
-    times, answers = [], []
-    for viewer, school_id in searches:
-        start = time.perf_counter()
-        with Session(engine) as session:
-            result = approach(session, viewer, school_id, data.today)
-        times.append((time.perf_counter() - start) * 1000.0)
-        answers.append((result.total, [card.id for card in result.cards]))
-    return times, answers
+def timed(engine, approach, viewer, school_id, today) -> tuple[float, tuple]:
+    """One search in its own short session, as a web request would do: (ms, answer)."""
+    start = time.perf_counter()
+    with Session(engine) as session:
+        result = approach(session, viewer, school_id, today)
+    elapsed = (time.perf_counter() - start) * 1000.0
+    return elapsed, (result.total, [card.id for card in result.cards])
+
+
+def run_side_by_side(runners: dict, data: Dataset, limits: dict) -> dict:
+    """Every search through every approach in turn (the order rotating), so that the machine's
+    load weighs on all of them alike. Returns {name: (times, answers)}."""
+    for name, (engine, approach) in runners.items():  # warm caches, pools, plans: not timed
+        for viewer, school_id in data.searches[:WARMUP]:
+            timed(engine, approach, viewer, school_id, data.today)
+    out = {name: ([], []) for name in runners}
+    names = list(runners)
+    for i, (viewer, school_id) in enumerate(data.searches):
+        shift = i % len(names)
+        for name in names[shift:] + names[:shift]:
+            if i >= limits.get(name, len(data.searches)):
+                continue
+            engine, approach = runners[name]
+            ms, answer = timed(engine, approach, viewer, school_id, data.today)
+            out[name][0].append(ms)
+            out[name][1].append(answer)
+        if (i + 1) % 100 == 0:
+            log(f"{i + 1} recherches")
+    return out
 
 
 def mismatches(reference: list, other: list) -> int:
@@ -473,47 +489,36 @@ def main(argv: list[str] | None = None) -> int:
     today = dt.date.today()
     out: dict = {"offers": args.offers, "searches": args.searches, "naive_searches": naive_n}
     seconds: dict = {}
+    runners: dict = {}
+    engines = []
 
-    with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-search-"))
         sqlite_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         sqlite, seconds["sqlite_reference_import"] = prepare(sqlite_url, data_dir)
+        engines.append(sqlite)
         start = time.perf_counter()
         data = Dataset(sqlite, args.offers, args.searches, args.seed, today)
         seconds["generate"] = time.perf_counter() - start
         out["offer_weeks"] = len(data.offer_weeks)
         out["searchable_offer_weeks"] = sum(1 for w in data.offer_weeks if w[-1])
         log(f"{len(data.offers)} offres, {len(data.offer_weeks)} semaines d'offre générées")
-        reference = None
         if not args.skip_sqlite:
             seconds["sqlite_load"] = load(sqlite, data)
-            log("SQLite chargé ; recherches…")
-            times, reference = run(sqlite, ours, data)
-            out["sqlite"] = stats(times)
-            out["avg_total"] = round(statistics.fmean(t for t, _ in reference), 1)
-            out["max_total"] = max(t for t, _ in reference)
+            runners["sqlite"] = (sqlite, ours)
             if naive_n:
-                times, answers = run(sqlite, naive, data, naive_n)
-                out["naive_sqlite"] = stats(times)
-                out.setdefault("mismatches", {})["naive_sqlite"] = mismatches(reference, answers)
-        sqlite.dispose()
-
-    if not args.skip_postgresql:
-        try:
-            with pg_database(args.pg_url) as pg_url:
+                runners["naive_sqlite"] = (sqlite, naive)
+            log("SQLite chargé")
+        if not args.skip_postgresql:
+            try:
+                pg_url = stack.enter_context(pg_database(args.pg_url))
                 pg, seconds["postgresql_reference_import"] = prepare(pg_url, data_dir)
+                engines.append(pg)
                 seconds["postgresql_load"] = load(pg, data)
-                log("PostgreSQL chargé ; recherches…")
-                times, answers = run(pg, ours, data)
-                out["postgresql"] = stats(times)
-                if reference is None:
-                    reference = answers
-                else:
-                    out.setdefault("mismatches", {})["postgresql"] = mismatches(reference, answers)
+                runners["postgresql"] = (pg, ours)
                 if naive_n:
-                    times, answers = run(pg, naive, data, naive_n)
-                    out["naive_postgresql"] = stats(times)
-                    out.setdefault("mismatches", {})["naive_postgresql"] = mismatches(
-                        reference, answers)
+                    runners["naive_postgresql"] = (pg, naive)
+                log("PostgreSQL chargé")
                 if args.skip_postgis:
                     out["postgis"] = "skipped"
                 else:
@@ -522,16 +527,30 @@ def main(argv: list[str] | None = None) -> int:
                         out["postgis"] = f"unavailable: {reason}"
                     else:
                         seconds["postgis_index"] = add_geography(pg)
-                        times, answers = run(pg, postgis, data)
-                        out["postgis"] = stats(times)
-                        out.setdefault("mismatches", {})["postgis"] = mismatches(reference,
-                                                                                 answers)
-                pg.dispose()
-        except Exception as exc:  # noqa: BLE001 - a missing server must not hide SQLite figures
-            if "postgresql" not in out:
+                        runners["postgis"] = (pg, postgis)
+            except Exception as exc:  # noqa: BLE001 - a missing server must not hide SQLite
                 out["postgresql"] = f"unavailable: {str(exc).splitlines()[0][:200]}"
-            else:
-                raise
+        if not runners:
+            parser.error("aucune base à mesurer")
+        out["load_average_before"] = [round(x, 2) for x in os.getloadavg()]
+        log(f"recherches côte à côte : {', '.join(runners)}")
+        start = time.perf_counter()
+        results = run_side_by_side(
+            runners, data, {"naive_sqlite": naive_n, "naive_postgresql": naive_n})
+        seconds["searches"] = time.perf_counter() - start
+        out["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+        for engine in engines:
+            engine.dispose()
+
+    reference_name = "sqlite" if "sqlite" in results else "postgresql"
+    reference = results.get(reference_name, ([], []))[1]
+    for name, (times, answers) in results.items():
+        out[name] = stats(times)
+        if name != reference_name and reference:
+            out.setdefault("mismatches", {})[name] = mismatches(reference, answers)
+    if reference:
+        out["avg_total"] = round(statistics.fmean(t for t, _ in reference), 1)
+        out["max_total"] = max(t for t, _ in reference)
 
     targets: dict = {}
     limit_ms = 15.0 if args.offers <= 100_000 else 100.0

@@ -22,6 +22,9 @@ LEGAL = "/mentions-legales"
 STUDENT_HOME = "/eleve"
 STUDENT_SEARCH = "/eleve/offres"
 STUDENT_OFFER = "/eleve/offre"  # ?id=<offer id>
+STUDENT_CV = "/eleve/cv"
+STUDENT_TRACKER = "/eleve/candidatures"
+STUDENT_APPLICATION = "/eleve/candidature"  # ?id=<application id>: letter, review, sending
 SCHOOL_HOME = "/etablissement"
 SCHOOL_SETTINGS = "/etablissement/parametres"
 SCHOOL_STAFF = "/etablissement/personnels"
@@ -30,6 +33,8 @@ SCHOOL_PUPIL_SEARCH = "/etablissement/recherche"  # ?eleve=<pupil user id>
 SCHOOL_PUPIL_OFFER = "/etablissement/recherche/offre"  # ?eleve=<pupil user id>&id=<offer id>
 EMPLOYER_HOME = "/employeur"
 EMPLOYER_OFFER = "/employeur/offre"  # ?id=<offer id>; without id: a new offer
+EMPLOYER_INBOX = "/employeur/candidatures"
+EMPLOYER_APPLICATION = "/employeur/candidature"  # ?id=<application id>
 ADMIN_HOME = "/admin"
 ADMIN_MAILBOX = "/admin/courriels"
 

@@ -23,6 +23,8 @@ from stages_app.pages.school.settings import school_settings
 from stages_app.pages.school.staff import school_staff
 from stages_app.pages.school.class_page import class_page
 from stages_app.pages.public.invitation import invitation_signup
+from stages_app.pages.student.applications import application_page, tracker_page
+from stages_app.pages.student.cv import cv_page
 from stages_app.pages.student.home import student_home
 from stages_app.pages.student.search import (
     offer_detail,
@@ -41,7 +43,9 @@ from stages_app.states.login import ConfirmEmailState, LoginState, SignupState
 from stages_app.states.school_picker import SchoolPickerState
 from stages_app.states.school_settings import SchoolSettingsState
 from stages_app.states.staff import InvitationSignupState, StaffState
+from stages_app.states.applications import ApplicationState, ApplyState, TrackerState
 from stages_app.states.class_page import ClassPageState
+from stages_app.states.cv import CVState
 from stages_app.states.search import (
     OfferDetailState,
     OfferSearchState,
@@ -69,7 +73,11 @@ PAGES = [
     (routes.LEGAL, legal, "Mentions légales — Stages 3e", None),
     (routes.STUDENT_HOME, student_home, "Mon espace élève — Stages 3e", StudentHomeState.load),
     (routes.STUDENT_SEARCH, offer_search, "Rechercher un stage — Stages 3e", OfferSearchState.load),
-    (routes.STUDENT_OFFER, offer_detail, "Offre de stage — Stages 3e", OfferDetailState.load),
+    (routes.STUDENT_OFFER, offer_detail, "Offre de stage — Stages 3e",
+     [OfferDetailState.load, ApplyState.load]),
+    (routes.STUDENT_CV, cv_page, "Mon CV — Stages 3e", CVState.load),
+    (routes.STUDENT_APPLICATION, application_page, "Candidature — Stages 3e", ApplicationState.load),
+    (routes.STUDENT_TRACKER, tracker_page, "Mes candidatures — Stages 3e", TrackerState.load),
     (routes.SCHOOL_PUPIL_SEARCH, pupil_search_for_staff, "Recherche d'un élève — Stages 3e",
      PupilSearchForStaffState.load),
     (routes.SCHOOL_PUPIL_OFFER, pupil_offer_for_staff, "Offre de stage — Stages 3e",

@@ -8,12 +8,13 @@ from stages_app import routes
 from stages_app.states.auth import AuthState
 
 NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
-    "student": [("Mon espace", routes.STUDENT_HOME), ("Rechercher un stage", routes.STUDENT_SEARCH)],
+    "student": [("Mon espace", routes.STUDENT_HOME), ("Rechercher un stage", routes.STUDENT_SEARCH),
+                ("Mon CV", routes.STUDENT_CV), ("Mes candidatures", routes.STUDENT_TRACKER)],
     "principal": [("Tableau de bord", routes.SCHOOL_HOME), ("Personnels", routes.SCHOOL_STAFF),
                   ("Paramètres", routes.SCHOOL_SETTINGS)],
     "teacher": [("Mes classes", routes.SCHOOL_HOME)],
     "staff": [("Tableau de bord", routes.SCHOOL_HOME)],
-    "employer": [("Mes offres", routes.EMPLOYER_HOME)],
+    "employer": [("Mes offres", routes.EMPLOYER_HOME), ("Candidatures reçues", routes.EMPLOYER_INBOX)],
     "admin": [("Administration", routes.ADMIN_HOME), ("Courriels envoyés", routes.ADMIN_MAILBOX)],
 }
 

@@ -151,10 +151,10 @@ REASON_MIN = 5
 MAX_INTERNSHIPS_PER_YEAR = 2
 
 # Pages the notifications link to (the UI registers them; see the report of issue 5).
-TRACKER_PATH = "/eleve/candidatures"
-PUPIL_APPLICATION_PATH = "/eleve/candidature"  # ?id=<application id>: letter, review, sending
-EMPLOYER_INBOX_PATH = "/employeur/candidatures"
-EMPLOYER_APPLICATION_PATH = "/employeur/candidature"  # ?id=<application id>
+TRACKER_PATH = routes.STUDENT_TRACKER
+PUPIL_APPLICATION_PATH = routes.STUDENT_APPLICATION
+EMPLOYER_INBOX_PATH = routes.EMPLOYER_INBOX
+EMPLOYER_APPLICATION_PATH = routes.EMPLOYER_APPLICATION
 
 
 def pupil_application_url(application_id: int) -> str:

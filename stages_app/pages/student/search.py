@@ -159,14 +159,16 @@ def pupil_search_for_staff() -> rx.Component:
 
 
 def offer_detail() -> rx.Component:
-    return _detail_page(OfferDetailState)
+    from stages_app.pages.student.applications import apply_block
+
+    return _detail_page(OfferDetailState, apply_block())
 
 
 def pupil_offer_for_staff() -> rx.Component:
     return _detail_page(PupilOfferForStaffState)
 
 
-def _detail_page(D) -> rx.Component:
+def _detail_page(D, extra: rx.Component | None = None) -> rx.Component:
     return page_layout(
         rx.cond(D.found, D.card.title, "Offre de stage"),
         status_messages(D),
@@ -193,6 +195,7 @@ def _detail_page(D) -> rx.Component:
                 rx.cond(D.card.accessibility != "",
                         section("Accessibilité", rx.text(D.card.accessibility,
                                                           white_space="pre-wrap")), ""),
+                extra if extra is not None else rx.fragment(),
                 spacing="4",
                 align="stretch",
                 width="100%",

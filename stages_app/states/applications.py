@@ -1,0 +1,231 @@
+"""Pupil side of applications: choose a week on an offer, write the letter (autosaved), review,
+send; the tracker. Rules R1–R7 live in services.applications."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import reflex as rx
+
+from stages_app import routes
+from stages_app.models import Role
+from stages_app.services import applications as apps
+from stages_app.services.schools import PARIS
+from stages_app.states.base import PageState, as_id, form_text
+
+STUDENT = {Role.STUDENT.value}
+TONE_COLOR = {"neutral": "gray", "info": "blue", "success": "green", "danger": "red",
+              "warning": "orange"}
+
+
+def _moment(value) -> str:
+    return value.astimezone(PARIS).strftime("%d/%m/%Y") if value else ""
+
+
+@dataclasses.dataclass
+class WeekOption:
+    week_start: str
+    label: str
+    free: str
+    application_id: int
+    application_status: str
+    blocked_reason: str
+
+
+class ApplyState(PageState):
+    """The "Postuler" block of the offer detail page."""
+
+    weeks: list[WeekOption] = []
+
+    def _offer_id(self) -> int:
+        return as_id(self.router.url.query_parameters.get("id")) or 0
+
+    def _reload(self, session, viewer) -> None:
+        self.weeks = [
+            WeekOption(w.week_start.isoformat(), w.label,
+                       f"{w.free_seats} place{'s' if w.free_seats > 1 else ''}",
+                       w.application_id or 0, w.application_status, w.blocked_reason)
+            for w in apps.application_weeks(session, viewer, self._offer_id())
+        ]
+
+    @rx.event
+    def load(self):
+        self.weeks = []
+        return self._run(STUDENT, lambda s, v: None)
+
+    @rx.event
+    def start(self, week_start: str):
+        week = week_start if isinstance(week_start, str) else ""
+        offer_id = self._offer_id()
+        holder: dict = {}
+
+        def action(s, v):
+            holder["app"] = apps.start_or_get_draft(s, v, offer_id, week[:10])
+
+        result = self._run(STUDENT, action)
+        if "app" in holder:
+            return rx.redirect(f"{routes.STUDENT_APPLICATION}?id={holder['app'].id}")
+        return result
+
+
+class ApplicationState(PageState):
+    """One application: letter editor with autosave, review, send; or its status once sent."""
+
+    app_id: int = 0
+    found: bool = False
+    offer_id: int = 0
+    offer_title: str = ""
+    employer_name: str = ""
+    commune_name: str = ""
+    week_label: str = ""
+    status: str = ""
+    status_label: str = ""
+    letter: str = ""
+    answer_message: str = ""
+    reason: str = ""
+    can_edit: bool = False
+    can_withdraw: bool = False
+    can_cancel: bool = False
+    reviewing: bool = False
+    saved_label: str = ""
+    tips: list[str] = []
+    example: str = ""
+
+    def _fill(self, view: apps.ApplicationView) -> None:
+        self.found = True
+        self.app_id = view.id
+        self.offer_id = view.offer_id
+        self.offer_title, self.employer_name = view.offer_title, view.employer_name
+        self.commune_name, self.week_label = view.commune_name, view.week_label
+        self.status, self.status_label = view.status, view.status_label
+        self.letter = view.letter
+        self.answer_message, self.reason = view.answer_message, view.reason
+        self.can_edit, self.can_withdraw, self.can_cancel = (view.can_edit, view.can_withdraw,
+                                                             view.can_cancel)
+
+    def _reload(self, session, viewer) -> None:
+        self._fill(apps.get_application(session, viewer, self.app_id))
+
+    @rx.event
+    def load(self):
+        self.found = False
+        self.reviewing = False
+        self.saved_label = ""
+        self.app_id = as_id(self.router.url.query_parameters.get("id")) or 0
+        self.tips, self.example = apps.letter_guidance()
+        return self._run(STUDENT, lambda s, v: None)
+
+    @rx.event
+    def set_letter(self, value: str):
+        """Autosave of the letter draft (debounced by the page)."""
+        if not isinstance(value, str):
+            return None
+        self.letter = value[:apps.LETTER_MAX * 2]
+        text, app_id = self.letter, self.app_id
+        result = self._run(STUDENT, lambda s, v: apps.save_letter(s, v, app_id, text))
+        self.saved_label = ("Brouillon non enregistré : " + self.error) if self.error else \
+            "Brouillon enregistré"
+        if self.error:
+            self.error = ""
+        return result
+
+    @rx.event
+    def review(self):
+        self.reviewing = True
+
+    @rx.event
+    def edit(self):
+        self.reviewing = False
+
+    @rx.event
+    def submit(self):
+        app_id = self.app_id
+        result = self._run(STUDENT, lambda s, v: apps.submit_application(s, v, app_id),
+                           lambda msg: msg)
+        if not self.error:
+            self.reviewing = False
+        return result
+
+    @rx.event
+    def withdraw(self):
+        app_id = self.app_id
+        return self._run(STUDENT, lambda s, v: apps.withdraw(s, v, app_id), lambda msg: msg)
+
+    @rx.event
+    def cancel(self, form: dict):
+        app_id, reason = self.app_id, form_text(form, "reason", 2000)
+        return self._run(STUDENT, lambda s, v: apps.cancel_accepted(s, v, app_id, reason),
+                         lambda msg: msg)
+
+
+@dataclasses.dataclass
+class TrackerItem:
+    application_id: int
+    offer_id: int
+    offer_title: str
+    employer_name: str
+    commune_name: str
+    week_label: str
+    status: str
+    status_label: str
+    color: str
+    dates: str
+    answer_message: str
+    reason: str
+    can_withdraw: bool
+
+
+@dataclasses.dataclass
+class InternshipItem:
+    application_id: int
+    offer_title: str
+    employer_name: str
+    address: str
+    week_label: str
+    tutor: str
+    contact: str
+    answer_message: str
+
+
+class TrackerState(PageState):
+    count_label: str = ""
+    school_year_label: str = ""
+    internships: list[InternshipItem] = []
+    items: list[TrackerItem] = []
+
+    def _reload(self, session, viewer) -> None:
+        view = apps.pupil_tracker(session, viewer)
+        self.count_label, self.school_year_label = view.count_label, view.school_year_label
+        self.internships = [
+            InternshipItem(i.application_id, i.offer_title, i.employer_name, i.address,
+                           i.week_label, ", ".join(x for x in (i.tutor_name, i.tutor_role) if x),
+                           " · ".join(x for x in (i.contact_name, i.contact_email, i.contact_phone)
+                                      if x), i.answer_message)
+            for i in view.internships
+        ]
+        items = []
+        for r in view.applications:
+            dates = []
+            if r.submitted_at:
+                dates.append(f"envoyée le {_moment(r.submitted_at)}")
+            if r.read_at:
+                dates.append(f"lue le {_moment(r.read_at)}")
+            if r.answered_at:
+                dates.append(f"réponse le {_moment(r.answered_at)}")
+            if not dates:
+                dates.append(f"commencée le {_moment(r.created_at)}")
+            items.append(TrackerItem(
+                r.application_id, r.offer_id, r.offer_title, r.employer_name, r.commune_name,
+                r.week_label, r.status, r.status_label, TONE_COLOR.get(r.tone, "gray"),
+                ", ".join(dates), r.answer_message, r.reason, r.can_withdraw,
+            ))
+        self.items = items
+
+    @rx.event
+    def load(self):
+        return self._run(STUDENT, lambda s, v: None)
+
+    @rx.event
+    def withdraw(self, application_id: int):
+        app_id = as_id(application_id)
+        return self._run(STUDENT, lambda s, v: apps.withdraw(s, v, app_id), lambda msg: msg)

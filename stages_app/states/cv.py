@@ -1,0 +1,119 @@
+"""Pupil CV editor: autosaved as typed (debounced), live preview, archived versions, PDF."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import reflex as rx
+
+from stages_app.models import Role
+from stages_app.services import cv as cv_service
+from stages_app.services.schools import PARIS
+from stages_app.states.base import PageState, as_id, form_text
+
+STUDENT = {Role.STUDENT.value}
+SECTION_KEYS = tuple(s.key for s in cv_service.CV_SECTIONS)
+LIST_KEYS = cv_service.LIST_KEYS
+
+
+@dataclasses.dataclass
+class VersionRow:
+    id: int
+    name: str
+    created: str
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").split("\n") if line.strip()]
+
+
+def _moment(value) -> str:
+    return value.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M") if value else ""
+
+
+class CVState(PageState):
+    about: str = ""
+    school_path: str = ""
+    interests: str = ""
+    qualities: str = ""
+    languages: str = ""
+    experiences: str = ""
+    saved_label: str = ""
+    versions: list[VersionRow] = []
+    viewing_name: str = ""
+    viewing: dict[str, str] = {}
+
+    @rx.var
+    def preview_lists(self) -> dict[str, list[str]]:
+        return {k: _lines(getattr(self, k)) for k in LIST_KEYS}
+
+    def _fill(self, view: cv_service.CVView) -> None:
+        self.about = view.about
+        for key in LIST_KEYS:
+            setattr(self, key, "\n".join(getattr(view, key)))
+        self.saved_label = (f"Enregistré le {_moment(view.updated_at)}" if view.updated_at
+                            else "Pas encore enregistré")
+
+    def _reload(self, session, viewer) -> None:
+        self.versions = [VersionRow(v.id, v.name, _moment(v.created_at))
+                         for v in cv_service.list_versions(session, viewer)]
+
+    @rx.event
+    def load(self):
+        self.viewing_name = ""
+        self.viewing = {}
+        return self._run(STUDENT, lambda s, v: self._fill(cv_service.get_cv(s, v)))
+
+    @rx.event
+    def set_section(self, key: str, value: str):
+        """Autosave one section (the page debounces typing)."""
+        if key not in SECTION_KEYS or not isinstance(value, str):
+            return None
+        value = value[:cv_service.TEXT_MAX * 3]
+        setattr(self, key, value)
+        content = {key: value if key == "about" else _lines(value)}
+        result = self._run(STUDENT, lambda s, v: cv_service.save_cv(s, v, content))
+        if self.error:
+            # keep what was typed on screen; the stored CV is unchanged
+            self.saved_label = "Non enregistré : corrigez la section signalée."
+        else:
+            self.saved_label = "Enregistré"
+        return result
+
+    @rx.event
+    def archive(self, form: dict):
+        name = form_text(form, "version_name", 80)
+        return self._run(STUDENT, lambda s, v: cv_service.archive_cv(s, v, name),
+                         lambda row: f"Version « {row.name} » archivée.")
+
+    @rx.event
+    def view_version(self, version_id: int):
+        vid = as_id(version_id)
+
+        def action(s, v):
+            version = cv_service.get_version(s, v, vid)
+            self.viewing_name = f"{version.name} ({_moment(version.created_at)})"
+            self.viewing = {k: (version.cv.about if k == "about"
+                                else "\n".join(getattr(version.cv, k))) for k in SECTION_KEYS}
+
+        return self._run(STUDENT, action)
+
+    @rx.event
+    def close_version(self):
+        self.viewing_name = ""
+        self.viewing = {}
+
+    @rx.event
+    def restore(self, version_id: int):
+        vid = as_id(version_id)
+        self.viewing_name = ""
+        return self._run(STUDENT, lambda s, v: self._fill(cv_service.restore_version(s, v, vid)),
+                         "Version restaurée : votre CV actuel a d'abord été archivé.")
+
+    @rx.event
+    def download(self):
+        holder: dict = {}
+        result = self._run(STUDENT, lambda s, v: holder.setdefault("pdf", cv_service.cv_pdf(s, v)))
+        if "pdf" not in holder:
+            return result
+        return rx.download(data=holder["pdf"], filename="mon-cv.pdf")
