@@ -16,6 +16,7 @@ SIGNUP_PRINCIPAL = "/inscription/chef-etablissement"
 CONFIRM_EMAIL = "/confirmer-email"
 SIGNUP_INVITATION = "/inscription/invitation"
 FORBIDDEN = "/acces-refuse"
+NOTIFICATIONS = "/notifications"
 ACCESSIBILITY = "/accessibilite"
 LEGAL = "/mentions-legales"
 
@@ -57,6 +58,7 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     SCHOOL_STAFF: frozenset({Role.PRINCIPAL.value}),
     EMPLOYER_HOME: frozenset({Role.EMPLOYER.value}),
     ADMIN_HOME: frozenset({Role.ADMIN.value}),
+    NOTIFICATIONS: frozenset(r.value for r in Role),
 }
 
 

@@ -7,10 +7,12 @@ import reflex as rx
 from stages_app import routes
 from stages_app.pages.admin.home import admin_home
 from stages_app.pages.admin.mailbox import admin_mailbox
+from stages_app.pages.employer.inbox import employer_application, employer_inbox
 from stages_app.pages.employer.offers import employer_offers, offer_editor
 from stages_app.pages.public.landing import landing
 from stages_app.pages.public.login import login
 from stages_app.pages.public.misc import accessibility, confirm_email, forbidden, legal
+from stages_app.pages.public.notifications import notifications_page
 from stages_app.pages.public.signup import (
     signup_chooser,
     signup_employer,
@@ -46,6 +48,7 @@ from stages_app.states.staff import InvitationSignupState, StaffState
 from stages_app.states.applications import ApplicationState, ApplyState, TrackerState
 from stages_app.states.class_page import ClassPageState
 from stages_app.states.cv import CVState
+from stages_app.states.notifications import NotificationsState
 from stages_app.states.search import (
     OfferDetailState,
     OfferSearchState,
@@ -53,6 +56,7 @@ from stages_app.states.search import (
     PupilSearchForStaffState,
 )
 from stages_app.states.employer import EmployerOffersState, OfferEditorState
+from stages_app.states.inbox import ApplicationReviewState, InboxState
 
 # (route, page, title, page-specific on_load or None)
 PAGES = [
@@ -69,6 +73,7 @@ PAGES = [
     (routes.CONFIRM_EMAIL, confirm_email, "Confirmation de l'e-mail — Stages 3e",
      ConfirmEmailState.load),
     (routes.FORBIDDEN, forbidden, "Accès refusé — Stages 3e", None),
+    (routes.NOTIFICATIONS, notifications_page, "Notifications — Stages 3e", NotificationsState.load),
     (routes.ACCESSIBILITY, accessibility, "Accessibilité — Stages 3e", None),
     (routes.LEGAL, legal, "Mentions légales — Stages 3e", None),
     (routes.STUDENT_HOME, student_home, "Mon espace élève — Stages 3e", StudentHomeState.load),
@@ -90,6 +95,9 @@ PAGES = [
     (routes.SIGNUP_INVITATION, invitation_signup, "Invitation — Stages 3e", InvitationSignupState.load),
     (routes.EMPLOYER_HOME, employer_offers, "Mes offres — Stages 3e", EmployerOffersState.load),
     (routes.EMPLOYER_OFFER, offer_editor, "Offre de stage — Stages 3e", OfferEditorState.load),
+    (routes.EMPLOYER_INBOX, employer_inbox, "Candidatures reçues — Stages 3e", InboxState.load),
+    (routes.EMPLOYER_APPLICATION, employer_application, "Candidature reçue — Stages 3e",
+     ApplicationReviewState.load),
     (routes.ADMIN_HOME, admin_home, "Administration — Stages 3e", AdminHomeState.load),
     (routes.ADMIN_MAILBOX, admin_mailbox, "Courriels envoyés — Stages 3e", MailboxState.load),
 ]

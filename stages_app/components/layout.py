@@ -58,6 +58,23 @@ def _account_area() -> rx.Component:
                 ),
                 size="2",
             ),
+            rx.link(
+                rx.hstack(
+                    rx.icon("bell", size=18, aria_hidden="true"),
+                    rx.text("Notifications", size="2"),
+                    rx.cond(AuthState.unread_notifications > 0,
+                            rx.badge(AuthState.unread_notifications, color_scheme="red",
+                                     high_contrast=True, variant="solid"), ""),
+                    spacing="1", align="center",
+                ),
+                href=routes.NOTIFICATIONS,
+                aria_label=rx.cond(
+                    AuthState.unread_notifications > 0,
+                    "Notifications : " + AuthState.unread_notifications.to_string() + " non lue(s)",
+                    "Notifications",
+                ),
+                style=LINK_STYLE,
+            ),
             rx.button("Se déconnecter", on_click=AuthState.logout, variant="outline", size="2"),
             spacing="3",
             align="center",

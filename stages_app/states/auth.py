@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from stages_app import routes
 from stages_app.db import get_engine
-from stages_app.services import access, accounts
+from stages_app.services import access, accounts, notifications
 from stages_app.services.access import Viewer
 from stages_app.services.errors import DomainError, NotAuthenticated, PermissionDenied
 
@@ -40,6 +40,7 @@ class AuthState(rx.State):
     user_role: str = ""
     # True once the guard ran for the current page (avoids flashing protected content)
     access_checked: bool = False
+    unread_notifications: int = 0
 
     @rx.var
     def is_logged_in(self) -> bool:
@@ -84,6 +85,8 @@ class AuthState(rx.State):
         allowed = routes.roles_for(path)
         with db() as session:
             viewer = access.viewer_for_token(session, self.token)
+            self.unread_notifications = (notifications.unread_count(session, viewer)
+                                         if viewer else 0)
         self._set_viewer(viewer)
         if viewer is None and self.token:
             self.token = ""  # expired or revoked: forget it
