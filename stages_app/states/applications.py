@@ -106,11 +106,20 @@ class ApplicationState(PageState):
     def _reload(self, session, viewer) -> None:
         self._fill(apps.get_application(session, viewer, self.app_id))
 
-    @rx.event
-    def load(self):
+    def _clear(self) -> None:
+        """Forget the application shown before (a refused load must not keep another
+        application's letter: logging out does not reset the page states of the browser tab)."""
         self.found = False
+        self.app_id = self.offer_id = 0
+        self.offer_title = self.employer_name = self.commune_name = self.week_label = ""
+        self.status = self.status_label = self.letter = self.answer_message = self.reason = ""
+        self.can_edit = self.can_withdraw = self.can_cancel = False
         self.reviewing = False
         self.saved_label = ""
+
+    @rx.event
+    def load(self):
+        self._clear()
         self.app_id = as_id(self.router.url.query_parameters.get("id")) or 0
         self.tips, self.example = apps.letter_guidance()
         return self._run(STUDENT, lambda s, v: None)
@@ -119,12 +128,18 @@ class ApplicationState(PageState):
     def set_letter(self, value: str):
         """Autosave of the letter draft (debounced by the page)."""
         if not isinstance(value, str):
+            # a forged value: nothing is stored, the letter on screen stays as typed
+            self.saved_label = "Brouillon non enregistré : la lettre doit être un texte."
             return None
         self.letter = value[:apps.LETTER_MAX * 2]
         text, app_id = self.letter, self.app_id
         result = self._run(STUDENT, lambda s, v: apps.save_letter(s, v, app_id, text))
-        self.saved_label = ("Brouillon non enregistré : " + self.error) if self.error else \
-            "Brouillon enregistré"
+        if self.error:
+            self.saved_label = "Brouillon non enregistré : " + self.error
+        elif result is not None:  # redirected (logged out, not a pupil): nothing was saved
+            self.saved_label = ""
+        else:
+            self.saved_label = "Brouillon enregistré"
         if self.error:
             self.error = ""
         return result
@@ -153,7 +168,9 @@ class ApplicationState(PageState):
 
     @rx.event
     def cancel(self, form: dict):
-        app_id, reason = self.app_id, form_text(form, "reason", 2000)
+        # cut well above the limit, so that a longer reason gets the service's French message
+        # instead of being silently truncated into a valid one
+        app_id, reason = self.app_id, form_text(form, "reason", apps.MESSAGE_MAX * 2)
         return self._run(STUDENT, lambda s, v: apps.cancel_accepted(s, v, app_id, reason),
                          lambda msg: msg)
 
@@ -223,6 +240,10 @@ class TrackerState(PageState):
 
     @rx.event
     def load(self):
+        # a refused load must not keep a previous user's applications
+        self.count_label = self.school_year_label = ""
+        self.internships = []
+        self.items = []
         return self._run(STUDENT, lambda s, v: None)
 
     @rx.event

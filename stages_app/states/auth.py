@@ -106,4 +106,10 @@ class AuthState(rx.State):
             accounts.logout(session, self.token)
         self.token = ""
         self._set_viewer(None)
-        return rx.redirect(routes.LOGIN + "?deconnecte=1")
+        # Start the next visitor of this tab from a fresh state tree: forget Reflex's per-tab
+        # client token (sessionStorage) and reload, so no page state of this user (letters, CV,
+        # pupil lists) can ever be sent to whoever uses the browser next.
+        return rx.call_script(
+            f"window.localStorage.removeItem('{TOKEN_KEY}'); window.sessionStorage.clear(); "
+            f"window.location.replace('{routes.LOGIN}?deconnecte=1')"
+        )

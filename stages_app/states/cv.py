@@ -45,7 +45,12 @@ class CVState(PageState):
 
     @rx.var
     def preview_lists(self) -> dict[str, list[str]]:
-        return {k: _lines(getattr(self, k)) for k in LIST_KEYS}
+        # each section named: Reflex finds a computed var's dependencies in its code, and
+        # getattr(self, key) hides them (the live preview would never update)
+        lists = {"school_path": _lines(self.school_path), "interests": _lines(self.interests),
+                 "qualities": _lines(self.qualities), "languages": _lines(self.languages),
+                 "experiences": _lines(self.experiences)}
+        return {k: lists[k] for k in LIST_KEYS}
 
     def _fill(self, view: cv_service.CVView) -> None:
         self.about = view.about
@@ -58,16 +63,33 @@ class CVState(PageState):
         self.versions = [VersionRow(v.id, v.name, _moment(v.created_at))
                          for v in cv_service.list_versions(session, viewer)]
 
-    @rx.event
-    def load(self):
+    def _clear(self) -> None:
+        """Forget what the state holds of a CV (a refused load must not keep a previous
+        user's CV: logging out does not reset the page states of the browser tab)."""
+        for key in SECTION_KEYS:
+            setattr(self, key, "")
+        self.saved_label = ""
+        self.versions = []
         self.viewing_name = ""
         self.viewing = {}
+
+    @rx.event
+    def load(self):
+        self._clear()
         return self._run(STUDENT, lambda s, v: self._fill(cv_service.get_cv(s, v)))
 
     @rx.event
     def set_section(self, key: str, value: str):
         """Autosave one section (the page debounces typing)."""
-        if key not in SECTION_KEYS or not isinstance(value, str):
+        if not isinstance(key, str) or key not in SECTION_KEYS:
+            return None
+        if not isinstance(value, str):
+            # a forged value: nothing is stored, what was typed stays on screen
+            label = next(sec.label for sec in cv_service.CV_SECTIONS if sec.key == key)
+            self.message, self.error_field = "", key
+            self.error = (f"La rubrique « {label} » doit être un texte. Votre CV enregistré n'a "
+                          "pas changé.")
+            self.saved_label = "Non enregistré : corrigez la section signalée."
             return None
         value = value[:cv_service.TEXT_MAX * 3]
         setattr(self, key, value)
@@ -76,6 +98,8 @@ class CVState(PageState):
         if self.error:
             # keep what was typed on screen; the stored CV is unchanged
             self.saved_label = "Non enregistré : corrigez la section signalée."
+        elif result is not None:  # redirected (logged out, not a pupil): nothing was saved
+            self.saved_label = ""
         else:
             self.saved_label = "Enregistré"
         return result
@@ -107,6 +131,7 @@ class CVState(PageState):
     def restore(self, version_id: int):
         vid = as_id(version_id)
         self.viewing_name = ""
+        self.viewing = {}
         return self._run(STUDENT, lambda s, v: self._fill(cv_service.restore_version(s, v, vid)),
                          "Version restaurée : votre CV actuel a d'abord été archivé.")
 

@@ -110,7 +110,9 @@ def test_save_creates_a_draft_and_save_and_publish_publishes(db_session, shop):
     _type_an_offer(state)
     call(state, OfferEditorState.set_field, "sector_id", str(shop.sector))
     before = len(_offers(db_session))
-    assert call(state, OfferEditorState.save) is None
+    result = call(state, OfferEditorState.save)
+    # a new offer: the address bar gets its ?id= (no navigation, the message stays)
+    assert "replaceState" in str(result) and redirect_target(result) is None
     assert (state.error, state.message) == ("", "Offre enregistrée.")
     offers = _offers(db_session, "Boulangerie du Canal")
     assert len(_offers(db_session)) == before + 1
