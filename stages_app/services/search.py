@@ -19,7 +19,7 @@ the total. The page then comes from the smallest circle known to hold it (grown 
 measured exactly in Python, and only the offers of the page are read in full. Every decision
 about a distance is taken by the same Python code (or by a SQL test proven to agree with it, see
 the tests of the strips), so SQLite and PostgreSQL give the same results. National search
-counts in SQL and widens a circle (60, 240, 960 km…) until the requested page is complete;
+counts in SQL and widens a circle (15, 45, 135 km…) until the requested page is complete;
 "newest" pages are read in publication order and checked one by one.
 
 Every value of the query is clamped, never trusted: radius between 1 and 60 km (no upper bound
@@ -82,8 +82,8 @@ MAX_SECTORS = 60
 SORTS = ("distance", "newest")
 # Half the Earth's circumference: a circle this wide covers the whole planet.
 _WHOLE_EARTH_KM = math.pi * EARTH_RADIUS_KM
-_NATIONAL_FIRST_RING_KM = 60.0
-_NATIONAL_GROWTH = 4.0
+_NATIONAL_FIRST_RING_KM = 15.0
+_NATIONAL_GROWTH = 3.0
 # The circle is cut into this many latitude bands (see _strips): only the offers near its edge,
 # about 2.5/_STRIPS of them, are sent to Python for the exact distance; the others are counted
 # in SQL. 8 keeps the statements within psycopg's parse cache (4 kB, 50 parameters).
@@ -659,7 +659,7 @@ def _nearest_page(session: Session, c: _Clamped, weeks, p: _Perimeter, radius: f
 
     Within ``radius`` (``total`` offers there): the circle starts where about _OVERSHOOT ×
     ``wanted`` offers are expected and grows until it holds ``wanted`` or reaches ``radius``.
-    National (``radius`` None): it starts at 60 km and grows fourfold up to the whole Earth.
+    National (``radius`` None): it starts at 15 km and grows threefold up to the whole Earth.
     Every offer within the final circle is there, so its ``wanted`` nearest are the nearest."""
     if radius is None:
         r, growth, limit = _NATIONAL_FIRST_RING_KM, _NATIONAL_GROWTH, _WHOLE_EARTH_KM

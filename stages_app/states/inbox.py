@@ -43,13 +43,13 @@ _FILTER_LABELS = dict(STATUS_FILTERS)
 
 
 def fr_moment(moment: dt.datetime | None) -> str:
-    """'3 mars 2027 à 14 h 05' (Paris time), '' for None."""
+    """'3 mars 2027 à 14 h 05' (Paris time; no line break inside the hour), '' for None."""
     if moment is None:
         return ""
     if moment.tzinfo is None:  # stored as UTC
         moment = moment.replace(tzinfo=dt.timezone.utc)
     local = moment.astimezone(PARIS)
-    return f"{fr_date(local.date())} à {local.hour} h {local.minute:02d}"
+    return f"{fr_date(local.date())} à {local.hour}\u00a0h\u00a0{local.minute:02d}"
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -103,12 +103,15 @@ def _row_view(r: apps.InboxRow) -> InboxRowView:
 
 
 def _counts(g: apps.InboxGroup) -> str:
-    parts = []
+    """'3 candidatures : 1 nouvelle, 2 en attente de réponse' / '1 candidature, aucune en
+    attente de réponse'."""
+    total = _plural(g.total, "candidature", "candidatures")
+    if not g.waiting_count:
+        return f"{total}, aucune en attente de réponse"
+    waiting = f"{g.waiting_count} en attente de réponse"
     if g.new_count:
-        parts.append(_plural(g.new_count, "nouvelle", "nouvelles"))
-    parts.append(f"{g.waiting_count} en attente de réponse")
-    parts.append(_plural(g.total, "candidature au total", "candidatures au total"))
-    return " · ".join(parts)
+        return f"{total} : {_plural(g.new_count, 'nouvelle', 'nouvelles')}, {waiting}"
+    return f"{total} : {waiting}"
 
 
 def _seats(g: apps.InboxGroup) -> str:
@@ -217,7 +220,7 @@ class CVSectionView:
     key: str
     label: str
     text: str  # a text section ("À propos de moi")
-    items: list[str]  # a list section
+    lines: list[str]  # a list section
 
 
 @dataclasses.dataclass
@@ -236,7 +239,7 @@ class ApplicationReview:
     id: int = 0
     offer_id: int = 0
     offer_title: str = ""
-    week_label: str = ""
+    week_label: str = ""  # "du 7 au 11 décembre 2026"
     status: str = ""
     status_label: str = ""
     tone: str = "neutral"
@@ -288,7 +291,7 @@ def review_of(d: apps.ApplicationDetail) -> ApplicationReview:
                  "cette semaine")
     return ApplicationReview(
         id=d.id, offer_id=d.offer_id, offer_title=d.offer_title,
-        week_label=f"Semaine {d.week_label}", status=d.status, status_label=d.status_label,
+        week_label=d.week_label, status=d.status, status_label=d.status_label,
         tone=d.tone, pupil_first_name=d.pupil_first_name, pupil_last_name=d.pupil_last_name,
         class_name=d.class_name, school_name=school, submitted=fr_moment(d.submitted_at),
         read=fr_moment(d.read_at), answered=fr_moment(d.answered_at),
@@ -301,6 +304,22 @@ def review_of(d: apps.ApplicationDetail) -> ApplicationReview:
     )
 
 
+# Short titles of the ready-made refusal reasons, in the order of apps.REFUSAL_TEMPLATES.
+_REFUSAL_TITLES = (
+    "Toutes nos places sont prises",
+    "Notre équipe ne peut pas accueillir cette semaine-là",
+    "Beaucoup de candidatures : un choix difficile",
+    "Période peu adaptée à l'accueil d'un élève",
+)
+
+
+def refusal_choice_list() -> list[tuple[str, str]]:
+    """(number from 1, short title) of each ready-made refusal reason."""
+    return [(str(i), _REFUSAL_TITLES[i - 1] if i <= len(_REFUSAL_TITLES)
+             else (text[:60] + "…" if len(text) > 60 else text))
+            for i, text in enumerate(apps.REFUSAL_TEMPLATES, start=1)]
+
+
 def cv_filename(first: str, last: str) -> str:
     """'CV-ines-martin.pdf' (ASCII only: safe in every browser's download bar)."""
     name = re.sub(r"\s+", "-", search_key(f"{first} {last}"))[:60].strip("-")
@@ -311,7 +330,7 @@ class ApplicationReviewState(PageState):
     application_id: int = 0
     found: bool = False
     review: ApplicationReview = ApplicationReview()
-    refusal_templates: list[str] = list(apps.REFUSAL_TEMPLATES)
+    refusal_choices: list[tuple[str, str]] = refusal_choice_list()
     refusal_message: str = ""  # what the ready-made reason put in the refusal message
     refusal_version: int = 0  # remounts the refusal text area with the chosen reason
     forms_version: int = 0  # empties the answer forms after a successful action
@@ -319,6 +338,15 @@ class ApplicationReviewState(PageState):
     @rx.var
     def pupil_name(self) -> str:
         return f"{self.review.pupil_first_name} {self.review.pupil_last_name}".strip()
+
+    @rx.var
+    def title(self) -> str:
+        """'Candidature d'Enzo Da Silva' / 'Candidature de Lucas Martin'."""
+        name = self.pupil_name
+        if not self.found or not name:
+            return "Candidature"
+        elided = name[:1].lower() in "aàâeéèêëiîïoôuùûüy"  # as services.applications._de
+        return f"Candidature d'{name}" if elided else f"Candidature de {name}"
 
     def _reload(self, session, viewer) -> None:
         """The application as it is now (opening it marks it read: ``open_application``)."""
@@ -337,6 +365,13 @@ class ApplicationReviewState(PageState):
         self.forms_version += 1
         return self._run(EMPLOYER, lambda s, v: None)
 
+    def _refresh_keeping_error(self) -> None:
+        """After a refused action: show the application as it is now, or nothing when this
+        viewer may not see it, and keep the French error of the action."""
+        error, field = self.error, self.error_field
+        self._run(EMPLOYER, lambda s, v: None)
+        self.error, self.error_field, self.message = error, field, ""
+
     def _answer(self, action, success):
         """Run one answer; on success empty the forms; on a refusal keep what was typed and
         show the application as it is now (another employer may have answered meanwhile)."""
@@ -344,9 +379,7 @@ class ApplicationReviewState(PageState):
         if result is not None:
             return result  # redirect: not signed in, or not an employer
         if self.error:
-            error, field = self.error, self.error_field
-            self._run(EMPLOYER, lambda s, v: None)  # refresh the detail (or clear it)
-            self.error, self.error_field, self.message = error, field, ""
+            self._refresh_keeping_error()
             return None
         self.refusal_message = ""
         self.refusal_version += 1
@@ -388,6 +421,8 @@ class ApplicationReviewState(PageState):
 
         result = self._run(EMPLOYER, action)
         if "pdf" not in holder:
+            if result is None and self.error:
+                self._refresh_keeping_error()
             return result
         return rx.download(data=holder["pdf"],
                            filename=cv_filename(self.review.pupil_first_name,
