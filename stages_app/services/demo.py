@@ -57,6 +57,7 @@ from stages_app.models import (
 from stages_app.services.applications import auto_cancel_reason
 from stages_app.services.errors import DomainError
 from stages_app.services.geo import bounding_box, haversine_km
+from stages_app.services.offers import offer_search_text
 from stages_app.services.passwords import hash_password
 from stages_app.services.text import search_key, slug
 
@@ -1182,6 +1183,7 @@ class _Seeder:
             created_at=created,
             updated_at=self.at(created_days - 2, 9) if published else created,
             published_at=self.at(created_days - 2, 9) if published else None,
+            search_text=offer_search_text(template.title, template.description, org.name),
         ))
 
     @staticmethod

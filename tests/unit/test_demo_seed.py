@@ -349,3 +349,17 @@ def test_a_failing_seed_leaves_nothing_behind(sqlite_engine, monkeypatch):
     assert _table_counts(sqlite_engine) == before  # one transaction: all or nothing
     monkeypatch.undo()
     assert demo.seed_demo(sqlite_engine).startswith("Démo prête")
+
+
+def test_demo_offers_are_found_by_keyword(reference):
+    """The keyword filter searches Offer.search_text: the demo must fill it like the editor does."""
+    from stages_app.models import Offer, Organisation
+    from stages_app.services.offers import offer_search_text
+
+    demo.seed_demo(reference)
+    with Session(reference) as s:
+        rows = s.exec(select(Offer, Organisation).join(
+            Organisation, Organisation.id == Offer.organisation_id)).all()
+        assert rows
+        for offer, org in rows:
+            assert offer.search_text == offer_search_text(offer.title, offer.description, org.name)
