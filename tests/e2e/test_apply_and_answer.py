@@ -252,7 +252,7 @@ def test_03_employer_a_opens_and_accepts_the_week_1_application(journey: Journey
     week1_rows = offer.locator(
         f"xpath=.//h3[normalize-space()='{week_name(w1)}']/ancestor::div[1]"
         "/following-sibling::ul[1]")
-    row = week1_rows.get_by_role("link", name=f"Candidature de {PUPIL_NAME} (Nouvelle)")
+    row = week1_rows.get_by_role("link", name=re.compile(rf"Candidature de {PUPIL_NAME}, .*\(Nouvelle\)"))
     expect(row).to_be_visible()
     expect(week1_rows).to_contain_text(SCHOOL)
     screenshot(page, "apply-06-employer-inbox")
@@ -286,7 +286,7 @@ def test_03_employer_a_opens_and_accepts_the_week_1_application(journey: Journey
     expect(page).to_have_url(url("/employeur/candidatures"))
     expect(page.get_by_text("1 nouvelle candidature · 1 en attente de votre réponse"))\
         .to_be_visible()
-    expect(week1_rows.get_by_role("link", name=f"Candidature de {PUPIL_NAME} (Acceptée)"))\
+    expect(week1_rows.get_by_role("link", name=re.compile(rf"Candidature de {PUPIL_NAME}, .*\(Acceptée\)")))\
         .to_be_visible()
     screenshot(page, "apply-09-employer-inbox-after")
     journey.done.add("accepted")

@@ -31,14 +31,14 @@ def status_badge(status_label, tone) -> rx.Component:
 # ---------------------------------------------------------------------------------------------
 
 
-def _inbox_row(r) -> rx.Component:
+def _inbox_row(r, week_label) -> rx.Component:
     return rx.el.li(
         rx.flex(
             rx.vstack(
                 rx.link(r.pupil_name, href=r.url, style=LINK_STYLE, size="3",
                         weight=rx.cond(r.is_new, "bold", "medium"),
-                        aria_label="Candidature de " + r.pupil_name + " (" + r.status_label
-                        + ")"),
+                        aria_label="Candidature de " + r.pupil_name + ", " + week_label + " ("
+                        + r.status_label + ")"),
                 rx.text(r.school_line, size="2", style=WRAP),
                 rx.text(r.received, **HINT),
                 spacing="1", align="start", flex="1", min_width="12em",
@@ -61,7 +61,7 @@ def _week_group(w) -> rx.Component:
             justify="between", align="center", gap="2", wrap="wrap",
         ),
         rx.cond(w.counts != "", rx.text(w.counts, size="2", margin_top="0.25em"), ""),
-        rx.el.ul(rx.foreach(w.rows, _inbox_row), style={"padding": 0, "margin": "0.5em 0 0"}),
+        rx.el.ul(rx.foreach(w.rows, lambda r: _inbox_row(r, w.week_label)), style={"padding": 0, "margin": "0.5em 0 0"}),
         padding_top="0.75em",
     )
 

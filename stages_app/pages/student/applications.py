@@ -16,9 +16,14 @@ def _week_option(w) -> rx.Component:
             rx.text(w.label, " — ", w.free, weight="medium"),
             rx.cond(
                 w.application_id > 0,
-                rx.link("Voir ma candidature",
-                        href=routes.STUDENT_APPLICATION + "?id=" + w.application_id.to_string(),
-                        style=LINK_STYLE),
+                rx.hstack(
+                    rx.link("Voir ma candidature",
+                            href=routes.STUDENT_APPLICATION + "?id=" + w.application_id.to_string(),
+                            style=LINK_STYLE),
+                    rx.cond(w.blocked_reason != "",
+                            rx.text(w.blocked_reason, size="2", color="var(--gray-11)"), ""),
+                    spacing="2", align="center", wrap="wrap",
+                ),
                 rx.cond(
                     w.blocked_reason != "",
                     rx.text(w.blocked_reason, size="2", color="var(--gray-11)"),
