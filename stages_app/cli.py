@@ -4,6 +4,7 @@
 - ``import-reference --data-dir DIR``: import collèges, communes and ONISEP sectors (idempotent).
 - ``seed-demo``: create the demo school, people, employers, offers and applications (idempotent).
 - ``demo-logins``: print one demo login per role.
+- ``send-mails``: one delivery pass of the mail outbox through SMTP (STAGES_SMTP_HOST).
 """
 
 from __future__ import annotations
@@ -90,6 +91,19 @@ def cmd_demo_logins(_args) -> int:
     return 0
 
 
+def cmd_send_mails(args) -> int:
+    from stages_app.db import get_engine
+    from stages_app.services.mail import deliver_pending
+
+    if not settings.SMTP_HOST:
+        print("STAGES_SMTP_HOST n'est pas défini : les courriels restent dans la boîte locale "
+              "(/admin/courriels).")
+        return 0
+    report = deliver_pending(get_engine(), limit=args.limit)
+    print(f"{report.sent} envoyé(s), {report.retried} à réessayer, {report.failed} abandonné(s).")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m stages_app.cli", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -102,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("demo-logins", help="afficher les comptes de démonstration").set_defaults(
         func=cmd_demo_logins
     )
+    p = sub.add_parser("send-mails", help="envoyer les courriels en attente (un passage)")
+    p.add_argument("--limit", type=int, default=200, help="nombre maximal de courriels (défaut : 200)")
+    p.set_defaults(func=cmd_send_mails)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -35,3 +35,15 @@ BCRYPT_ROUNDS = int(os.environ.get("STAGES_BCRYPT_ROUNDS", "12"))
 PRIVATE_DIR = Path(os.environ.get("STAGES_PRIVATE_DIR", str(REPO_ROOT / "private_files")))
 # Absolute base URL used in e-mailed links (e.g. https://stages3e.example.fr); empty = path only.
 PUBLIC_URL = os.environ.get("STAGES_PUBLIC_URL", "").rstrip("/")
+
+# --- Outgoing mail (issue 6). Every mail is first written to the outbox table in the same
+# transaction as the action; a background sender (or ``python -m stages_app.cli send-mails``)
+# delivers it. Empty STAGES_SMTP_HOST = embedded default: nothing is sent, the mails stay in the
+# local outbox that the platform admin reads at /admin/courriels.
+SMTP_HOST = os.environ.get("STAGES_SMTP_HOST", "").strip()
+SMTP_PORT = int(os.environ.get("STAGES_SMTP_PORT", "587") or 587)
+SMTP_TLS = (os.environ.get("STAGES_SMTP_TLS", "starttls").strip().lower() or "starttls")  # starttls | ssl | none
+SMTP_USER = os.environ.get("STAGES_SMTP_USER", "")
+SMTP_PASSWORD = os.environ.get("STAGES_SMTP_PASSWORD", "")
+MAIL_FROM = os.environ.get("STAGES_MAIL_FROM", "Stages 3e <ne-pas-repondre@stages3e.fr>")
+SMTP_TIMEOUT = float(os.environ.get("STAGES_SMTP_TIMEOUT", "10") or 10)

@@ -28,6 +28,7 @@ from stages_app.pages.public.invitation import invitation_signup
 from stages_app.pages.student.applications import application_page, tracker_page
 from stages_app.pages.student.cv import cv_page
 from stages_app.pages.student.home import student_home
+from stages_app.services.mail import run_mail_sender
 from stages_app.pages.student.search import (
     offer_detail,
     offer_search,
@@ -114,6 +115,10 @@ app = rx.App(
     html_lang="fr",
     stylesheets=["/styles.css"],
 )
+
+# Background e-mail sender: a deliver_pending pass every 5 s in a thread when STAGES_SMTP_HOST is
+# set (otherwise mails stay in the local outbox, /admin/courriels). Errors are logged, never raised.
+app.register_lifespan_task(run_mail_sender)
 
 for route, page, title, on_load in PAGES:
     # The guard runs first; the page's own loader re-derives the user again from the token.

@@ -39,6 +39,7 @@ from stages_app.services.accounts import _now
 from stages_app.services.calendar import fr_date, school_year_bounds, school_year_label, school_year_of
 from stages_app.services.errors import NotFound, ValidationError
 from stages_app.services.mail import queue_mail
+from stages_app.services.notifications import notify
 from stages_app.services.schools import (
     _class_or_404,
     _require_id,
@@ -266,6 +267,9 @@ def open_access(
                 kind="pupil_access_opened",
                 dedupe_key=f"pupil_open:{user.id}:{int(now.timestamp())}",
             )
+            notify(session, user.id, "pupil_access_opened", "Ton accès est ouvert",
+                   "L'autorisation de tes parents a été reçue : tu peux chercher un stage, "
+                   "préparer ton CV et candidater.", routes.STUDENT_HOME)
     parts = []
     if opened:
         parts.append(_plural(len(opened), "accès ouvert", "accès ouverts") + ".")

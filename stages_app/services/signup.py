@@ -44,6 +44,7 @@ from stages_app.services.accounts import (
 )
 from stages_app.services.errors import Conflict, DomainError, ValidationError
 from stages_app.services.mail import queue_mail
+from stages_app.services.notifications import notify
 from stages_app.services.text import clean_line
 
 __all__ = [
@@ -328,8 +329,48 @@ def signup_student(
                 user_id=user.id, school_id=school_class.school_id, class_id=school_class.id
             )
         )
+        _announce_pupil_waiting(session, user, school_class)
     session.refresh(user)
     return user
+
+
+def _announce_pupil_waiting(session: Session, pupil: User, school_class: SchoolClass) -> None:
+    """Tell the class's professeur principal (rights granted, account active) that a pupil
+    joined and waits for the parental authorisation (mail + in-app, once per pupil). In the
+    caller's transaction; nothing when the class has no professeur principal yet."""
+    if school_class.main_teacher_id is None:
+        return
+    teacher = session.execute(
+        select(User).join(StaffMembership, StaffMembership.user_id == User.id).where(
+            User.id == school_class.main_teacher_id, User.status == UserStatus.ACTIVE.value,
+            StaffMembership.school_id == school_class.school_id,
+            StaffMembership.status == RightsStatus.GRANTED.value,
+        )
+    ).scalar_one_or_none()
+    if teacher is None:
+        return
+    name = f"{pupil.first_name} {pupil.last_name}".strip()
+    link = routes.class_url(school_class.id)
+    base = str(getattr(settings, "PUBLIC_URL", "") or "").rstrip("/")
+    mail = queue_mail(
+        session,
+        to=teacher.email,
+        subject=f"Stages 3e : {name} attend son autorisation parentale",
+        body=(
+            f"Bonjour {teacher.first_name} {teacher.last_name},\n\n"
+            f"{name} vient de s'inscrire sur Stages 3e dans la classe {school_class.name}.\n\n"
+            "Son accès restera fermé tant que l'autorisation parentale signée n'est pas "
+            "enregistrée et que vous n'avez pas ouvert son accès. Imprimez le formulaire "
+            f"d'autorisation depuis la page de la classe : {base}{link}\n\n"
+            "L'équipe Stages 3e\n"
+        ),
+        kind="pupil_waiting",
+        dedupe_key=f"pupil_waiting:{pupil.id}",
+    )
+    if mail.id is None:  # first announcement: the bell too
+        notify(session, teacher.id, "pupil_waiting", f"{name} attend son autorisation parentale",
+               f"Classe {school_class.name} : enregistrez l'autorisation signée puis ouvrez "
+               "son accès.", link)
 
 
 def signup_staff(
