@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, BrowserContext, Page
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
@@ -88,3 +89,49 @@ def assert_accessible(page: Page, name: str, context: str | dict | None = None) 
         f"{name}: {len(blocking)} serious/critical accessibility violation(s) on {page.url}\n"
         + format_violations(blocking)
     )
+
+
+def url(path: str, query: str = "") -> "re.Pattern[str]":
+    """A page URL, with or without the trailing slash the static server may add."""
+    return re.compile(re.escape(path) + r"/?" + query + "$")
+
+
+def sign_in(page: Page, email: str, *, password: str) -> None:
+    """Log in through the real login page."""
+    from playwright.sync_api import expect
+
+    page.goto("/connexion")
+    expect(page.get_by_role("heading", level=1, name="Se connecter")).to_be_visible()
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+
+
+@dataclasses.dataclass(kw_only=True)
+class Journey:
+    """State shared by the ordered steps of one journey module: one browser context per person,
+    and the steps done so far (a step is skipped when an earlier one failed)."""
+
+    browser: Browser
+    context_args: dict
+    contexts: list[BrowserContext] = dataclasses.field(default_factory=list)
+    pages: dict[str, Page] = dataclasses.field(default_factory=dict)
+    done: set[str] = dataclasses.field(default_factory=set)
+
+    def page_for(self, who: str) -> Page:
+        """The person's page, in a browser context of their own (created on first use)."""
+        if who not in self.pages:
+            context = self.browser.new_context(**self.context_args)
+            self.contexts.append(context)
+            self.pages[who] = context.new_page()
+        return self.pages[who]
+
+    def after(self, step: str) -> None:
+        if step not in self.done:
+            import pytest
+
+            pytest.skip(f"the earlier step {step!r} did not pass")
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()

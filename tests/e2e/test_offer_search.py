@@ -19,14 +19,16 @@ A step whose predecessor failed is skipped (its failure would only repeat the fi
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from stages_app.services.calendar import week_label
-from tests.e2e.helpers import assert_accessible, screenshot
+from tests.e2e.helpers import Journey as BaseJourney
+from tests.e2e.helpers import assert_accessible, screenshot, sign_in, url
 from tests.e2e.search_world import (
     AGRICULTURE,
     BRON,
@@ -47,31 +49,9 @@ from tests.e2e.search_world import (
 pytestmark = pytest.mark.e2e
 
 
-def url(path: str) -> re.Pattern[str]:
-    """A page URL, with or without the trailing slash the static server may add."""
-    return re.compile(re.escape(path) + r"/?$")
-
-
-@dataclass
-class Journey:
-    browser: Browser
-    context_args: dict
+@dataclass(kw_only=True)
+class Journey(BaseJourney):
     world: World
-    contexts: list[BrowserContext] = field(default_factory=list)
-    pages: dict[str, Page] = field(default_factory=dict)
-    done: set[str] = field(default_factory=set)
-
-    def page_for(self, who: str) -> Page:
-        """The person's page, in a browser context of their own (created on first use)."""
-        if who not in self.pages:
-            context = self.browser.new_context(**self.context_args)
-            self.contexts.append(context)
-            self.pages[who] = context.new_page()
-        return self.pages[who]
-
-    def after(self, step: str) -> None:
-        if step not in self.done:
-            pytest.skip(f"the earlier step {step!r} did not pass")
 
 
 @pytest.fixture(scope="module")
@@ -79,16 +59,10 @@ def journey(e2e_app, e2e_engine, browser, browser_context_args):
     j = Journey(browser=browser, context_args=browser_context_args,
                 world=create_world(e2e_engine))
     yield j
-    for context in j.contexts:
-        context.close()
+    j.close()
 
 
-def login(page: Page, email: str, password: str = PASSWORD) -> None:
-    page.goto("/connexion")
-    expect(page.get_by_role("heading", level=1, name="Se connecter")).to_be_visible()
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label("Mot de passe").fill(password)
-    page.get_by_role("button", name="Se connecter").click()
+login = functools.partial(sign_in, password=PASSWORD)
 
 
 def card(page: Page, title: str):

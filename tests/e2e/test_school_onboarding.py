@@ -19,18 +19,20 @@ A step whose predecessor failed is skipped (its failure would only repeat the fi
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
 from stages_app.models import Commune, OutboxMail, School, SchoolClass
 from stages_app.services.calendar import school_year_bounds, school_year_of, week_label
 from stages_app.services.schools import paris_today
 from stages_app.services.text import search_key
-from tests.e2e.helpers import assert_accessible, screenshot
+from tests.e2e.helpers import Journey as BaseJourney
+from tests.e2e.helpers import assert_accessible, screenshot, sign_in, url
 
 pytestmark = pytest.mark.e2e
 
@@ -50,11 +52,6 @@ PUPIL = ("Léa", "Dubois", "lea.dubois@exemple.fr")
 CLASS_A, CLASS_B = "3e Curie", "3e Hugo"
 
 
-def url(path: str) -> re.Pattern[str]:
-    """A page URL, with or without the trailing slash the static server may add."""
-    return re.compile(re.escape(path) + r"/?$")
-
-
 def internship_monday(today: dt.date) -> dt.date:
     """A Monday two weeks ahead, inside the current school year (else the next Monday)."""
     next_monday = today + dt.timedelta(days=7 - today.weekday())
@@ -63,29 +60,12 @@ def internship_monday(today: dt.date) -> dt.date:
     return candidate if candidate + dt.timedelta(days=4) <= end else next_monday
 
 
-@dataclass
-class Journey:
-    browser: Browser
-    context_args: dict
+@dataclass(kw_only=True)
+class Journey(BaseJourney):
     engine: object
-    contexts: list[BrowserContext] = field(default_factory=list)
-    pages: dict[str, Page] = field(default_factory=dict)
-    done: set[str] = field(default_factory=set)
     class_code: str = ""
     invitation: str = ""
     week: dt.date | None = None
-
-    def page_for(self, who: str) -> Page:
-        """The person's page, in a browser context of their own (created on first use)."""
-        if who not in self.pages:
-            context = self.browser.new_context(**self.context_args)
-            self.contexts.append(context)
-            self.pages[who] = context.new_page()
-        return self.pages[who]
-
-    def after(self, step: str) -> None:
-        if step not in self.done:
-            pytest.skip(f"the earlier step {step!r} did not pass")
 
     def outbox_link(self, to: str, path: str) -> str:
         """The path + query of the newest mail to ``to`` that holds a link to ``path``."""
@@ -118,16 +98,10 @@ def journey(e2e_app, e2e_engine, browser, browser_context_args):
         s.commit()
     j = Journey(browser=browser, context_args=browser_context_args, engine=e2e_engine)
     yield j
-    for context in j.contexts:
-        context.close()
+    j.close()
 
 
-def login(page: Page, email: str, password: str = PASSWORD) -> None:
-    page.goto("/connexion")
-    expect(page.get_by_role("heading", level=1, name="Se connecter")).to_be_visible()
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label("Mot de passe").fill(password)
-    page.get_by_role("button", name="Se connecter").click()
+login = functools.partial(sign_in, password=PASSWORD)
 
 
 def pick_school(page: Page) -> None:
