@@ -30,6 +30,8 @@ SCHOOL_HOME = "/etablissement"
 SCHOOL_SETTINGS = "/etablissement/parametres"
 SCHOOL_STAFF = "/etablissement/personnels"
 SCHOOL_CLASS = "/etablissement/classe"  # ?id=<class id>
+SCHOOL_DASHBOARD = "/etablissement/suivi"  # principal and granted staff (school.dashboard)
+SCHOOL_PUPIL = "/etablissement/eleve"  # ?id=<pupil user id>: read-only file (CV, applications)
 SCHOOL_PUPIL_SEARCH = "/etablissement/recherche"  # ?eleve=<pupil user id>
 SCHOOL_PUPIL_OFFER = "/etablissement/recherche/offre"  # ?eleve=<pupil user id>&id=<offer id>
 EMPLOYER_HOME = "/employeur"
@@ -56,6 +58,10 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     SCHOOL_HOME: SCHOOL_ROLES,
     SCHOOL_SETTINGS: frozenset({Role.PRINCIPAL.value}),
     SCHOOL_STAFF: frozenset({Role.PRINCIPAL.value}),
+    # teachers follow their classes (class pages); the whole-school tracking is for the
+    # principal and granted staff (the service re-checks ``school.dashboard``)
+    SCHOOL_DASHBOARD: frozenset({Role.PRINCIPAL.value, Role.STAFF.value}),
+    SCHOOL_PUPIL: SCHOOL_ROLES,
     EMPLOYER_HOME: frozenset({Role.EMPLOYER.value}),
     ADMIN_HOME: frozenset({Role.ADMIN.value}),
     NOTIFICATIONS: frozenset(r.value for r in Role),
@@ -94,3 +100,7 @@ def safe_next(next_path: str | None, role: str) -> str:
 
 def class_url(class_id: int) -> str:
     return f"{SCHOOL_CLASS}?id={class_id}"
+
+
+def pupil_url(pupil_user_id: int) -> str:
+    return f"{SCHOOL_PUPIL}?id={pupil_user_id}"

@@ -24,6 +24,8 @@ from stages_app.pages.school.home import school_home
 from stages_app.pages.school.settings import school_settings
 from stages_app.pages.school.staff import school_staff
 from stages_app.pages.school.class_page import class_page
+from stages_app.pages.school.dashboard import school_dashboard_page
+from stages_app.pages.school.pupil_file import pupil_file_page
 from stages_app.pages.public.invitation import invitation_signup
 from stages_app.pages.student.applications import application_page, tracker_page
 from stages_app.pages.student.cv import cv_page
@@ -48,6 +50,7 @@ from stages_app.states.school_settings import SchoolSettingsState
 from stages_app.states.staff import InvitationSignupState, StaffState
 from stages_app.states.applications import ApplicationState, ApplyState, TrackerState
 from stages_app.states.class_page import ClassPageState
+from stages_app.states.dashboards import PupilFileState, SchoolDashboardState
 from stages_app.states.cv import CVState
 from stages_app.states.notifications import NotificationsState
 from stages_app.states.search import (
@@ -93,6 +96,9 @@ PAGES = [
      SchoolSettingsState.load),
     (routes.SCHOOL_CLASS, class_page, "Classe — Stages 3e", ClassPageState.load),
     (routes.SCHOOL_STAFF, school_staff, "Personnels — Stages 3e", StaffState.load),
+    (routes.SCHOOL_DASHBOARD, school_dashboard_page, "Suivi des stages — Stages 3e",
+     SchoolDashboardState.load),
+    (routes.SCHOOL_PUPIL, pupil_file_page, "Dossier d'un élève — Stages 3e", PupilFileState.load),
     (routes.SIGNUP_INVITATION, invitation_signup, "Invitation — Stages 3e", InvitationSignupState.load),
     (routes.EMPLOYER_HOME, employer_offers, "Mes offres — Stages 3e", EmployerOffersState.load),
     (routes.EMPLOYER_OFFER, offer_editor, "Offre de stage — Stages 3e", OfferEditorState.load),

@@ -10,10 +10,11 @@ from stages_app.states.auth import AuthState
 NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
     "student": [("Mon espace", routes.STUDENT_HOME), ("Rechercher un stage", routes.STUDENT_SEARCH),
                 ("Mon CV", routes.STUDENT_CV), ("Mes candidatures", routes.STUDENT_TRACKER)],
-    "principal": [("Tableau de bord", routes.SCHOOL_HOME), ("Personnels", routes.SCHOOL_STAFF),
+    "principal": [("Tableau de bord", routes.SCHOOL_HOME), ("Suivi", routes.SCHOOL_DASHBOARD),
+                  ("Personnels", routes.SCHOOL_STAFF),
                   ("Paramètres", routes.SCHOOL_SETTINGS)],
     "teacher": [("Mes classes", routes.SCHOOL_HOME)],
-    "staff": [("Tableau de bord", routes.SCHOOL_HOME)],
+    "staff": [("Tableau de bord", routes.SCHOOL_HOME), ("Suivi", routes.SCHOOL_DASHBOARD)],
     "employer": [("Mes offres", routes.EMPLOYER_HOME), ("Candidatures reçues", routes.EMPLOYER_INBOX)],
     "admin": [("Administration", routes.ADMIN_HOME), ("Courriels envoyés", routes.ADMIN_MAILBOX)],
 }
@@ -202,3 +203,16 @@ def page_layout(title: str, *children: rx.Component, protected: bool = False) ->
         display="flex",
         flex_direction="column",
     )
+
+
+LIVE_REFRESH_MS = 1500
+
+
+def live_refresh(handler) -> rx.Component:
+    """Live updates, polling fallback: an invisible timer (react-moment's pooled interval) that
+    calls ``handler`` every ~1.5 s while the page is open. The handler re-reads the page's rows
+    for the viewer derived again from the token and changes only those rows, so what the person
+    is typing or selecting stays as it is. Works with one backend worker and with several
+    sharing Redis, since every tick reads the database."""
+    return rx.moment(interval=LIVE_REFRESH_MS, on_change=handler, display="none",
+                     aria_hidden="true")

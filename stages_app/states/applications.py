@@ -205,6 +205,7 @@ class InternshipItem:
 
 
 class TrackerState(PageState):
+    loaded: bool = False
     count_label: str = ""
     school_year_label: str = ""
     internships: list[InternshipItem] = []
@@ -212,14 +213,18 @@ class TrackerState(PageState):
 
     def _reload(self, session, viewer) -> None:
         view = apps.pupil_tracker(session, viewer)
-        self.count_label, self.school_year_label = view.count_label, view.school_year_label
-        self.internships = [
+        labels = (view.count_label, view.school_year_label)
+        if labels != (self.count_label, self.school_year_label):
+            self.count_label, self.school_year_label = labels
+        internships = [
             InternshipItem(i.application_id, i.offer_title, i.employer_name, i.address,
                            i.week_label, ", ".join(x for x in (i.tutor_name, i.tutor_role) if x),
                            " · ".join(x for x in (i.contact_name, i.contact_email, i.contact_phone)
                                       if x), i.answer_message)
             for i in view.internships
         ]
+        if internships != self.internships:  # a refresh tick sends nothing when nothing moved
+            self.internships = internships
         items = []
         for r in view.applications:
             dates = []
@@ -236,10 +241,26 @@ class TrackerState(PageState):
                 r.week_label, r.status, r.status_label, TONE_COLOR.get(r.tone, "gray"),
                 ", ".join(dates), r.answer_message, r.reason, r.can_withdraw,
             ))
-        self.items = items
+        if items != self.items:
+            self.items = items
+        self.loaded = True
+
+    @rx.event
+    def refresh(self, _tick: str = ""):
+        """Timer tick (live updates, polling): re-read the tracker for the pupil derived again
+        from the token; only the rows change (messages and errors stay)."""
+        if not self.loaded:
+            return None
+        result = self._poll(STUDENT, self._reload)
+        if result is not None:
+            self.loaded = False
+            self.count_label = self.school_year_label = ""
+            self.internships, self.items = [], []
+        return result
 
     @rx.event
     def load(self):
+        self.loaded = False
         # a refused load must not keep a previous user's applications
         self.count_label = self.school_year_label = ""
         self.internships = []

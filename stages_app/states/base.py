@@ -45,6 +45,24 @@ class PageState(AuthState):
     def _reload(self, session, viewer) -> None:  # pragma: no cover - overridden
         """Refresh the page's view rows (called after each successful action)."""
 
+    def _poll(self, roles, read: Callable) -> object:
+        """A live refresh (polling timer of the page): re-derive the viewer, run ``read(session,
+        viewer)`` which only replaces view rows. Never touches ``message`` / ``error`` (the
+        person may be reading them) nor what they selected or typed. Lost rights → the usual
+        redirect; any other failure keeps the rows on screen as they were (the next tick
+        retries)."""
+        try:
+            with db() as session:
+                read(session, self._viewer(session, roles))
+        except (NotAuthenticated, PermissionDenied) as exc:
+            return self._denied(exc)
+        except DomainError:
+            return None
+        except Exception:
+            log.exception("refresh failed")
+            return None
+        return None
+
     def _run(self, roles, action: Callable, success: str | Callable[[object], str] = ""):
         """Re-derive the viewer, run ``action(session, viewer)``, reload the view rows."""
         self.message = ""

@@ -3,13 +3,52 @@ pupils, parental authorisations, platform access, the printable form."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import reflex as rx
 
 from stages_app import routes
 from stages_app.services import pupils as pupil_service
-from stages_app.services import schools, staff
+from stages_app.services import dashboards, schools, staff
 from stages_app.services.errors import NotFound
+from stages_app.states.applications import TONE_COLOR
 from stages_app.states.base import PageState, as_id
+
+
+@dataclasses.dataclass
+class ClassRow:
+    """One pupil of the table: access (``status``) and tracking (``class_dashboard``)."""
+
+    pupil_user_id: int
+    first_name: str
+    last_name: str
+    email: str
+    status: str
+    status_label: str
+    has_scan: bool
+    file_href: str
+    best_label: str
+    best_color: str
+    applications: int
+    internships: list[str]
+    last_activity: str
+    attention: list[str]
+
+
+def _rows(pupils: list[pupil_service.PupilRow], tracking: dashboards.ClassDashboard
+          ) -> list[ClassRow]:
+    by_id = {r.pupil_user_id: r for r in tracking.pupils}
+    rows = []
+    for p in pupils:
+        t = by_id.get(p.pupil_user_id)
+        rows.append(ClassRow(
+            p.pupil_user_id, p.first_name, p.last_name, p.email, p.status, p.status_label,
+            p.has_scan, routes.pupil_url(p.pupil_user_id),
+            t.status.label if t else "", TONE_COLOR.get(t.status.tone, "gray") if t else "gray",
+            t.applications if t else 0, list(t.internships) if t else [],
+            t.last_activity_label if t else "", list(t.attention) if t else [],
+        ))
+    return rows
 
 
 class ClassPageState(PageState):
@@ -21,6 +60,7 @@ class ClassPageState(PageState):
     signup_link: str = ""
     qr_code: str = ""
     pupils: list[pupil_service.PupilRow] = []
+    rows: list[ClassRow] = []  # the table: pupils with their tracking (live refreshed)
     selected: list[int] = []
     received_on: str = ""
 
@@ -33,18 +73,41 @@ class ClassPageState(PageState):
                    None)
         if row is None:
             raise NotFound("Cette classe est introuvable ou ne fait pas partie de vos classes.")
+        self._reload_rows(session, viewer)  # first: a refusal leaves nothing of the class shown
         self.class_name = row.name
         self.join_code = row.join_code
         self.can_manage = row.can_manage
         self.class_open = row.access_open
-        self.pupils = pupil_service.class_pupils(session, viewer, self.class_id)
-        listed = {p.pupil_user_id for p in self.pupils}
-        self.selected = [i for i in self.selected if i in listed]
         link = pupil_service.pupil_signup_link(self.join_code or None)
         if link.startswith("/"):  # no PUBLIC_URL configured: the address this page was opened at
             link = self.router.url.origin.rstrip("/") + link
         self.signup_link = link if self.join_code else ""
         self.qr_code = pupil_service.qr_code_data_uri(link) if self.join_code else ""
+
+    def _reload_rows(self, session, viewer) -> None:
+        """The pupils and their tracking; assigns only what changed (a refresh tick then sends
+        nothing when nothing moved). The selection keeps the pupils still listed."""
+        pupils = pupil_service.class_pupils(session, viewer, self.class_id)
+        rows = _rows(pupils, dashboards.class_dashboard(session, viewer, self.class_id))
+        if pupils != self.pupils:
+            self.pupils = pupils
+        if rows != self.rows:
+            self.rows = rows
+        listed = {p.pupil_user_id for p in pupils}
+        if any(i not in listed for i in self.selected):
+            self.selected = [i for i in self.selected if i in listed]
+
+    @rx.event
+    def refresh(self, _tick: str = ""):
+        """Timer tick (live updates, polling): re-read the pupils for the viewer derived again
+        from the token; message, error, selection and the date being typed are left alone."""
+        if not self.class_name:
+            return None
+        result = self._poll(routes.SCHOOL_ROLES, self._reload_rows)
+        if result is not None:
+            self.pupils, self.rows, self.selected = [], [], []
+            self.class_name = self.join_code = self.signup_link = self.qr_code = ""
+        return result
 
     @rx.event
     def load(self):
@@ -53,6 +116,7 @@ class ClassPageState(PageState):
         self.received_on = schools.paris_today().isoformat()
         self.class_name = self.join_code = self.signup_link = self.qr_code = ""
         self.pupils = []
+        self.rows = []
         return self._run(routes.SCHOOL_ROLES, lambda s, v: None)
 
     @rx.event

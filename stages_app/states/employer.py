@@ -4,18 +4,97 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 
 import reflex as rx
 
 from stages_app import routes
 from stages_app.models import Role
-from stages_app.services import home, offers, search
+from stages_app.services import dashboards, home, offers, search
 from stages_app.services.calendar import monday_of, week_label
+from stages_app.services.errors import NotAuthenticated, PermissionDenied
 from stages_app.states.auth import db
 from stages_app.states.base import PageState, as_id
 from stages_app.states.search import CardView, card_view
 
 EMPLOYER = {Role.EMPLOYER.value}
+TODO_LIMIT = 5  # the "À traiter" list: the longest-waiting applications
+
+log = logging.getLogger(__name__)
+
+
+def _n(count: int, singular: str, plural: str) -> str:
+    """'1 place libre', '3 places libres' (French: 0 and 1 are singular)."""
+    return f"{count} {singular if count <= 1 else plural}"
+
+
+@dataclasses.dataclass
+class WeekSeatsRow:
+    """One week of an offer on the employer's home: seats left, answers waiting."""
+
+    label: str  # "du 7 au 11 décembre 2026"
+    seats: str  # "3 places libres sur 4" | "complet" | "semaine passée"
+    full: bool
+    past: bool
+    waiting: str  # "2 candidatures en attente" | ""
+
+
+@dataclasses.dataclass
+class TodoRow:
+    """An application waiting for the employer's answer (the "À traiter" list)."""
+
+    id: int
+    pupil: str
+    offer: str
+    week: str
+    waiting: str  # "reçue aujourd'hui" | "en attente depuis 3 jours"
+    status_label: str  # "Nouvelle" | "Lue"
+    is_new: bool
+
+
+def seats_label(w: dashboards.EmployerWeekRow) -> str:
+    if w.past:
+        return "semaine passée"
+    if w.seats_left <= 0:
+        return "complet"
+    return f"{_n(w.seats_left, 'place libre', 'places libres')} sur {w.seats}"
+
+
+def week_seats_row(w: dashboards.EmployerWeekRow) -> WeekSeatsRow:
+    return WeekSeatsRow(
+        label=w.week_label, seats=seats_label(w), full=not w.past and w.seats_left <= 0,
+        past=w.past,
+        waiting=_n(w.waiting, "candidature en attente", "candidatures en attente") if w.waiting
+        else "",
+    )
+
+
+def waiting_days_label(days: int) -> str:
+    if days <= 0:
+        return "reçue aujourd'hui"
+    return f"en attente depuis {_n(days, 'jour', 'jours')}"
+
+
+def todo_row(w: dashboards.WaitingRow) -> TodoRow:
+    return TodoRow(id=w.application_id, pupil=w.pupil_name, offer=w.offer_title,
+                   week=w.week_label, waiting=waiting_days_label(w.waiting_days),
+                   status_label=w.status_label, is_new=w.is_new)
+
+
+def seats_summary(seats_left: int) -> str:
+    if seats_left <= 0:
+        return "Aucune place libre dans les semaines à venir"
+    return f"{_n(seats_left, 'place libre', 'places libres')} dans les semaines à venir"
+
+
+def waiting_summary(waiting: int, new: int) -> str:
+    if waiting <= 0:
+        return "Aucune candidature n'attend votre réponse"
+    text = (f"{waiting} candidature attend votre réponse" if waiting == 1
+            else f"{waiting} candidatures attendent votre réponse")
+    if new > 0:
+        text += f", dont {_n(new, 'nouvelle', 'nouvelles')}"
+    return text
 
 
 @dataclasses.dataclass
@@ -31,6 +110,10 @@ class OfferListRow:
     can_publish: bool
     can_unpublish: bool
     can_archive: bool
+    # from the dashboard (archived offers have none: their weeks stay plain labels)
+    week_seats: list[WeekSeatsRow] = dataclasses.field(default_factory=list)
+    waiting: int = 0
+    waiting_label: str = ""  # "2 candidatures en attente de réponse"
 
 
 @dataclasses.dataclass
@@ -41,7 +124,8 @@ class WeekInput:
     accepted: int
 
 
-def _row(r: offers.OwnOfferRow) -> OfferListRow:
+def _row(r: offers.OwnOfferRow, dash: dashboards.EmployerOfferRow | None = None) -> OfferListRow:
+    waiting = dash.waiting if dash else 0
     return OfferListRow(
         id=r.id, title=r.title, status=r.status, status_label=r.status_label,
         commune=f"{r.commune_name} ({r.postal_code})", sector=r.sector_name,
@@ -51,20 +135,66 @@ def _row(r: offers.OwnOfferRow) -> OfferListRow:
         can_publish=r.status in ("draft", "unpublished"),
         can_unpublish=r.status == "published",
         can_archive=r.status != "archived",
+        week_seats=[week_seats_row(w) for w in dash.weeks] if dash else [],
+        waiting=waiting,
+        waiting_label=_n(waiting, "candidature en attente de réponse",
+                         "candidatures en attente de réponse") if waiting else "",
     )
 
 
 class EmployerOffersState(PageState):
+    """The employer's home: a summary (seats left, answers waiting), the applications waiting
+    longest, and the own offers with their weeks. ``refresh`` re-reads it every ~2 s."""
+
     organisation: str = ""
     rows: list[OfferListRow] = []
+    seats_summary: str = ""
+    waiting_summary: str = ""
+    waiting_count: int = 0
+    todo: list[TodoRow] = []
+    todo_more: str = ""  # "et 3 autres" when the list is cut
+    loaded: bool = False
+
+    def _clear(self) -> None:
+        self.organisation = self.seats_summary = self.waiting_summary = self.todo_more = ""
+        self.rows, self.todo = [], []
+        self.waiting_count = 0
+        self.loaded = False
 
     def _reload(self, session, viewer) -> None:
-        self.organisation = home.employer_organisation_name(session, viewer)
-        self.rows = [_row(r) for r in offers.list_own_offers(session, viewer)]
+        dash = dashboards.employer_dashboard(session, viewer)
+        by_id = {o.offer_id: o for o in dash.offers}
+        self.organisation = dash.organisation_name or home.employer_organisation_name(session,
+                                                                                      viewer)
+        self.rows = [_row(r, by_id.get(r.id)) for r in offers.list_own_offers(session, viewer)]
+        self.seats_summary = seats_summary(dash.seats_left)
+        self.waiting_summary = waiting_summary(dash.waiting_count, dash.new_count)
+        self.waiting_count = dash.waiting_count
+        self.todo = [todo_row(w) for w in dash.waiting[:TODO_LIMIT]]
+        more = dash.waiting_count - len(self.todo)
+        self.todo_more = (f"et {_n(more, 'autre candidature', 'autres candidatures')} "
+                          "en attente" if more > 0 else "")
+        self.loaded = True
 
     @rx.event
     def load(self):
+        self._clear()
         return self._run(EMPLOYER, lambda s, v: None)
+
+    @rx.event
+    def refresh(self, _tick: str = ""):
+        """Live refresh (polling): re-derive the viewer, re-read the dashboard; the message and
+        error on screen stay as they are. A lost right clears the page and redirects."""
+        try:
+            with db() as session:
+                viewer = self._viewer(session, EMPLOYER)
+                self._reload(session, viewer)
+        except (NotAuthenticated, PermissionDenied) as exc:
+            self._clear()
+            return self._denied(exc)
+        except Exception:  # a failed refresh keeps what is shown; the next tick retries
+            log.exception("employer dashboard refresh failed")
+        return None
 
     @rx.event
     def publish(self, offer_id: int):

@@ -12,6 +12,88 @@ INPUT_STYLE = {"padding": "0.5em", "border": "1px solid var(--gray-8)", "border_
                "font_size": "16px", "background": "white", "width": "100%"}
 
 
+MUTED = "var(--gray-11)"
+WAITING_HREF = routes.EMPLOYER_INBOX + "?statut=open"
+
+
+def _week_seats(w) -> rx.Component:
+    return rx.el.li(
+        rx.hstack(
+            rx.text("Semaine ", w.label, size="2", flex="1", min_width="12em"),
+            rx.cond(
+                w.past,
+                rx.text(w.seats, size="2", color=MUTED),
+                rx.badge(w.seats, color_scheme=rx.cond(w.full, "gray", "green"),
+                         high_contrast=True, variant="soft"),
+            ),
+            rx.cond(w.waiting != "", rx.text(w.waiting, size="1", color=MUTED), ""),
+            align="center", spacing="2", wrap="wrap",
+        ),
+        style={"padding": "0.15em 0", "list_style_type": "none"},
+        color=rx.cond(w.past, MUTED, "inherit"),
+        opacity=rx.cond(w.past, "0.75", "1"),
+    )
+
+
+def _summary() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("En bref", as_="h2", size="4"),
+            rx.el.ul(
+                rx.el.li(rx.text(L.seats_summary, size="3")),
+                rx.el.li(rx.cond(
+                    L.waiting_count > 0,
+                    rx.link(L.waiting_summary, href=WAITING_HREF, style=LINK_STYLE, size="3"),
+                    rx.text(L.waiting_summary, size="3"),
+                )),
+                style={"padding_left": "1.2em", "margin": 0},
+            ),
+            spacing="2", align="stretch",
+        ),
+        width="100%",
+        aria_live="polite",
+    )
+
+
+def _todo_row(t) -> rx.Component:
+    return rx.el.li(
+        rx.vstack(
+            rx.hstack(
+                rx.link(t.pupil, href=routes.EMPLOYER_APPLICATION + "?id=" + t.id.to_string(),
+                        style=LINK_STYLE, weight="bold",
+                        aria_label="Répondre à la candidature de " + t.pupil + " pour " + t.offer),
+                rx.badge(t.status_label, color_scheme=rx.cond(t.is_new, "blue", "gray"),
+                         high_contrast=True),
+                rx.text(t.waiting, size="2", color=MUTED),
+                align="center", spacing="2", wrap="wrap",
+            ),
+            rx.text(t.offer, " · semaine ", t.week, size="2"),
+            spacing="1",
+        ),
+        style={"padding": "0.4em 0", "border_bottom": "1px solid var(--gray-5)",
+               "list_style_type": "none"},
+    )
+
+
+def _todo() -> rx.Component:
+    return rx.cond(
+        L.todo.length() > 0,
+        rx.card(
+            rx.vstack(
+                rx.heading("À traiter", as_="h2", size="4"),
+                rx.text("Les candidatures qui attendent depuis le plus longtemps.", size="2",
+                        color=MUTED),
+                rx.el.ul(rx.foreach(L.todo, _todo_row), style={"padding": 0, "margin": 0}),
+                rx.cond(L.todo_more != "",
+                        rx.link(L.todo_more, href=WAITING_HREF, style=LINK_STYLE, size="2"), ""),
+                spacing="2", align="stretch",
+            ),
+            width="100%",
+        ),
+        "",
+    )
+
+
 def _row(r) -> rx.Component:
     return rx.card(
         rx.vstack(
@@ -24,11 +106,15 @@ def _row(r) -> rx.Component:
                 justify="between", width="100%", wrap="wrap",
             ),
             rx.text(r.commune, " · ", r.sector, size="2"),
-            rx.el.ul(rx.foreach(r.weeks, lambda w: rx.el.li("Semaine ", w)),
-                     style={"padding_left": "1.2em", "font_size": "14px"}),
-            rx.cond(r.open_applications > 0,
-                    rx.text(rx.text.strong(r.open_applications), " candidature(s) en attente de "
-                            "réponse", size="2"), ""),
+            rx.cond(
+                r.week_seats.length() > 0,
+                rx.el.ul(rx.foreach(r.week_seats, _week_seats), style={"padding": 0, "margin": 0},
+                         aria_label="Semaines et places de l'offre " + r.title),
+                rx.el.ul(rx.foreach(r.weeks, lambda w: rx.el.li("Semaine ", w)),
+                         style={"padding_left": "1.2em", "font_size": "14px"}),
+            ),
+            rx.cond(r.waiting > 0,
+                    rx.link(r.waiting_label, href=WAITING_HREF, style=LINK_STYLE, size="2"), ""),
             rx.hstack(
                 rx.link(rx.button("Modifier", variant="outline", size="2"),
                         href=routes.EMPLOYER_OFFER + "?id=" + r.id.to_string(),
@@ -53,9 +139,13 @@ def employer_offers() -> rx.Component:
     return page_layout(
         "Mes offres de stage",
         rx.text(L.organisation, size="3", color="var(--gray-11)"),
+        # live refresh (polling fallback): re-read the dashboard every 2 s, messages untouched
+        rx.moment(interval=2000, on_change=L.refresh, display="none"),
         status_messages(L),
+        rx.cond(L.loaded, rx.fragment(_summary(), _todo()), ""),
         rx.link(rx.button("Proposer une nouvelle offre", size="3"), href=routes.EMPLOYER_OFFER,
                 width="fit-content"),
+        rx.cond(L.rows.length() > 0, rx.heading("Mes offres", as_="h2", size="5"), ""),
         rx.cond(L.rows.length() > 0, rx.vstack(rx.foreach(L.rows, _row), spacing="3",
                                                width="100%"),
                 rx.text("Vous n'avez pas encore d'offre.")),

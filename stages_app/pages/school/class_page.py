@@ -4,7 +4,7 @@ import reflex as rx
 
 from stages_app import routes
 from stages_app.components.forms import section, status_messages
-from stages_app.components.layout import page_layout
+from stages_app.components.layout import LINK_STYLE, live_refresh, page_layout
 from stages_app.states.class_page import ClassPageState as S
 
 STATUS_COLOR = {"waiting": "orange", "authorised": "blue", "open": "green"}
@@ -27,11 +27,24 @@ def _pupil(p) -> rx.Component:
             ),
         ),
         rx.table.row_header_cell(
-            rx.el.label(p.last_name, " ", p.first_name, html_for=box_id),
+            # the name opens the pupil's file (the checkbox has its own aria-label)
+            rx.link(p.last_name + " " + p.first_name, href=p.file_href, style=LINK_STYLE,
+                    aria_label="Voir le dossier de " + p.first_name + " " + p.last_name,
+                    display="block"),
             rx.text(p.email, size="1", color="var(--gray-11)"),
         ),
         rx.table.cell(rx.badge(p.status_label, color_scheme=rx.match(
             p.status, *STATUS_COLOR.items(), "gray"), high_contrast=True)),  # AA contrast
+        rx.table.cell(
+            rx.cond(p.best_label != "",
+                    rx.badge(p.best_label, color_scheme=p.best_color, high_contrast=True), ""),
+            rx.foreach(p.attention, lambda r: rx.text(r, size="1", color="var(--red-11)")),
+        ),
+        rx.table.cell(p.applications),
+        rx.table.cell(rx.cond(p.internships.length() > 0,
+                              rx.foreach(p.internships, lambda i: rx.text(i, size="1")),
+                              rx.text("—", size="1"))),
+        rx.table.cell(rx.text(p.last_activity, size="1")),
         rx.table.cell(rx.hstack(
             rx.link("Voir sa recherche", href=routes.SCHOOL_PUPIL_SEARCH + "?eleve="
                     + p.pupil_user_id.to_string(), size="2",
@@ -89,6 +102,7 @@ def class_page() -> rx.Component:
         rx.cond(
             S.class_name != "",
             rx.vstack(
+                live_refresh(S.refresh),
                 rx.cond(~S.class_open,
                         rx.callout("L'accès de cette classe à la plateforme est fermé par le chef "
                                    "d'établissement.", icon="info", color_scheme="orange"), ""),
@@ -119,7 +133,7 @@ def class_page() -> rx.Component:
                     "Élèves",
                     rx.cond(S.can_manage, _actions(), ""),
                     rx.cond(
-                        S.pupils.length() > 0,
+                        S.rows.length() > 0,
                         rx.box(
                             rx.table.root(
                                 rx.table.header(rx.table.row(
@@ -133,10 +147,14 @@ def class_page() -> rx.Component:
                                         ), rx.el.span("Sélection", class_name="sr-only")),
                                     ),
                                     rx.table.column_header_cell("Élève"),
+                                    rx.table.column_header_cell("Accès"),
                                     rx.table.column_header_cell("Situation"),
+                                    rx.table.column_header_cell("Candidatures"),
+                                    rx.table.column_header_cell("Stages acceptés"),
+                                    rx.table.column_header_cell("Dernière activité"),
                                     rx.table.column_header_cell("Actions"),
                                 )),
-                                rx.table.body(rx.foreach(S.pupils, _pupil)),
+                                rx.table.body(rx.foreach(S.rows, _pupil)),
                                 width="100%",
                             ),
                             overflow_x="auto",

@@ -4,7 +4,7 @@ import reflex as rx
 
 from stages_app import routes
 from stages_app.components.forms import section, status_messages
-from stages_app.components.layout import LINK_STYLE, page_layout
+from stages_app.components.layout import LINK_STYLE, live_refresh, page_layout
 from stages_app.states.applications import ApplicationState as A, ApplyState as P, TrackerState as T
 
 BADGE = {"neutral": "gray", "info": "blue", "success": "green", "danger": "red", "warning": "orange"}
@@ -184,6 +184,7 @@ def tracker_page() -> rx.Component:
     return page_layout(
         "Mes candidatures",
         status_messages(T),
+        rx.cond(T.loaded, live_refresh(T.refresh), ""),
         rx.heading("Mes stages ", T.school_year_label, " : ", T.count_label, as_="h2", size="5"),
         rx.cond(T.internships.length() > 0,
                 rx.vstack(rx.foreach(T.internships, _internship), spacing="3", width="100%"),

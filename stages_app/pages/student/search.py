@@ -2,7 +2,6 @@
 
 import reflex as rx
 
-from stages_app import routes
 from stages_app.components.forms import section, status_messages
 from stages_app.components.layout import LINK_STYLE, page_layout
 from stages_app.components.offer_card import offer_card
