@@ -16,8 +16,9 @@ collège has a period of 1 or 2 consecutive weeks among the same 10 weeks. Rows 
 Workload: ``--searches`` default searches (60 km, the collège's weeks, first page sorted by
 distance, with the total count) from collèges drawn at random, each by a pupil of that collège with
 opened access, through the real service ``search_offers`` (R1 check included), one short session
-per search as a web request would do. The same searches then run with two references on the
-same data, doing the same R1 check, perimeter and page cards, only the geometry differs:
+per search as a web request would do. The same searches run, side by side (blocks of 25 searches,
+each approach in turn), with two references on the same data, doing the same R1 check,
+perimeter and page cards; only the geometry differs:
 
 - ``naive``: every searchable offer week of the collège's weeks, great-circle distance in Python
   for each (no bounding box);
@@ -84,6 +85,7 @@ NATIONAL_WEEKS = 10
 JITTER_KM = 1.5
 FULL_SHARE = 0.10
 WARMUP = 25
+BLOCK = 25  # searches run by one approach before the next takes its turn
 DEFAULT_PG = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
@@ -369,24 +371,28 @@ def timed(engine, approach, viewer, school_id, today) -> tuple[float, tuple]:
 
 
 def run_side_by_side(runners: dict, data: Dataset, limits: dict) -> dict:
-    """Every search through every approach in turn (the order rotating), so that the machine's
-    load weighs on all of them alike. Returns {name: (times, answers)}."""
+    """The searches in blocks of BLOCK: each block through every approach in turn (the order
+    rotating from block to block), so that the machine's load weighs on all of them alike while
+    each approach runs with its own caches warm, as a steadily used server would.
+    Returns {name: (times, answers)}."""
     for name, (engine, approach) in runners.items():  # warm caches, pools, plans: not timed
         for viewer, school_id in data.searches[:WARMUP]:
             timed(engine, approach, viewer, school_id, data.today)
     out = {name: ([], []) for name in runners}
     names = list(runners)
-    for i, (viewer, school_id) in enumerate(data.searches):
-        shift = i % len(names)
+    for block, first in enumerate(range(0, len(data.searches), BLOCK)):
+        shift = block % len(names)
         for name in names[shift:] + names[:shift]:
-            if i >= limits.get(name, len(data.searches)):
-                continue
             engine, approach = runners[name]
-            ms, answer = timed(engine, approach, viewer, school_id, data.today)
-            out[name][0].append(ms)
-            out[name][1].append(answer)
-        if (i + 1) % 100 == 0:
-            log(f"{i + 1} recherches")
+            for i in range(first, min(first + BLOCK, len(data.searches))):
+                if i >= limits.get(name, len(data.searches)):
+                    break
+                viewer, school_id = data.searches[i]
+                ms, answer = timed(engine, approach, viewer, school_id, data.today)
+                out[name][0].append(ms)
+                out[name][1].append(answer)
+        if (first + BLOCK) % 100 == 0:
+            log(f"{first + BLOCK} recherches")
     return out
 
 

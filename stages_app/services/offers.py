@@ -916,11 +916,17 @@ def _unit_of_work(session: Session) -> Iterator[None]:
     except DomainError:
         session.rollback()
         raise
-    except (IntegrityError, OperationalError) as exc:
+    except IntegrityError as exc:
         session.rollback()
         raise Conflict(
             "L'offre a été modifiée entre-temps (par exemple une candidature vient d'être "
             "acceptée) : rien n'a été enregistré. Rechargez la page et réessayez."
+        ) from exc
+    except OperationalError as exc:  # lock timeout, deadlock, busy database
+        session.rollback()
+        raise Conflict(
+            "La base de données est momentanément occupée : rien n'a été enregistré. "
+            "Réessayez dans un instant."
         ) from exc
     except BaseException:
         session.rollback()
