@@ -183,3 +183,28 @@ class ClassPageState(PageState):
             return result
         name, data, _mime = holder["scan"]
         return rx.download(data=data, filename=name)
+
+    # --- scanned signed form (optional; stored privately by services.pupils) -----------------
+
+    scan_pupil: str = ""
+
+    @rx.event
+    def set_scan_pupil(self, value: str):
+        self.scan_pupil = value[:12] if isinstance(value, str) else ""
+
+    @rx.event
+    async def upload_scan(self, files: list[rx.UploadFile]):
+        pid = as_id(self.scan_pupil)
+        if pid is None or not files:
+            self.message = ""
+            self.error = "Choisissez l'élève puis le fichier du formulaire signé (PDF, JPEG ou PNG)."
+            return None
+        upload = files[0]
+        # read one byte more than the limit: the service refuses oversized files in French
+        data = await upload.read(pupil_service.SCAN_MAX_BYTES + 1)
+        name = (upload.filename or upload.name or "formulaire")[:200]
+        return self._run(
+            routes.SCHOOL_ROLES,
+            lambda s, v: pupil_service.attach_authorisation_scan(s, v, pid, name, data),
+            "Formulaire signé enregistré (stockage privé).",
+        )

@@ -807,3 +807,53 @@ def test_staff_signup_with_a_forged_form_does_not_crash(db_session, world):
             state = make_state(SignupState, "/inscription/personnel")
             assert call(state, SignupState.signup_staff, form) is None, form
             assert state.error and state.token == "", form
+
+
+class _FakeUpload:
+    """What Reflex hands to an upload handler: a name and async read()."""
+
+    def __init__(self, filename: str, data: bytes):
+        self.filename = self.name = filename
+        self._data = data
+
+    async def read(self, size: int = -1) -> bytes:
+        return self._data if size < 0 else self._data[:size]
+
+
+def _upload(state, files):
+    import asyncio
+
+    return asyncio.run(ClassPageState.upload_scan.fn(state, files))
+
+
+def test_teacher_attaches_a_signed_form_and_others_cannot(db_session, world, tmp_path,
+                                                          monkeypatch):
+    from stages_app import settings
+    from stages_app.models import PupilProfile
+
+    monkeypatch.setattr(settings, "PRIVATE_DIR", tmp_path / "private")
+    w, tok = world
+    klass = w.classes["class_a"]
+    pupil = w.uid("pupil_authorised")
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+    state = make_state(ClassPageState, _class_page(klass.id), tok["prof_granted"])
+    call(state, ClassPageState.load)
+    # no pupil chosen, or no file: a French message, nothing stored
+    assert _upload(state, [_FakeUpload("f.pdf", pdf)]) is None and "Choisissez" in state.error
+    call(state, ClassPageState.set_scan_pupil, str(pupil))
+    _upload(state, [_FakeUpload("formulaire.exe", b"MZ\x90\x00 not a pdf")])
+    assert state.error and state.message == ""
+    _upload(state, [_FakeUpload("signe.pdf", pdf)])
+    assert state.error == "" and "enregistré" in state.message
+    db_session.expire_all()
+    profile = db_session.exec(select(PupilProfile).where(PupilProfile.user_id == pupil)).one()
+    assert profile.authorisation_file
+    assert not str(profile.authorisation_file).startswith(("assets", "uploaded_files", ".web"))
+
+    # another school's principal, forging the pupil id on their own class page: refused
+    with unchanged(db_session):
+        other = make_state(ClassPageState, _class_page(klass.id), tok["principal_b"])
+        call(other, ClassPageState.set_scan_pupil, str(pupil))
+        _upload(other, [_FakeUpload("x.pdf", pdf)])
+        assert other.message == ""

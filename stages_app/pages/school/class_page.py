@@ -67,6 +67,47 @@ def _pupil(p) -> rx.Component:
     )
 
 
+def _scan_upload() -> rx.Component:
+    """Attach the scanned signed form of one pupil (optional; kept private)."""
+    return rx.card(
+        rx.vstack(
+            rx.heading("Joindre un formulaire signé (facultatif)", as_="h3", size="3"),
+            rx.text("PDF, JPEG ou PNG, 5 Mo au plus. Le fichier reste privé : seule l'équipe qui "
+                    "suit l'élève peut le télécharger.", size="2", color="var(--gray-11)"),
+            rx.hstack(
+                rx.vstack(
+                    rx.el.label("Élève", html_for="scan-eleve", style={"font_weight": "600"}),
+                    rx.el.select(
+                        rx.el.option("— Choisir —", value=""),
+                        rx.foreach(S.pupils, lambda p: rx.el.option(
+                            p.last_name + " " + p.first_name, value=p.pupil_user_id.to_string())),
+                        id="scan-eleve", value=S.scan_pupil, on_change=S.set_scan_pupil,
+                        style={"padding": "0.4em", "font_size": "16px", "max_width": "16em"},
+                    ),
+                    spacing="1",
+                ),
+                rx.upload(
+                    rx.text("Déposer le fichier ici ou cliquer pour le choisir", size="2"),
+                    id="scan",
+                    max_files=1,
+                    accept={"application/pdf": [".pdf"], "image/jpeg": [".jpg", ".jpeg"],
+                            "image/png": [".png"]},
+                    border="1px dashed var(--gray-8)",
+                    padding="0.75em",
+                    border_radius="6px",
+                    aria_label="Fichier du formulaire signé",
+                ),
+                rx.button("Joindre", on_click=S.upload_scan(rx.upload_files(upload_id="scan")),
+                          size="2", variant="soft"),
+                align="end", spacing="3", wrap="wrap",
+            ),
+            rx.foreach(rx.selected_files("scan"), lambda f: rx.text("Fichier choisi : ", f, size="1")),
+            spacing="2",
+        ),
+        width="100%",
+    )
+
+
 def _actions() -> rx.Component:
     return rx.card(
         rx.vstack(
@@ -132,6 +173,7 @@ def class_page() -> rx.Component:
                 section(
                     "Élèves",
                     rx.cond(S.can_manage, _actions(), ""),
+                    rx.cond(S.can_manage, _scan_upload(), ""),
                     rx.cond(
                         S.rows.length() > 0,
                         rx.box(
