@@ -86,16 +86,21 @@ def _scan_upload() -> rx.Component:
                     ),
                     spacing="1",
                 ),
-                rx.upload(
-                    rx.text("Déposer le fichier ici ou cliquer pour le choisir", size="2"),
-                    id="scan",
-                    max_files=1,
-                    accept={"application/pdf": [".pdf"], "image/jpeg": [".jpg", ".jpeg"],
-                            "image/png": [".png"]},
-                    border="1px dashed var(--gray-8)",
-                    padding="0.75em",
-                    border_radius="6px",
-                    aria_label="Fichier du formulaire signé",
+                # The label wraps the dropzone so its file input has an accessible name; the
+                # label (not the dropzone) opens the file picker, so it opens only once.
+                rx.el.label(
+                    rx.upload(
+                        rx.text("Déposer le fichier ici ou cliquer pour le choisir", size="2"),
+                        id="scan",
+                        max_files=1,
+                        no_click=True,
+                        accept={"application/pdf": [".pdf"], "image/jpeg": [".jpg", ".jpeg"],
+                                "image/png": [".png"]},
+                        border="1px dashed var(--gray-8)",
+                        padding="0.75em",
+                        border_radius="6px",
+                        cursor="pointer",
+                    ),
                 ),
                 rx.button("Joindre", on_click=S.upload_scan(rx.upload_files(upload_id="scan")),
                           size="2", variant="soft"),
