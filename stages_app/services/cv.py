@@ -513,7 +513,7 @@ def render_pdf(full_name: str, subtitle: str, content: dict, footer: str) -> byt
     """A one-column A4 CV (DejaVu fonts when installed, like the authorisation form)."""
     from fpdf import FPDF  # imported here: only the PDF needs it
 
-    from stages_app.services.pupils import _LATIN1, _font_files
+    from stages_app.services.pdf import use_fonts
 
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_auto_page_break(auto=True, margin=16)
@@ -521,19 +521,7 @@ def render_pdf(full_name: str, subtitle: str, content: dict, footer: str) -> byt
     pdf.set_title(f"CV - {full_name}")
     pdf.set_author(full_name)
     pdf.set_creator("Stages 3e")
-    fonts = _font_files()
-    if fonts:
-        pdf.add_font("DejaVu", "", str(fonts[0]))
-        pdf.add_font("DejaVu", "B", str(fonts[1]))
-        family = "DejaVu"
-
-        def t(text: str) -> str:
-            return text
-    else:  # core font: Latin-1 only
-        family = "Helvetica"
-
-        def t(text: str) -> str:
-            return text.translate(_LATIN1).encode("latin-1", "replace").decode("latin-1")
+    family, t = use_fonts(pdf)
 
     pdf.add_page()
     width = pdf.w - pdf.l_margin - pdf.r_margin

@@ -41,7 +41,6 @@ from stages_app.services.errors import NotFound, ValidationError
 from stages_app.services.mail import queue_mail
 from stages_app.services.notifications import notify
 from stages_app.services.schools import (
-    _class_or_404,
     _require_id,
     paris_today,
     parse_date,
@@ -447,27 +446,14 @@ def qr_code_data_uri(text: str) -> str:
     return segno.make(text, error="m").svg_data_uri(scale=5, border=2)
 
 
-_FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
-
-
-def _font_files() -> tuple[Path, Path] | None:
-    for directory in _FONT_DIRS:
-        regular, bold = directory / "DejaVuSans.ttf", directory / "DejaVuSans-Bold.ttf"
-        if regular.is_file() and bold.is_file():
-            return regular, bold
-    return None
-
-
-_LATIN1 = str.maketrans({"’": "'", "‘": "'", "œ": "oe", "Œ": "OE", "—": "-", "–": "-",
-                         "…": "...", "☐": "[ ]", "✂": "", "\u202f": " "})
-
-
 def authorisation_form_pdf(
     session: Session, viewer: Viewer | None, class_id: int, *, now: dt.datetime | None = None
 ) -> bytes:
     """The printable parental authorisation form of a class (one A4 page, in French), for
     whoever manages the class's pupils."""
     from fpdf import FPDF  # imported here: only this function needs it
+
+    from stages_app.services.pdf import use_fonts
 
     klass = require(session, viewer, "class.pupils.manage", _require_id(class_id))
     school = session.get(School, klass.school_id)
@@ -481,19 +467,7 @@ def authorisation_form_pdf(
     pdf.set_title(f"Autorisation parentale - Stages 3e - {klass.name}")
     pdf.set_author(school.name)
     pdf.set_creator("Stages 3e")
-    fonts = _font_files()
-    if fonts:
-        pdf.add_font("DejaVu", "", str(fonts[0]))
-        pdf.add_font("DejaVu", "B", str(fonts[1]))
-        family = "DejaVu"
-
-        def t(text: str) -> str:
-            return text
-    else:  # core font: Latin-1 only
-        family = "Helvetica"
-
-        def t(text: str) -> str:
-            return text.translate(_LATIN1).encode("latin-1", "replace").decode("latin-1")
+    family, t = use_fonts(pdf)
 
     pdf.add_page()
     width = pdf.w - pdf.l_margin - pdf.r_margin

@@ -312,7 +312,9 @@ def test_the_form_reads_in_french(session, monkeypatch, tmp_path):
 
 
 def test_the_form_without_unicode_fonts(session, monkeypatch):
-    monkeypatch.setattr(pupils, "_FONT_DIRS", ())
+    from stages_app.services import pdf as pdf_setup
+
+    monkeypatch.setattr(pdf_setup, "FONT_DIRS", ())
     w = build_world(session)
     pdf = pupils.authorisation_form_pdf(session, w.viewer("principal_a"), w.classes["class_a"].id, now=NOW)
     streams = _page_streams(pdf)
