@@ -54,7 +54,7 @@ class LoginState(AuthState):
             with db() as session:
                 user, token = accounts.login(session, email, password)
                 role = user.role
-                viewer = accounts_viewer(user)
+                names = (user.first_name, user.last_name, user.role)
         except DomainError as exc:
             self.error = exc.message
             return None
@@ -63,13 +63,15 @@ class LoginState(AuthState):
             self.error = GENERIC_ERROR
             return None
         self.token = token
-        self.user_first_name, self.user_last_name, self.user_role = viewer
+        self.user_first_name, self.user_last_name, self.user_role = names
         nxt = self.router.url.query_parameters.get("suite")
         return rx.redirect(routes.safe_next(nxt if isinstance(nxt, str) else None, role))
 
 
-def accounts_viewer(user) -> tuple[str, str, str]:
-    return user.first_name, user.last_name, user.role
+def _identity(form: dict) -> dict[str, str]:
+    """The fields every sign-up form has, bounded (forged requests may send anything)."""
+    return {"first_name": _text(form, "first_name", 200), "last_name": _text(form, "last_name", 200),
+            "email": _text(form, "email", 300), "password": _text(form, "password", 300)}
 
 
 class SignupState(AuthState):
@@ -97,78 +99,53 @@ class SignupState(AuthState):
             self.error = GENERIC_ERROR
             self.error_field = ""
 
-    def _login_and_go(self, email: str, password: str):
-        with db() as session:
-            user, token = accounts.login(session, email, password)
-            role = user.role
-            self.user_first_name, self.user_last_name, self.user_role = accounts_viewer(user)
+    def _signup_then_login(self, form: dict, create):
+        """Run ``create(session, identity)`` (one sign-up unit of work), then log the new user in
+        and go to their home; any refusal is shown in French and nothing is half-saved."""
+        self.reset_form()
+        identity = _identity(form)
+        try:
+            with db() as session:
+                create(session, identity)
+                user, token = accounts.login(session, identity["email"], identity["password"])
+                role = user.role
+                self.user_first_name, self.user_last_name, self.user_role = (
+                    user.first_name, user.last_name, user.role)
+        except Exception as exc:
+            self._fail(exc)
+            return None
         self.token = token
         return rx.redirect(routes.home_for(role))
 
     @rx.event
     def signup_student(self, form: dict):
-        self.reset_form()
-        try:
-            with db() as session:
-                signup.signup_student(
-                    session,
-                    class_code=_text(form, "class_code", 40),
-                    first_name=_text(form, "first_name", 200),
-                    last_name=_text(form, "last_name", 200),
-                    email=_text(form, "email", 300),
-                    password=_text(form, "password", 300),
-                )
-            return self._login_and_go(_text(form, "email", 300), _text(form, "password", 300))
-        except Exception as exc:
-            self._fail(exc)
-            return None
+        code = _text(form, "class_code", 40)
+        return self._signup_then_login(
+            form, lambda s, who: signup.signup_student(s, class_code=code, **who))
 
     @rx.event
     def signup_employer(self, form: dict):
-        self.reset_form()
-        try:
-            with db() as session:
-                signup.signup_employer(
-                    session,
-                    organisation_name=_text(form, "organisation_name", 300),
-                    kind=_text(form, "kind", 40),
-                    siret=_text(form, "siret", 40),
-                    first_name=_text(form, "first_name", 200),
-                    last_name=_text(form, "last_name", 200),
-                    phone=_text(form, "phone", 40),
-                    email=_text(form, "email", 300),
-                    password=_text(form, "password", 300),
-                )
-            return self._login_and_go(_text(form, "email", 300), _text(form, "password", 300))
-        except Exception as exc:
-            self._fail(exc)
-            return None
+        fields = {"organisation_name": _text(form, "organisation_name", 300),
+                  "kind": _text(form, "kind", 40), "siret": _text(form, "siret", 40),
+                  "phone": _text(form, "phone", 40)}
+        return self._signup_then_login(
+            form, lambda s, who: signup.signup_employer(s, **fields, **who))
 
     @rx.event
     def signup_staff(self, form: dict):
-        self.reset_form()
+        uai, function = _text(form, "school_uai", 20), _text(form, "function", 40)
         class_id = as_id(_text(form, "class_id", 12))
-        try:
-            with db() as session:
-                user = signup.signup_staff(
-                    session,
-                    school_uai=_text(form, "school_uai", 20),
-                    function=_text(form, "function", 40),
-                    first_name=_text(form, "first_name", 200),
-                    last_name=_text(form, "last_name", 200),
-                    email=_text(form, "email", 300),
-                    password=_text(form, "password", 300),
-                )
-                if class_id is not None:
-                    try:  # the class named at sign-up; applied when the principal grants
-                        staff.request_class(session, Viewer.of(user), class_id)
-                    except DomainError as exc:
-                        log.info("class request ignored: %s", exc.message)
-                staff.announce_pending_signup(session, user.id)
-            return self._login_and_go(_text(form, "email", 300), _text(form, "password", 300))
-        except Exception as exc:
-            self._fail(exc)
-            return None
+
+        def create(session, who):
+            user = signup.signup_staff(session, school_uai=uai, function=function, **who)
+            if class_id is not None:
+                try:  # the class named at sign-up; applied when the principal grants
+                    staff.request_class(session, Viewer.of(user), class_id)
+                except DomainError as exc:
+                    log.info("class request ignored: %s", exc.message)
+            staff.announce_pending_signup(session, user.id)
+
+        return self._signup_then_login(form, create)
 
     @rx.event
     def signup_principal(self, form: dict):
@@ -176,13 +153,7 @@ class SignupState(AuthState):
         try:
             with db() as session:
                 user, _token = signup.signup_principal(
-                    session,
-                    school_uai=_text(form, "school_uai", 20),
-                    first_name=_text(form, "first_name", 200),
-                    last_name=_text(form, "last_name", 200),
-                    email=_text(form, "email", 300),
-                    password=_text(form, "password", 300),
-                )
+                    session, school_uai=_text(form, "school_uai", 20), **_identity(form))
                 email = user.email
         except Exception as exc:
             self._fail(exc)
