@@ -401,7 +401,13 @@ class _Pupil:
 
     @property
     def sent(self) -> list[_AppFact]:
-        return [a for a in self.apps if a.app.status != DRAFT]
+        """Applications that reached an employer (a draft withdrawn before sending never did)."""
+        return [a for a in self.apps if a.app.submitted_at is not None]
+
+    @property
+    def counted(self) -> list[_AppFact]:
+        """What the badge counts: the sent applications and the drafts being written."""
+        return [a for a in self.apps if a.app.status == DRAFT or a.app.submitted_at is not None]
 
     @property
     def accepted(self) -> list[_AppFact]:
@@ -410,7 +416,7 @@ class _Pupil:
 
     @property
     def status(self) -> BestStatus:
-        return best_status((a.app for a in self.apps), self.profile)
+        return best_status((a.app for a in self.counted), self.profile)
 
     @property
     def name(self) -> str:
@@ -654,7 +660,7 @@ def class_dashboard(session: Session, viewer: Viewer | None, class_id, *,
         rows.append(ClassPupilRow(
             pupil_user_id=p.user.id, first_name=p.user.first_name, last_name=p.user.last_name,
             name=p.name, email=p.user.email, status=p.status, applications=len(p.sent),
-            drafts=len(p.apps) - len(p.sent), internships=p.internships(),
+            drafts=sum(a.app.status == DRAFT for a in p.apps), internships=p.internships(),
             last_activity_at=last, last_activity_label=_last_activity_label(last, today),
             attention=_attention(p, weeks, today)[1],
         ))

@@ -240,6 +240,24 @@ def test_class_dashboard_rows(session, college):
     assert {r.name: r for r in later.pupils}["Noé Caron"].last_activity_label == "il y a 3 jours"
 
 
+def test_a_draft_withdrawn_before_sending_is_not_an_application(session, college):
+    """Found using the class page: a pupil who withdraws a draft had "one more application"
+    and the badge "Aucune candidature en cours" although nothing ever reached an employer."""
+    w, a, _b, p, _principal, teacher, emp = college
+    o1 = emp["offers"][0]
+    draft_id = ah.draft(session, p["sacha"], o1, W2)
+    apps.withdraw(session, p["sacha"], draft_id)
+    assert ah.status(session, draft_id) == "withdrawn"
+    sacha = {r.name: r for r in dash.class_dashboard(session, teacher, a.id).pupils}["Sacha Girard"]
+    assert (sacha.status.label, sacha.applications, sacha.drafts) == ("Aucune candidature", 0, 0)
+    # a *sent* application withdrawn still counts: the pupil did try
+    cv_service.save_cv(session, p["sacha"], ah.CV)
+    sent_id = ah.submitted(session, p["sacha"], o1, W3)
+    apps.withdraw(session, p["sacha"], sent_id)
+    sacha = {r.name: r for r in dash.class_dashboard(session, teacher, a.id).pupils}["Sacha Girard"]
+    assert (sacha.status.label, sacha.applications) == ("Aucune candidature en cours", 1)
+
+
 def test_pupil_file_for_the_staff(session, college):
     w, a, b, p, principal, teacher, _emp = college
     file = dash.pupil_file(session, teacher, p["remi"].user_id)
