@@ -205,14 +205,16 @@ def page_layout(title: str, *children: rx.Component, protected: bool = False) ->
     )
 
 
-LIVE_REFRESH_MS = 1500
+# Live updates are pushed by the server (stages_app/live.py); this slow timer is the safety net:
+# it renews the page's subscription and repairs anything a lost push (worker restart) missed.
+LIVE_REFRESH_MS = 20_000
 
 
 def live_refresh(handler) -> rx.Component:
-    """Live updates, polling fallback: an invisible timer (react-moment's pooled interval) that
-    calls ``handler`` every ~1.5 s while the page is open. The handler re-reads the page's rows
+    """The fallback of the live updates: an invisible timer (react-moment's pooled interval) that
+    calls ``handler`` every 20 s while the page is open. The handler re-reads the page's rows
     for the viewer derived again from the token and changes only those rows, so what the person
-    is typing or selecting stays as it is. Works with one backend worker and with several
-    sharing Redis, since every tick reads the database."""
+    is typing or selecting stays as it is; it also renews the page's subscription to the pushes
+    (``stages_app.live.watch``), which bring changes within a second."""
     return rx.moment(interval=LIVE_REFRESH_MS, on_change=handler, display="none",
                      aria_hidden="true")

@@ -7,9 +7,10 @@ import dataclasses
 
 import reflex as rx
 
-from stages_app import routes
+from stages_app import live, routes
 from stages_app.models import Role
 from stages_app.services import applications as apps
+from stages_app.services import live as live_topics
 from stages_app.services.schools import PARIS
 from stages_app.states.base import PageState, as_id, form_text
 
@@ -204,6 +205,7 @@ class InternshipItem:
     answer_message: str
 
 
+@live.pushable
 class TrackerState(PageState):
     loaded: bool = False
     count_label: str = ""
@@ -244,11 +246,16 @@ class TrackerState(PageState):
         if items != self.items:
             self.items = items
         self.loaded = True
+        self._watch(live_topics.pupil_topic(viewer.user_id))
 
     @rx.event
     def refresh(self, _tick: str = ""):
-        """Timer tick (live updates, polling): re-read the tracker for the pupil derived again
-        from the token; only the rows change (messages and errors stay)."""
+        """Fallback timer tick of the live updates."""
+        return self._live_refresh()
+
+    def _live_refresh(self):
+        """Re-read the tracker for the pupil derived again from the token (pushed when an
+        employer answers); only the rows change (messages and errors stay)."""
         if not self.loaded:
             return None
         result = self._poll(STUDENT, self._reload)

@@ -13,9 +13,10 @@ from collections.abc import Iterator
 import reflex as rx
 from sqlmodel import Session
 
-from stages_app import routes
+from stages_app import live, routes
 from stages_app.db import get_engine
 from stages_app.services import access, accounts, notifications
+from stages_app.services import live as live_changes
 from stages_app.services.access import Viewer
 from stages_app.services.errors import DomainError, NotAuthenticated, PermissionDenied
 
@@ -26,9 +27,14 @@ TOKEN_KEY = "stages3e_session"
 
 @contextlib.contextmanager
 def db() -> Iterator[Session]:
-    """One short DB session for one handler."""
+    """One short DB session for one handler. What it commits to applications and pupils' files
+    is pushed to the pages following them (``stages_app.live``) once the session closes."""
     with Session(get_engine(), expire_on_commit=False) as session:
-        yield session
+        changes = live_changes.track(session)
+        try:
+            yield session
+        finally:
+            live.publish(changes)
 
 
 class AuthState(rx.State):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from stages_app import live
 from stages_app.services.errors import DomainError, NotAuthenticated, PermissionDenied
 from stages_app.states.auth import AuthState, db
 
@@ -45,9 +46,18 @@ class PageState(AuthState):
     def _reload(self, session, viewer) -> None:  # pragma: no cover - overridden
         """Refresh the page's view rows (called after each successful action)."""
 
+    def _live_refresh(self) -> object:  # pragma: no cover - overridden by live pages
+        """Re-read the rows shown (fallback timer tick, or pushed by ``stages_app.live`` when
+        something the page follows changed). Live pages override it."""
+        return None
+
+    def _watch(self, *topics: str) -> None:
+        """This tab follows ``topics`` (see ``stages_app.live``); call it when reading rows."""
+        live.watch(self, topics)
+
     def _poll(self, roles, read: Callable) -> object:
-        """A live refresh (polling timer of the page): re-derive the viewer, run ``read(session,
-        viewer)`` which only replaces view rows. Never touches ``message`` / ``error`` (the
+        """A live refresh (pushed, or the page's fallback timer): re-derive the viewer, run
+        ``read(session, viewer)`` which only replaces view rows. Never touches ``message`` / ``error`` (the
         person may be reading them) nor what they selected or typed. Lost rights → the usual
         redirect; any other failure keeps the rows on screen as they were (the next tick
         retries)."""

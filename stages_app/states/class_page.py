@@ -7,9 +7,10 @@ import dataclasses
 
 import reflex as rx
 
-from stages_app import routes
+from stages_app import live, routes
 from stages_app.services import pupils as pupil_service
 from stages_app.services import dashboards, schools, staff
+from stages_app.services import live as live_topics
 from stages_app.services.errors import NotFound
 from stages_app.states.applications import TONE_COLOR
 from stages_app.states.base import PageState, as_id
@@ -51,6 +52,7 @@ def _rows(pupils: list[pupil_service.PupilRow], tracking: dashboards.ClassDashbo
     return rows
 
 
+@live.pushable
 class ClassPageState(PageState):
     class_id: int = 0
     class_name: str = ""
@@ -93,14 +95,20 @@ class ClassPageState(PageState):
             self.pupils = pupils
         if rows != self.rows:
             self.rows = rows
+        self._watch(live_topics.class_topic(self.class_id))
         listed = {p.pupil_user_id for p in pupils}
         if any(i not in listed for i in self.selected):
             self.selected = [i for i in self.selected if i in listed]
 
     @rx.event
     def refresh(self, _tick: str = ""):
-        """Timer tick (live updates, polling): re-read the pupils for the viewer derived again
-        from the token; message, error, selection and the date being typed are left alone."""
+        """Fallback timer tick of the live updates."""
+        return self._live_refresh()
+
+    def _live_refresh(self):
+        """Re-read the pupils for the viewer derived again from the token (pushed when one of
+        them applies, withdraws or gets an answer); message, error, selection and the date being
+        typed are left alone."""
         if not self.class_name:
             return None
         result = self._poll(routes.SCHOOL_ROLES, self._reload_rows)

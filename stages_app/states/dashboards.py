@@ -2,10 +2,11 @@
 and a pupil's read-only file (school staff who may see the pupil). Rules live in
 services.dashboards; here only view rows with French labels (no dates in public vars).
 
-Live updates: the pages render an invisible ``rx.moment`` timer (interval 1.5 s) whose
-``on_change`` calls ``refresh``; ``refresh`` re-derives the viewer from the token and only
-replaces the view rows (``PageState._poll``): polling is the fallback that works with one
-backend worker as with several sharing Redis (each tick reads the database)."""
+Live updates: both states are pushed a ``_live_refresh()`` by ``stages_app.live`` when an
+application or a pupil's file of what they follow (the school; the pupil) changes; a slow
+fallback timer (``components.layout.live_refresh``) calls ``refresh`` too. Either way the
+viewer is derived again from the token and only the view rows are replaced
+(``PageState._poll``)."""
 
 from __future__ import annotations
 
@@ -13,15 +14,15 @@ import dataclasses
 
 import reflex as rx
 
-from stages_app import routes
+from stages_app import live, routes
 from stages_app.models import Role
 from stages_app.services import dashboards
+from stages_app.services import live as live_topics
 from stages_app.services.schools import PARIS
 from stages_app.states.applications import TONE_COLOR
 from stages_app.states.base import PageState, as_id
 
 DASHBOARD_ROLES = {Role.PRINCIPAL.value, Role.STAFF.value}
-REFRESH_MS = 1500
 
 
 def _day(value) -> str:
@@ -81,6 +82,7 @@ def _pupils_label(n: int, total: int) -> str:
     return f"{n} élève{'s' if n > 1 else ''} sur {total} ({pct} %)"
 
 
+@live.pushable
 class SchoolDashboardState(PageState):
     loaded: bool = False
     school_name: str = ""
@@ -126,6 +128,7 @@ class SchoolDashboardState(PageState):
             for a in d.attention
         ])
         self._set("loaded", True)
+        self._watch(live_topics.school_topic(d.school_id))
 
     @rx.event
     def load(self):
@@ -134,7 +137,11 @@ class SchoolDashboardState(PageState):
 
     @rx.event
     def refresh(self, _tick: str = ""):
-        """Timer tick: re-read the dashboard for the viewer derived again from the token."""
+        """Fallback timer tick of the live updates."""
+        return self._live_refresh()
+
+    def _live_refresh(self):
+        """Re-read the dashboard for the viewer derived again from the token."""
         if not self.loaded:
             return None
         result = self._poll(DASHBOARD_ROLES, self._reload)
@@ -183,6 +190,7 @@ CV_TITLES = (("school_path", "Parcours scolaire"), ("interests", "Centres d'int�
              ("experiences", "Expériences et activités"))
 
 
+@live.pushable
 class PupilFileState(PageState):
     pupil_id: int = 0
     found: bool = False
@@ -236,8 +244,24 @@ class PupilFileState(PageState):
                 a.status_label, TONE_COLOR.get(a.tone, "gray"), ", ".join(dates), a.letter,
                 a.answer_message, a.reason,
             ))
-        self.applications = apps
+        if apps != self.applications:
+            self.applications = apps
         self.found = True
+        self._watch(live_topics.pupil_topic(self.pupil_id))
+
+    @rx.event
+    def refresh(self, _tick: str = ""):
+        """Fallback timer tick of the live updates."""
+        return self._live_refresh()
+
+    def _live_refresh(self):
+        """Re-read the file (pushed when the pupil applies, withdraws or gets an answer)."""
+        if not self.found:
+            return None
+        result = self._poll(routes.SCHOOL_ROLES, self._reload)
+        if result is not None:
+            self._clear()
+        return result
 
     @rx.event
     def load(self):

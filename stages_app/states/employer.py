@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import logging
 
 import reflex as rx
 
-from stages_app import routes
+from stages_app import live, routes
 from stages_app.models import Role
 from stages_app.services import dashboards, home, offers, search
+from stages_app.services import live as live_topics
 from stages_app.services.calendar import monday_of, week_label
-from stages_app.services.errors import NotAuthenticated, PermissionDenied
 from stages_app.states.auth import db
 from stages_app.states.base import PageState, as_id
 from stages_app.states.search import CardView, card_view
@@ -20,7 +19,6 @@ from stages_app.states.search import CardView, card_view
 EMPLOYER = {Role.EMPLOYER.value}
 TODO_LIMIT = 5  # the "À traiter" list: the longest-waiting applications
 
-log = logging.getLogger(__name__)
 
 
 def _n(count: int, singular: str, plural: str) -> str:
@@ -142,9 +140,10 @@ def _row(r: offers.OwnOfferRow, dash: dashboards.EmployerOfferRow | None = None)
     )
 
 
+@live.pushable
 class EmployerOffersState(PageState):
     """The employer's home: a summary (seats left, answers waiting), the applications waiting
-    longest, and the own offers with their weeks. ``refresh`` re-reads it every ~2 s."""
+    longest, and the own offers with their weeks. Kept live (``stages_app.live``)."""
 
     organisation: str = ""
     rows: list[OfferListRow] = []
@@ -175,6 +174,7 @@ class EmployerOffersState(PageState):
         self.todo_more = (f"et {_n(more, 'autre candidature', 'autres candidatures')} "
                           "en attente" if more > 0 else "")
         self.loaded = True
+        self._watch(live_topics.organisation_topic_of(session, viewer) or "")
 
     @rx.event
     def load(self):
@@ -183,18 +183,17 @@ class EmployerOffersState(PageState):
 
     @rx.event
     def refresh(self, _tick: str = ""):
-        """Live refresh (polling): re-derive the viewer, re-read the dashboard; the message and
-        error on screen stay as they are. A lost right clears the page and redirects."""
-        try:
-            with db() as session:
-                viewer = self._viewer(session, EMPLOYER)
-                self._reload(session, viewer)
-        except (NotAuthenticated, PermissionDenied) as exc:
+        """Fallback timer tick of the live updates."""
+        return self._live_refresh()
+
+    def _live_refresh(self):
+        """Re-derive the viewer, re-read the dashboard (pushed when a pupil applies to or
+        withdraws from one of the offers); the message and error on screen stay as they are. A
+        lost right clears the page and redirects."""
+        result = self._poll(EMPLOYER, self._reload)
+        if result is not None:
             self._clear()
-            return self._denied(exc)
-        except Exception:  # a failed refresh keeps what is shown; the next tick retries
-            log.exception("employer dashboard refresh failed")
-        return None
+        return result
 
     @rx.event
     def publish(self, offer_id: int):

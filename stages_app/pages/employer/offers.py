@@ -4,7 +4,7 @@ import reflex as rx
 
 from stages_app import routes
 from stages_app.components.forms import status_messages
-from stages_app.components.layout import LINK_STYLE, page_layout
+from stages_app.components.layout import LINK_STYLE, live_refresh, page_layout
 from stages_app.components.offer_card import offer_card
 from stages_app.states.employer import EmployerOffersState as L, OfferEditorState as E
 
@@ -139,8 +139,8 @@ def employer_offers() -> rx.Component:
     return page_layout(
         "Mes offres de stage",
         rx.text(L.organisation, size="3", color="var(--gray-11)"),
-        # live refresh (polling fallback): re-read the dashboard every 2 s, messages untouched
-        rx.moment(interval=2000, on_change=L.refresh, display="none"),
+        # live updates: pushed by the server; this timer is the slow fallback (stages_app.live)
+        live_refresh(L.refresh),
         status_messages(L),
         rx.cond(L.loaded, rx.fragment(_summary(), _todo()), ""),
         rx.link(rx.button("Proposer une nouvelle offre", size="3"), href=routes.EMPLOYER_OFFER,

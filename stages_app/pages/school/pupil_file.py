@@ -5,7 +5,7 @@ import reflex as rx
 
 from stages_app import routes
 from stages_app.components.forms import section, status_messages
-from stages_app.components.layout import LINK_STYLE, page_layout
+from stages_app.components.layout import LINK_STYLE, live_refresh, page_layout
 from stages_app.states.dashboards import PupilFileState as S
 
 PRE = {"white_space": "pre-wrap", "overflow_wrap": "anywhere"}
@@ -52,6 +52,7 @@ def pupil_file_page() -> rx.Component:
         rx.cond(
             S.found,
             rx.vstack(
+                live_refresh(S.refresh),
                 rx.hstack(
                     rx.link("Classe " + S.class_name,
                             href=routes.SCHOOL_CLASS + "?id=" + S.class_id.to_string(),
