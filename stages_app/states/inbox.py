@@ -15,11 +15,12 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from stages_app import routes
+from stages_app import live, routes
 from stages_app.models import Role
 from stages_app.services import applications as apps
 from stages_app.services import cv as cv_service
 from stages_app.services import home
+from stages_app.services import live as live_topics
 from stages_app.services.calendar import fr_date
 from stages_app.services.text import search_key
 from stages_app.states.base import PageState, as_id, form_text
@@ -152,6 +153,7 @@ def group_views(groups: list[apps.InboxGroup], rows: list[apps.InboxRow], *,
     return result
 
 
+@live.pushable
 class InboxState(PageState):
     organisation: str = ""
     status_filter: str = ""
@@ -170,7 +172,8 @@ class InboxState(PageState):
     def filter_label(self) -> str:
         return _FILTER_LABELS.get(self.status_filter, "")
 
-    def _reload(self, session, viewer) -> None:
+    def _read(self, session, viewer) -> None:
+        """The rows and counts (a pushed refresh: the filter form is left as it is)."""
         self.organisation = home.employer_organisation_name(session, viewer)
         groups = apps.inbox_groups(session, viewer)
         rows = apps.inbox(session, viewer, status=self.status_filter or None)
@@ -182,7 +185,26 @@ class InboxState(PageState):
         self.summary = (f"{_plural(new, 'nouvelle candidature', 'nouvelles candidatures')} · "
                         f"{waiting} en attente de votre réponse")
         self.loaded = True
+        self._watch(live_topics.organisation_topic_of(session, viewer) or "")
+
+    def _reload(self, session, viewer) -> None:
+        self._read(session, viewer)
         self.filters_version += 1
+
+    @rx.event
+    def refresh(self, _tick: str = ""):
+        """Fallback timer tick of the live updates."""
+        return self._live_refresh()
+
+    def _live_refresh(self):
+        """Re-read the applications (pushed when a pupil applies to or withdraws from one of the
+        offers); the filter being chosen, the message and the error stay as they are."""
+        if not self.loaded:
+            return None
+        result = self._poll(EMPLOYER, self._read)
+        if result is not None:
+            self._clear()
+        return result
 
     def _clear(self) -> None:
         self.organisation = self.summary = ""

@@ -5,7 +5,7 @@ import reflex as rx
 
 from stages_app import routes
 from stages_app.components.forms import section, status_messages
-from stages_app.components.layout import LINK_STYLE, page_layout
+from stages_app.components.layout import LINK_STYLE, live_refresh, page_layout
 from stages_app.states.inbox import ApplicationReviewState as R, InboxState as I
 
 SELECT_STYLE = {"padding": "0.5em", "border": "1px solid var(--gray-8)", "border_radius": "6px",
@@ -109,6 +109,7 @@ def employer_inbox() -> rx.Component:
         "Candidatures reçues",
         rx.text(I.organisation, size="3", color="var(--gray-11)"),
         status_messages(I),
+        rx.cond(I.loaded, live_refresh(I.refresh), ""),
         rx.cond(
             I.loaded,
             rx.cond(
