@@ -9,7 +9,9 @@ never a permission.
 * ``track(session) -> Changes``: records, on that session, the pupils and offers whose rows a
   *committed* flush inserted, changed or deleted (``Application``, ``PupilProfile``, ``Offer``,
   ``OfferWeek``). Rolled-back work is forgotten. Every service call of a handler goes through
-  the handler's session, so no mutation can forget to announce itself.
+  the handler's session, so no ORM change can forget to announce itself. (Bulk ``UPDATE``
+  statements bypass the session: the letter's autosave is one, and no page follows drafts
+  live; the pupil file's 20 s fallback shows them.)
 * ``topics_for(session, changes) -> set[str]``: the topics those changes touch: for a pupil, the
   pupil, their class and their school, and every organisation they applied to this year or
   before (an acceptance cancels other employers' applications, R5); for an offer, its
@@ -53,41 +55,73 @@ def organisation_topic(organisation_id: int) -> str:
 
 @dataclasses.dataclass
 class Changes:
-    """Pupils and offers touched by committed work on one session."""
+    """Pupils and offers touched by committed work on one session.
+
+    Rows flushed are first kept per transaction (the outer one, or the savepoint they were
+    flushed in): a savepoint rolled back drops only its own rows, a savepoint released hands
+    them to its parent, the outer commit records everything, and an outer transaction that
+    ends without a commit (rollback, ``close()``) drops what was left."""
 
     pupil_ids: set[int] = dataclasses.field(default_factory=set)
     offer_ids: set[int] = dataclasses.field(default_factory=set)
-    _pending_pupils: set[int] = dataclasses.field(default_factory=set, repr=False)
-    _pending_offers: set[int] = dataclasses.field(default_factory=set, repr=False)
+    _pending: dict = dataclasses.field(default_factory=dict, repr=False)
 
     def __bool__(self) -> bool:
         return bool(self.pupil_ids or self.offer_ids)
 
+    @staticmethod
+    def _frame(transaction):
+        """The savepoint or outer transaction that owns what ``transaction`` flushes."""
+        while transaction.parent is not None and not transaction.nested:
+            transaction = transaction.parent
+        return transaction
+
+    def _sets(self, transaction) -> tuple[set[int], set[int]]:
+        return self._pending.setdefault(self._frame(transaction), (set(), set()))
+
     def _collect(self, session, _flush_context) -> None:
+        pupils, offers = self._sets(session.get_nested_transaction() or session.get_transaction())
         for obj in (*session.new, *session.dirty, *session.deleted):
             if isinstance(obj, Application):
                 if obj.student_id:
-                    self._pending_pupils.add(obj.student_id)
+                    pupils.add(obj.student_id)
                 if obj.offer_id:
-                    self._pending_offers.add(obj.offer_id)
+                    offers.add(obj.offer_id)
             elif isinstance(obj, PupilProfile):
                 if obj.user_id:
-                    self._pending_pupils.add(obj.user_id)
+                    pupils.add(obj.user_id)
             elif isinstance(obj, Offer):
                 if obj.id:
-                    self._pending_offers.add(obj.id)
+                    offers.add(obj.id)
             elif isinstance(obj, OfferWeek):
                 if obj.offer_id:
-                    self._pending_offers.add(obj.offer_id)
+                    offers.add(obj.offer_id)
 
-    def _commit(self, _session) -> None:
-        self.pupil_ids |= self._pending_pupils
-        self.offer_ids |= self._pending_offers
-        self._forget(_session)
+    def _commit(self, session) -> None:
+        transaction = session.get_nested_transaction() or session.get_transaction()
+        if transaction is not None and transaction.nested:  # a savepoint released
+            pupils, offers = self._pending.pop(transaction, (set(), set()))
+            parent_pupils, parent_offers = self._sets(transaction.parent)
+            parent_pupils |= pupils
+            parent_offers |= offers
+            return
+        for pupils, offers in self._pending.values():  # the outer commit
+            self.pupil_ids |= pupils
+            self.offer_ids |= offers
+        self._pending = {}
 
-    def _forget(self, _session) -> None:
-        self._pending_pupils = set()
-        self._pending_offers = set()
+    def _rolled_back(self, _session, transaction) -> None:
+        frame = self._frame(transaction)
+        for key in list(self._pending):
+            t = key
+            while t is not None and t is not frame:
+                t = t.parent
+            if t is frame:  # the frame itself or a savepoint inside it
+                del self._pending[key]
+
+    def _ended(self, _session, transaction) -> None:
+        if transaction.parent is None:  # the outer transaction is over: nothing left counts
+            self._pending = {}
 
 
 def track(session: Session) -> Changes:
@@ -95,7 +129,8 @@ def track(session: Session) -> Changes:
     changes = Changes()
     event.listen(session, "after_flush", changes._collect)
     event.listen(session, "after_commit", changes._commit)
-    event.listen(session, "after_rollback", changes._forget)
+    event.listen(session, "after_soft_rollback", changes._rolled_back)
+    event.listen(session, "after_transaction_end", changes._ended)
     return changes
 
 
