@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: the whole test suite (unit, state and real-browser tests) on a fresh or existing tree.
 #   - sets up .venv with requirements-dev.txt
-#   - installs Debian's chromium when /usr/bin/chromium is missing (as root)
+#   - installs Debian's chromium, poppler-utils and LibreOffice Calc when missing (as root)
 #   - starts the local PostgreSQL and Redis when installed but down (best effort: without
 #     PostgreSQL the PostgreSQL variants of the tests are skipped, and say so)
 #   - runs `python -m pytest` with any arguments given: scripts/test.sh -k signup -x
@@ -13,11 +13,17 @@ scripts/setup.sh dev
 
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; elif command -v sudo >/dev/null; then sudo -n "$@"; else return 1; fi; }
 
-if [[ ! -x /usr/bin/chromium ]]; then
-  echo "==> Installing Debian chromium for the browser tests"
+# Debian packages the tests use: chromium (browser journeys), poppler-utils (pdftotext: the PDFs'
+# text), LibreOffice Calc (the CSV export opened in a real spreadsheet).
+missing=()
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)
+command -v pdftotext >/dev/null || missing+=(poppler-utils)
+command -v soffice >/dev/null || missing+=(libreoffice-calc-nogui)
+if (( ${#missing[@]} )); then
+  echo "==> Installing Debian packages for the tests: ${missing[*]}"
   as_root apt-get update -qq \
-    && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends chromium \
-    || echo "WARNING: could not install chromium (apt-get install chromium): the browser tests will fail" >&2
+    && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+    || echo "WARNING: could not install ${missing[*]} (apt-get): browser tests fail without chromium, PDF/spreadsheet checks are skipped" >&2
 fi
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
