@@ -226,6 +226,8 @@ async def _refresh(token: str, state_name: str) -> None:
             return
         async with app.modify_state(BaseStateToken(ident=token, cls=cls)) as root:
             state = await root.get_state(cls)
-            state._live_refresh()
+            # the state is locked for us; its database reads run in a worker thread so that
+            # the event loop keeps serving everyone else meanwhile
+            await asyncio.to_thread(state._live_refresh)
     except Exception:
         log.exception("live: refresh of %s failed", state_name)
