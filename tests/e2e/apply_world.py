@@ -139,11 +139,13 @@ def _sector(s: Session, name: str, url: str) -> Sector:
     return row
 
 
-def _publish(s: Session, e: Employer, sector: Sector, weeks: list[tuple[dt.date, int]]) -> int:
+def publish_offer(s: Session, e: Employer, sector: Sector, weeks: list[tuple[dt.date, int]], *,
+                  password: str = PASSWORD, phone: str = "02 40 00 00 00") -> int:
+    """The employer signs up and publishes one offer; its id."""
     user = signup.signup_employer(
         s, organisation_name=e.organisation, kind="entreprise", siret="",
-        first_name=e.first_name, last_name=e.last_name, phone="02 40 00 00 00", email=e.email,
-        password=PASSWORD,
+        first_name=e.first_name, last_name=e.last_name, phone=phone, email=e.email,
+        password=password,
     )
     viewer = Viewer.of(user)
     offer = offers.create_offer(s, viewer, OfferInput(
@@ -190,9 +192,9 @@ def create_world(engine) -> World:
         assert opened.opened == [pupil.id], opened.message
 
         offer_ids = {
-            "A": _publish(s, EMPLOYER_A, sectors[HEALTH[0]], [(week1, 2), (week2, 1)]),
-            "B": _publish(s, EMPLOYER_B, sectors[AUTOMOTIVE[0]], [(week1, 1)]),
-            "C": _publish(s, EMPLOYER_C, sectors[CULTURE[0]], [(week1, 1)]),
+            "A": publish_offer(s, EMPLOYER_A, sectors[HEALTH[0]], [(week1, 2), (week2, 1)]),
+            "B": publish_offer(s, EMPLOYER_B, sectors[AUTOMOTIVE[0]], [(week1, 1)]),
+            "C": publish_offer(s, EMPLOYER_C, sectors[CULTURE[0]], [(week1, 1)]),
         }
         return World(week1=week1, week2=week2, offer_ids=offer_ids,
                      principal_email=PRINCIPAL[2], pupil_email=PUPIL[2])

@@ -21,13 +21,19 @@ import datetime as dt
 
 from sqlmodel import Session, select
 
-from stages_app.models import Commune, School, Sector, StaffMembership
-from stages_app.services import cv, offers, pupils, schools, signup, staff
+from stages_app.models import Commune, School, StaffMembership
+from stages_app.services import cv, pupils, schools, signup, staff
 from stages_app.services.access import Viewer
-from stages_app.services.offers import OfferInput
 from stages_app.services.schools import paris_today
 from stages_app.services.text import search_key
-from tests.e2e.apply_world import ONISEP, Employer, Place, _sector, internship_weeks
+from tests.e2e.apply_world import (
+    ONISEP,
+    Employer,
+    Place,
+    _sector,
+    internship_weeks,
+    publish_offer,
+)
 
 PASSWORD = "chartreuse-vercors-bastille"
 DOMAIN = "ac-grenoble.fr"
@@ -71,23 +77,6 @@ class World:
     teacher_email: str
     pupil_email: str
     employer_email: str
-
-
-def _publish(s: Session, e: Employer, sector: Sector, weeks: list[tuple[dt.date, int]]) -> int:
-    """The employer signs up (with this module's password) and publishes one offer."""
-    user = signup.signup_employer(
-        s, organisation_name=e.organisation, kind="entreprise", siret="",
-        first_name=e.first_name, last_name=e.last_name, phone="04 76 00 00 00", email=e.email,
-        password=PASSWORD,
-    )
-    viewer = Viewer.of(user)
-    offer = offers.create_offer(s, viewer, OfferInput(
-        title=e.title, description=e.description, sector_id=sector.id, street=e.street,
-        postal_code=e.place.postal_code, commune_insee=e.place.insee, weeks=weeks,
-        tutor_name=e.tutor[0], tutor_role=e.tutor[1],
-    ), geocoder=None)
-    offers.publish_offer(s, viewer, offer.id)
-    return offer.id
 
 
 def create_world(engine) -> World:
@@ -136,6 +125,7 @@ def create_world(engine) -> World:
         assert opened.opened == [pupil.id], opened.message
         cv.save_cv(s, Viewer.of(pupil), PUPIL_CV)
 
-        offer_id = _publish(s, EMPLOYER, sector, [(week1, 1)])
+        offer_id = publish_offer(s, EMPLOYER, sector, [(week1, 1)], password=PASSWORD,
+                                 phone="04 76 00 00 00")
         return World(week1=week1, week2=week2, class_id=klass.id, offer_id=offer_id,
                      teacher_email=TEACHER[2], pupil_email=PUPIL[2], employer_email=EMPLOYER.email)
