@@ -20,7 +20,6 @@ EMPLOYER = {Role.EMPLOYER.value}
 TODO_LIMIT = 5  # the "À traiter" list: the longest-waiting applications
 
 
-
 def _n(count: int, singular: str, plural: str) -> str:
     """'1 place libre', '3 places libres' (French: 0 and 1 are singular)."""
     return f"{count} {singular if count <= 1 else plural}"

@@ -1,5 +1,5 @@
 """The school's tracking (principal and granted staff): per class, coverage of each internship
-week, pupils per situation, pupils needing attention, CSV export. Refreshed live (pushed by the server)."""
+week, pupils per situation, pupils needing attention, CSV export. Kept live by server pushes."""
 
 import reflex as rx
 
