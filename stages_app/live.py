@@ -64,10 +64,26 @@ class MemoryRegistry:
         self._lock = threading.Lock()
         self._topics: dict[str, dict[tuple[str, str], float]] = {}
         self._watching: dict[tuple[str, str], set[str]] = {}
+        self._purged_at = time.time()
+
+    def _purge(self, now: float) -> None:
+        """Drop expired entries of every topic (at most once a minute): tabs closed long ago
+        must not pile up in a server that runs for weeks."""
+        if now - self._purged_at < 60:
+            return
+        self._purged_at = now
+        for topic, members in list(self._topics.items()):
+            for key, expiry in list(members.items()):
+                if expiry < now:
+                    del members[key]
+                    self._watching.pop(key, None)
+            if not members:
+                del self._topics[topic]
 
     def watch(self, token: str, state_name: str, topics: set[str]) -> None:
         key, expiry = (token, state_name), time.time() + WATCH_TTL
         with self._lock:
+            self._purge(expiry - WATCH_TTL)
             for old in self._watching.get(key, set()) - topics:
                 self._topics.get(old, {}).pop(key, None)
             for topic in topics:

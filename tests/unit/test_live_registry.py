@@ -177,6 +177,18 @@ def test_entries_expire_unless_renewed(reg, clock):
     assert reg.watchers({class_topic(1), class_topic(2), school_topic(1)}) == {("tab-1", S)}
 
 
+def test_memory_registry_purges_tabs_closed_long_ago(clock):
+    """A server running for weeks: expired tabs of topics nobody reads again are dropped."""
+    reg = live.MemoryRegistry()
+    for i in range(50):
+        reg.watch(f"tab-{i}", S, {class_topic(i)})
+    clock.advance(live.WATCH_TTL + 61)
+    reg.watch("tab-new", S, {class_topic(999)})
+    assert reg._topics == {class_topic(999): {("tab-new", S): pytest.approx(
+        live.time.time() + live.WATCH_TTL)}}
+    assert set(reg._watching) == {("tab-new", S)}
+
+
 def test_shorter_ttl_is_honoured(reg, monkeypatch, clock):
     monkeypatch.setattr(live, "WATCH_TTL", 5)
     reg.watch("tab-1", S, {class_topic(1)})
