@@ -19,15 +19,6 @@ NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
     "admin": [("Administration", routes.ADMIN_HOME), ("Courriels envoyés", routes.ADMIN_MAILBOX)],
 }
 
-ROLE_LABEL = {
-    "student": "Élève",
-    "principal": "Chef d'établissement",
-    "teacher": "Professeur",
-    "staff": "Personnel",
-    "employer": "Employeur",
-    "admin": "Administrateur",
-}
-
 LINK_STYLE = {"color": "var(--accent-11)", "text_decoration": "underline", "font_weight": "500"}
 
 
@@ -54,7 +45,7 @@ def _account_area() -> rx.Component:
                 AuthState.user_display_name,
                 rx.text.span(
                     " · ",
-                    rx.match(AuthState.user_role, *ROLE_LABEL.items(), ""),
+                    AuthState.user_title,
                     color="var(--gray-11)",
                 ),
                 size="2",

@@ -35,6 +35,29 @@ FUNCTION_LABEL = {
     "administratif": "Personnel administratif",
 }
 
+ROLE_TITLE = {
+    "student": "Élève",
+    "principal": "Chef d'établissement",
+    "teacher": "Professeur",
+    "staff": "Personnel",
+    "employer": "Employeur",
+    "admin": "Administrateur",
+}
+
+
+def viewer_title(session: Session, viewer: Viewer | None) -> str:
+    """What the header says the person is: their function at the collège for school staff
+    ("Professeur principal", "CPE"…), else their role ("Élève", "Employeur"…)."""
+    if viewer is None:
+        return ""
+    if viewer.role in ("teacher", "staff"):
+        function = session.exec(select(StaffMembership.function).where(
+            StaffMembership.user_id == viewer.user_id)).first()
+        if function in FUNCTION_LABEL:
+            return FUNCTION_LABEL[function]
+    return ROLE_TITLE.get(viewer.role, "")
+
+
 @dataclasses.dataclass
 class StudentHome:
     school_name: str

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from stages_app import live, routes
 from stages_app.db import get_engine
-from stages_app.services import access, accounts, notifications
+from stages_app.services import access, accounts, home, notifications
 from stages_app.services import live as live_changes
 from stages_app.services.access import Viewer
 from stages_app.services.errors import DomainError, NotAuthenticated, PermissionDenied
@@ -44,6 +44,7 @@ class AuthState(rx.State):
     user_first_name: str = ""
     user_last_name: str = ""
     user_role: str = ""
+    user_title: str = ""  # "Professeur principal", "Élève"… (the header)
     # True once the guard ran for the current page (avoids flashing protected content)
     access_checked: bool = False
     unread_notifications: int = 0
@@ -62,7 +63,7 @@ class AuthState(rx.State):
 
     def _set_viewer(self, viewer: Viewer | None) -> None:
         if viewer is None:
-            self.user_first_name = self.user_last_name = self.user_role = ""
+            self.user_first_name = self.user_last_name = self.user_role = self.user_title = ""
         else:
             self.user_first_name = viewer.first_name
             self.user_last_name = viewer.last_name
@@ -93,6 +94,7 @@ class AuthState(rx.State):
             viewer = access.viewer_for_token(session, self.token)
             self.unread_notifications = (notifications.unread_count(session, viewer)
                                          if viewer else 0)
+            self.user_title = home.viewer_title(session, viewer)
         self._set_viewer(viewer)
         if viewer is None and self.token:
             self.token = ""  # expired or revoked: forget it

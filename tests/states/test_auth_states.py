@@ -12,6 +12,7 @@ from stages_app.states.employer import EmployerOffersState
 from stages_app.states.home import SchoolHomeState, StudentHomeState
 from stages_app.states.login import LoginState, SignupState
 from tests.states.conftest import call, make_state, redirect_target
+from tests.states.helpers import world_fixture  # noqa: F401 - the ``world`` fixture
 from tests.unit.account_helpers import PASSWORD, make_class, make_school
 
 
@@ -154,3 +155,21 @@ def test_signup_form_errors_are_french_and_save_nothing(db_session):
     assert "12 caractères" in state2.error
     assert db_session.exec(select(User)).all() == []
     assert db_session.exec(select(Organisation)).all() == []
+
+
+def test_the_header_says_what_each_person_is(db_session, world):
+    """School staff by their function at the collège (a professeur principal is not just
+    "Professeur"), everyone else by their role; nothing once logged out."""
+    w, tok = world
+    expected = {"principal_a": "Chef d'établissement", "pp_granted": "Professeur principal",
+                "prof_granted": "Professeur", "cpe_granted": "CPE",
+                "doc_pending": "Professeur documentaliste", "pupil_open": "Élève",
+                "employer": "Employeur", "admin": "Administrateur"}
+    for who, title in expected.items():
+        state = make_state(AuthState, "/", tok[who])
+        call(state, AuthState.check_access)
+        assert state.user_title == title, who
+    state = make_state(AuthState, "/", tok["pp_granted"])
+    call(state, AuthState.check_access)
+    call(state, AuthState.logout)
+    assert state.user_title == ""
