@@ -171,7 +171,8 @@ def class_page() -> rx.Component:
                         ),
                         rx.button("Imprimer le formulaire d'autorisation parentale (PDF)",
                                   on_click=S.download_form, variant="outline",
-                                  width="fit-content"),
+                                  width="fit-content", max_width="100%", height="auto",
+                                  padding_y="0.4em", white_space="normal"),  # wraps on a phone
                     ),
                     "",
                 ),
