@@ -378,7 +378,8 @@ def test_twenty_employers_accept_the_same_pupil_for_one_week_at_once(engine):
         # each of the 19 other employers was told, once
         assert ah.count(session, OutboxMail,
                         OutboxMail.kind == "application_cancelled_auto") == N - 1
-    assert apps.pupil_tracker(Session(engine), pupil).count_label == "1 stage sur 2"
+    with Session(engine) as session:
+        assert apps.pupil_tracker(session, pupil).count_label == "1 stage sur 2"
 
 
 def test_twenty_pupils_accepted_at_once_on_a_week_with_two_seats(engine):

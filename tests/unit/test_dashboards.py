@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import datetime as dt
 import io
 import itertools
+import os
 import re
 import shutil
 import subprocess
+import zipfile
+from xml.etree import ElementTree
 
 import pytest
 from sqlmodel import Session, select
@@ -471,22 +475,69 @@ OFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 needs_office = pytest.mark.skipif(OFFICE is None, reason="LibreOffice n'est pas installé "
                                   "(scripts/test.sh installe libreoffice-calc-nogui)")
 
+# LibreOffice's CSV import options: separator ';' (59), quote '"' (34), UTF-8 (76), from line 1,
+# default column types, language 1036 = French (France). The language is given explicitly: a French
+# spreadsheet user's Calc or Excel reads dd/mm/yyyy as a date, whatever the test machine's locale.
+_CSV_IMPORT_FR = "CSV:59,34,76,1,,1036"
+_ODS = {
+    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+    "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+}
 
-def _through_libreoffice(data: bytes, tmp_path) -> list[list[str]]:
-    """Open the CSV in LibreOffice Calc (';'-separated UTF-8), save it as a real spreadsheet
-    (.ods), then export that back to CSV: the rows as the spreadsheet held them."""
+
+@dataclasses.dataclass(frozen=True)
+class SheetCell:
+    """A cell as the spreadsheet holds it: its type and its value."""
+
+    kind: str  # "string", "date", "float" or "" (empty)
+    value: str  # the text; a date as dd/mm/yyyy; a number as written
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def _ods_cells(cell) -> SheetCell:
+    kind = cell.get(f"{{{_ODS['office']}}}value-type", "")
+    if kind == "date":
+        day = dt.date.fromisoformat(cell.get(f"{{{_ODS['office']}}}date-value")[:10])
+        return SheetCell("date", day.strftime("%d/%m/%Y"))
+    if kind == "float":
+        number = float(cell.get(f"{{{_ODS['office']}}}value"))
+        return SheetCell("float", str(int(number)) if number.is_integer() else str(number))
+    text = "\n".join("".join(p.itertext()) for p in cell.findall("text:p", _ODS))
+    return SheetCell(kind, text)
+
+
+def _through_libreoffice(data: bytes, tmp_path) -> list[list[SheetCell]]:
+    """Open the CSV in LibreOffice Calc as a French user does (';'-separated UTF-8, French
+    language), save it as a real spreadsheet (.ods) and read the cells it holds, with their types.
+
+    The profile is new for each call (nothing left by an earlier run counts), and what is compared
+    is the saved spreadsheet's content, not a CSV written back in LibreOffice's own display format."""
     source = tmp_path / "suivi.csv"
     source.write_bytes(data)
-    profile = f"-env:UserInstallation=file://{tmp_path}/profile"
-    subprocess.run([OFFICE, "--headless", profile, "--infilter=CSV:59,34,76,1", "--convert-to",
-                    "ods", "--outdir", str(tmp_path / "ods"), str(source)],
-                   check=True, capture_output=True, timeout=120)
-    subprocess.run([OFFICE, "--headless", profile, "--convert-to",
-                    "csv:Text - txt - csv (StarCalc):59,34,76,1", "--outdir",
-                    str(tmp_path / "out"), str(tmp_path / "ods" / "suivi.ods")],
-                   check=True, capture_output=True, timeout=120)
-    back = (tmp_path / "out" / "suivi.csv").read_bytes()
-    return list(csv.reader(io.StringIO(back.decode("utf-8-sig"), newline=""), delimiter=";"))
+    profile = f"-env:UserInstallation=file://{tmp_path}/lo-profile"
+    env = {**os.environ, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": str(tmp_path)}
+    subprocess.run([OFFICE, "--headless", "--norestore", profile, f"--infilter={_CSV_IMPORT_FR}",
+                    "--convert-to", "ods", "--outdir", str(tmp_path / "ods"), str(source)],
+                   check=True, capture_output=True, timeout=120, env=env)
+    with zipfile.ZipFile(tmp_path / "ods" / "suivi.ods") as ods:
+        root = ElementTree.fromstring(ods.read("content.xml"))
+    rows: list[list[SheetCell]] = []
+    for row in root.iter(f"{{{_ODS['table']}}}table-row"):
+        cells: list[SheetCell] = []
+        for cell in row.findall("table:table-cell", _ODS):
+            repeat = int(cell.get(f"{{{_ODS['table']}}}number-columns-repeated", "1"))
+            cells += [_ods_cells(cell)] * min(repeat, 64)
+        while cells and cells[-1].kind == "":
+            cells.pop()  # the sheet's empty cells to the right
+        rows.append(cells)
+    return rows
+
+
+def _as_csv_cells(rows: list[list[SheetCell]], width: int) -> list[list[str]]:
+    return [[str(c) for c in row] + [""] * (width - len(row)) for row in rows]
 
 
 def test_demo_school_csv_keeps_its_accents(sqlite_engine, tmp_path):
@@ -507,13 +558,22 @@ def test_demo_school_csv_keeps_its_accents(sqlite_engine, tmp_path):
     assert any(r[8] for r in rows[1:])  # some internships accepted in the demo
     if OFFICE is None:
         pytest.skip("LibreOffice n'est pas installé: the spreadsheet round-trip was not made")
-    # the same file opened in a spreadsheet (LibreOffice Calc), saved, read back: same cells
-    assert _through_libreoffice(data, tmp_path) == rows
+    # the same file opened in a French spreadsheet (LibreOffice Calc) and saved: the same cells,
+    # and the two date columns are real dates (day first), the count a number
+    sheet = _through_libreoffice(data, tmp_path)
+    assert _as_csv_cells(sheet, len(dash.CSV_HEADER)) == rows
+    chloe = next(r for r in sheet if r[2].value == "Chloé")
+    assert [c.kind for c in chloe[:9]] == ["string"] * 4 + ["date", "date", "string", "float",
+                                                           "string"]
 
 
 @needs_office
 def test_libreoffice_reads_the_csv(session, college, tmp_path):
     _w, _a, _b, _p, principal, _teacher, _emp = college
-    rows = _through_libreoffice(dash.school_csv(session, principal), tmp_path)
+    sheet = _through_libreoffice(dash.school_csv(session, principal), tmp_path)
+    rows = _as_csv_cells(sheet, len(dash.CSV_HEADER))
     assert rows[0] == list(dash.CSV_HEADER)
-    assert ["3e A", "Lefèvre", "Hélène"] == next(r[:3] for r in rows if r[1] == "Lefèvre")
+    helene = next(r for r in sheet if r[1].value == "Lefèvre")
+    assert [c.value for c in helene[:3]] == ["3e A", "Lefèvre", "Hélène"]
+    # 1 October, not 10 January: the spreadsheet holds the date the school recorded
+    assert helene[4] == SheetCell("date", "01/10/2026")
