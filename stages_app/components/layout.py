@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from stages_app import routes
+from stages_app import routes, settings
 from stages_app.states.auth import AuthState
 
 NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
@@ -196,16 +196,11 @@ def page_layout(title: str, *children: rx.Component, protected: bool = False) ->
     )
 
 
-# Live updates are pushed by the server (stages_app/live.py); this slow timer is the safety net:
-# it renews the page's subscription and repairs anything a lost push (worker restart) missed.
-LIVE_REFRESH_MS = 20_000
-
-
 def live_refresh(handler) -> rx.Component:
     """The fallback of the live updates: an invisible timer (react-moment's pooled interval) that
-    calls ``handler`` every 20 s while the page is open. The handler re-reads the page's rows
+    calls ``handler`` every 20 s (``settings.live_fallback_ms``) while the page is open. The handler re-reads the page's rows
     for the viewer derived again from the token and changes only those rows, so what the person
     is typing or selecting stays as it is; it also renews the page's subscription to the pushes
     (``stages_app.live.watch``), which bring changes within a second."""
-    return rx.moment(interval=LIVE_REFRESH_MS, on_change=handler, display="none",
+    return rx.moment(interval=settings.live_fallback_ms(), on_change=handler, display="none",
                      aria_hidden="true")

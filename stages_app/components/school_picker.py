@@ -59,6 +59,9 @@ def school_picker() -> rx.Component:
                 rx.el.label("Ville du collège", html_for="champ-ville", style={"font_weight": "600"}),
                 rx.input(
                     id="champ-ville",
+                    # named, so the form submits it by name (Reflex 0.11 drops id-only controls);
+                    # the sign-up handlers ignore it: the collège comes from school_uai
+                    name="ville",
                     value=P.city_query,
                     on_change=P.search_city,
                     debounce_timeout=250,

@@ -33,6 +33,7 @@ from tests.e2e.helpers import (
     CHROMIUM_ARGS,
     CHROMIUM_PATH,
     DESKTOP_VIEWPORT,
+    E2E_LIVE_FALLBACK_S,
     PHONE_CONTEXT_ARGS,
     REPO_ROOT,
 )
@@ -80,6 +81,9 @@ def e2e_db_url(tmp_path_factory):
         "REFLEX_STATES_WORKDIR": str(root / "states"),
         "REFLEX_WEB_WORKDIR": str(E2E_WEB_DIR),
         "REFLEX_USE_NPM": "1",
+        # Pages change only when the server pushes: the fallback timer (20 s in production) would
+        # otherwise hide a broken push (see test_live_dashboards.py).
+        "STAGES_LIVE_FALLBACK_S": str(E2E_LIVE_FALLBACK_S),
         "REFLEX_TELEMETRY_ENABLED": "false",
         "REFLEX_CHECK_LATEST_VERSION": "false",
     }.items():

@@ -14,6 +14,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
 
 # Debian's `chromium` package: Playwright's own browser download is never used.
+# The live pages' fallback timer in the browser tests (STAGES_LIVE_FALLBACK_S): longer than any
+# journey, so a page that changes by itself was updated by a push from the server.
+E2E_LIVE_FALLBACK_S = 900
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -26,7 +26,7 @@ from stages_app import settings
 from stages_app.db import create_all, make_engine
 from stages_app.services import access, pupils, schools, staff
 from stages_app.services.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
-from tests.conftest import PG_ADMIN_URL, _pg_reachable
+from tests.needs import PG_ADMIN_URL, need_postgres
 from tests.unit.school_helpers import NOW, build_world, snapshot
 
 # ---------------------------------------------------------------------------------------------
@@ -107,8 +107,7 @@ def world_session(request, tmp_path_factory):
         engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('access') / 'a.db'}")
         drop = None
     else:
-        if not _pg_reachable():
-            pytest.skip("PostgreSQL injoignable (TEST_DATABASE_URL ou 127.0.0.1:5432)")
+        need_postgres()
         name = f"stages_access_{uuid.uuid4().hex[:10]}"
         admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:

@@ -29,6 +29,7 @@ from stages_app.services.dashboards import best_status
 from stages_app.services.errors import NotAuthenticated, NotFound, PermissionDenied
 from stages_app.services.offers import paris_today
 from stages_app.services.text import search_key
+from tests.needs import unavailable
 from tests.unit import application_helpers as ah
 from tests.unit import school_helpers as sh
 from tests.unit.application_helpers import W1, W2, W3
@@ -557,7 +558,8 @@ def test_demo_school_csv_keeps_its_accents(sqlite_engine, tmp_path):
     assert "Inès" in {r[2] for r in rows}
     assert any(r[8] for r in rows[1:])  # some internships accepted in the demo
     if OFFICE is None:
-        pytest.skip("LibreOffice n'est pas installé: the spreadsheet round-trip was not made")
+        unavailable("LibreOffice", "le fichier n'a pas été ouvert dans un tableur "
+                    "(paquet libreoffice-calc-nogui, installé par scripts/test.sh)")
     # the same file opened in a French spreadsheet (LibreOffice Calc) and saved: the same cells,
     # and the two date columns are real dates (day first), the count a number
     sheet = _through_libreoffice(data, tmp_path)

@@ -24,6 +24,7 @@ from stages_app.services.live import (
     pupil_topic,
     school_topic,
 )
+from tests.needs import need_redis
 from tests.unit import application_helpers as ah
 
 REDIS_URL = "redis://127.0.0.1:6379/9"
@@ -32,16 +33,10 @@ D = "reflex___state____state.stages_app___states___dashboards____school_dashboar
 
 
 def _redis_client():
-    try:
-        import redis
-    except ImportError:  # pragma: no cover - redis is a dependency of reflex
-        pytest.skip("Le paquet redis n'est pas installé")
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=2)
-    try:
-        client.ping()
-    except Exception as exc:  # noqa: BLE001 - any failure means "no Redis here"
-        pytest.skip(f"Redis injoignable ({REDIS_URL} : {type(exc).__name__})")
-    return client
+    need_redis(REDIS_URL)
+    import redis
+
+    return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=2)
 
 
 @pytest.fixture(params=["memory", "redis"])

@@ -18,7 +18,7 @@ from sqlmodel import SQLModel
 from stages_app.db import make_engine
 from stages_app.migrate import alembic_config, upgrade
 from stages_app.settings import REPO_ROOT
-from tests.conftest import PG_ADMIN_URL, _pg_reachable
+from tests.needs import PG_ADMIN_URL, need_postgres
 
 VENV_BIN = os.path.dirname(sys.executable)
 
@@ -43,8 +43,7 @@ def test_sqlite_migration_matches_the_models(tmp_path):
 
 
 def test_postgresql_migration_matches_the_models():
-    if not _pg_reachable():
-        pytest.skip("PostgreSQL injoignable")
+    need_postgres()
     name = f"stages_mig_{uuid.uuid4().hex[:8]}"
     admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

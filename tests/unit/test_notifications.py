@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import asyncio
 import socket
 import threading
 import time
@@ -69,7 +70,9 @@ def free_port() -> int:
 
 class SmtpServer:
     def __init__(self, port: int, inbox: Inbox):
-        self.controller = Controller(inbox, hostname="127.0.0.1", port=port)
+        # our own event loop, closed by close(): aiosmtpd never closes the one it would create
+        self.loop = asyncio.new_event_loop()
+        self.controller = Controller(inbox, hostname="127.0.0.1", port=port, loop=self.loop)
         self.running = False
 
     def start(self) -> None:
@@ -91,6 +94,7 @@ def smtp():
     config = SmtpConfig(host="127.0.0.1", port=port, tls="none", timeout=3)
     yield inbox, server, config
     server.stop()
+    server.loop.close()
 
 
 def body(msg) -> str:
@@ -372,7 +376,6 @@ def test_queueing_the_same_notification_twice_makes_one_mail(engine, smtp):
 # ---------------------------------------------------------------------------------------------
 
 def test_background_sender_survives_errors_and_does_nothing_without_smtp(monkeypatch):
-    import asyncio
 
     calls = []
 

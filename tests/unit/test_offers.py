@@ -11,7 +11,7 @@ import datetime as dt
 import types
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from stages_app.models import (
     Application,
@@ -73,13 +73,13 @@ def refused(session, call, *args, exc=ValidationError, **kwargs):
 
 def weeks_of(session, offer_id) -> dict[dt.date, OfferWeek]:
     session.expire_all()
-    return {w.week_start: w for w in session.query(OfferWeek).filter_by(offer_id=offer_id)}
+    return {w.week_start: w for w in session.scalars(select(OfferWeek).filter_by(offer_id=offer_id))}
 
 
 def apply(session, offer_id, week: dt.date, status: str) -> Application:
     """An application of a new pupil (the application service is another issue's)."""
     pupil = h.user(session, Role.STUDENT)
-    row = session.query(OfferWeek).filter_by(offer_id=offer_id, week_start=week).one()
+    row = session.scalars(select(OfferWeek).filter_by(offer_id=offer_id, week_start=week)).one()
     app = Application(student_id=pupil.user_id, offer_id=offer_id, offer_week_id=row.id,
                       week_start=week, school_year=2026, status=status)
     session.add(app)
@@ -306,7 +306,7 @@ def test_only_employers_with_an_active_organisation_write_offers(session, world)
     lonely = h.user(session, Role.EMPLOYER)  # no organisation
     refused(session, create_offer, lonely, data, exc=PermissionDenied, geocoder=None)
     offer = create_offer(session, world["employer"], data, geocoder=None)
-    org = session.query(Organisation).filter_by(owner_id=world["employer"].user_id).one()
+    org = session.scalars(select(Organisation).filter_by(owner_id=world["employer"].user_id)).one()
     org.suspended_at = utcnow()
     session.add(org)
     session.commit()
@@ -393,7 +393,7 @@ def test_removing_weeks(session, world):
     assert set(weeks_of(session, offer.id)) == {WEEK1, WEEK2}
 
     # a week whose only application was refused is kept for history, but withdrawn
-    session.query(Application).filter_by(week_start=WEEK2).update({"status": "refused"})
+    session.execute(update(Application).filter_by(week_start=WEEK2).values(status="refused"))
     session.commit()
     update_offer(session, emp, offer.id, h.offer_input(sector, weeks=[(WEEK1, 2)]),
                  geocoder=None)
@@ -435,7 +435,7 @@ def test_archived_offers_are_final(session, world):
     apply(session, offer.id, WEEK1, "submitted")
     err = refused(session, archive_offer, emp, offer.id)
     assert "répondez-y" in err.message
-    session.query(Application).update({"status": "refused"})
+    session.execute(update(Application).values(status="refused"))
     session.commit()
     assert archive_offer(session, emp, offer.id).status == "archived"
     assert not any(w.searchable for w in weeks_of(session, offer.id).values())

@@ -12,6 +12,7 @@ import datetime as dt
 import random
 
 import pytest
+from sqlalchemy import select
 from sqlmodel import Session
 
 from stages_app.models import OfferStatus, OfferWeek, Role
@@ -27,6 +28,7 @@ from stages_app.services.search import (
     search_offers_for_pupil,
 )
 from tests.conftest import _truncate_pg
+from tests.needs import unavailable
 from tests.unit import offer_helpers as h
 from tests.unit.offer_helpers import BOBIGNY, OTHER_WEEK, WEEK1, WEEK2, WEEK3
 
@@ -68,7 +70,7 @@ def test_offers_at_59_9_km_are_found_and_at_60_1_km_are_not(session, world):
         outside.append(place(session, world, 60.1, bearing).id)
     # the coordinates really are where the test says (great-circle, as the rule)
     for offer_id in inside + outside:
-        week = session.query(OfferWeek).filter(OfferWeek.offer_id == offer_id).first()
+        week = session.scalars(select(OfferWeek).where(OfferWeek.offer_id == offer_id)).first()
         km = haversine_km(*BOBIGNY, week.latitude, week.longitude)
         assert km == pytest.approx(59.9 if offer_id in inside else 60.1, abs=1e-6)
 
@@ -164,7 +166,7 @@ def test_full_weeks_never_show(session, world):
     full = place(session, world, 5, weeks=[(WEEK1, 1)])
     half = place(session, world, 6, weeks=[(WEEK1, 1), (WEEK2, 2)])
     for offer_id, week in ((full.id, WEEK1), (half.id, WEEK1)):
-        row = session.query(OfferWeek).filter_by(offer_id=offer_id, week_start=week).one()
+        row = session.scalars(select(OfferWeek).filter_by(offer_id=offer_id, week_start=week)).one()
         row.accepted_count = row.seats
         session.add(row)
         offer_service.sync_offer_weeks(session, session.get(type(full), offer_id))
@@ -181,7 +183,7 @@ def test_full_weeks_never_show(session, world):
 
 def test_free_seats_are_seats_minus_accepted(session, world):
     offer = place(session, world, 5, weeks=[(WEEK1, 3)])
-    row = session.query(OfferWeek).filter_by(offer_id=offer.id).one()
+    row = session.scalars(select(OfferWeek).filter_by(offer_id=offer.id)).one()
     row.accepted_count = 2
     session.add(row)
     session.commit()
@@ -210,7 +212,7 @@ def test_offers_of_a_suspended_employer_never_show(session, world):
     offer = place(session, world, 5)
     from stages_app.models import Organisation, utcnow
 
-    org = session.query(Organisation).filter_by(owner_id=world["employer"].user_id).one()
+    org = session.scalars(select(Organisation).filter_by(owner_id=world["employer"].user_id)).one()
     org.suspended_at = utcnow()
     session.add(org)
     offer_service.refresh_search_text(session, org.id)
@@ -253,7 +255,7 @@ def test_staff_see_the_search_as_one_of_their_pupils(session, world):
     school = world["school"]
     waiting_pupil = h.pupil(session, school, opened=False)
     teacher = h.staff(session, school)
-    profile = session.query(PupilProfile).filter_by(user_id=waiting_pupil.user_id).one()
+    profile = session.scalars(select(PupilProfile).filter_by(user_id=waiting_pupil.user_id)).one()
     klass = session.get(SchoolClass, profile.class_id)
     klass.main_teacher_id = teacher.user_id
     session.add(klass)
@@ -359,8 +361,8 @@ def _build_random_dataset(session: Session) -> tuple:
         if rng.random() < 0.85:
             offer_service.publish_offer(session, employers[emp], offer.id)
         if rng.random() < 0.2:  # a full week
-            row = (session.query(OfferWeek).filter_by(offer_id=offer.id)
-                   .order_by(OfferWeek.week_start).first())
+            row = session.scalars(select(OfferWeek).filter_by(offer_id=offer.id)
+                                  .order_by(OfferWeek.week_start)).first()
             row.accepted_count = row.seats
             session.add(row)
             offer_service.sync_offer_weeks(session, session.get(type(offer), offer.id))
@@ -395,8 +397,8 @@ def _brute_force(session: Session, school, query: SearchQuery) -> list[int]:
     from stages_app.models import Offer
 
     result = []
-    for offer in session.query(Offer).all():
-        weeks = session.query(OfferWeek).filter_by(offer_id=offer.id).all()
+    for offer in session.scalars(select(Offer)).all():
+        weeks = session.scalars(select(OfferWeek).filter_by(offer_id=offer.id)).all()
         free = [w for w in weeks if w.week_start in (WEEK1, WEEK2, WEEK3)
                 and w.accepted_count < w.seats]
         km = haversine_km(school.latitude, school.longitude, offer.latitude, offer.longitude)
@@ -432,7 +434,7 @@ def test_results_identical_on_sqlite_and_postgresql(sqlite_engine, request, monk
             assert all_ids == _brute_force(session, school, SearchQuery())
             assert answers[name][0][0] > 20  # the dataset really exercises the search
     if pg_engine is None:
-        pytest.skip("PostgreSQL injoignable : comparaison SQLite seule")
+        unavailable("PostgreSQL", "comparaison faite sur SQLite seulement")
     assert answers["sqlite"] == answers["postgresql"]
 
 
