@@ -27,7 +27,9 @@ config = rx.Config(
     # Radix Themes made explicit (implicit enablement and App(theme=...) are deprecated in 0.10).
     plugins=[
         rx.plugins.RadixThemesPlugin(
-            theme=rx.theme(accent_color="indigo", gray_color="slate", appearance="light", radius="medium")
+            theme=rx.theme(
+                accent_color="indigo", gray_color="slate", appearance="light", radius="medium"
+            )
         )
     ],
     disable_plugins=[SitemapPlugin],

@@ -64,8 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", required=True, type=Path, help="dossier des CSV nationaux")
     parser.add_argument("--db-url", help="base cible (défaut : fichier SQLite temporaire neuf)")
-    parser.add_argument("--runs", type=int, default=1,
-                        help="nombre d'imports successifs (défaut 1)")
+    parser.add_argument(
+        "--runs", type=int, default=1, help="nombre d'imports successifs (défaut 1)"
+    )
     args = parser.parse_args(argv)
     if args.db_url:
         result = run(args.data_dir, args.db_url, max(1, args.runs))

@@ -54,18 +54,29 @@ PUPIL = "yasmine.benali@eleve.exemple.fr"
 def _token(session: Session, user: User) -> str:
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    session.add(AuthSession(token_hash=accounts.hash_token(token), user_id=user.id, created_at=now,
-                            last_seen_at=now,
-                            expires_at=now + dt.timedelta(hours=settings.SESSION_TTL_HOURS)))
+    session.add(
+        AuthSession(
+            token_hash=accounts.hash_token(token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + dt.timedelta(hours=settings.SESSION_TTL_HOURS),
+        )
+    )
     session.commit()
     return token
 
 
 def _tab(state_cls, path: str, login_token: str, tab: str):
     root = State(_reflex_internal_init=True)
-    root.router = RouterData.from_router_data({
-        "pathname": path.split("?", 1)[0], "asPath": path, "token": tab,
-        "headers": {"origin": "http://localhost:3000"}})
+    root.router = RouterData.from_router_data(
+        {
+            "pathname": path.split("?", 1)[0],
+            "asPath": path,
+            "token": tab,
+            "headers": {"origin": "http://localhost:3000"},
+        }
+    )
     root.get_substate(auth_state.AuthState.get_full_name().split(".")).token = login_token
     return root.get_substate(state_cls.get_full_name().split("."))
 
@@ -113,8 +124,9 @@ def run(data_dir: Path, url: str, sizes: list[int]) -> dict:
         for i in range(n):
             tab = f"tab-{i}"
             if i % 2 == 0:
-                state = _tab(ClassPageState, f"/etablissement/classe?id={klass.id}",
-                             teacher_token, tab)
+                state = _tab(
+                    ClassPageState, f"/etablissement/classe?id={klass.id}", teacher_token, tab
+                )
                 ClassPageState.load.fn(state)
             else:
                 state = _tab(SchoolDashboardState, "/etablissement/suivi", principal_token, tab)
@@ -134,16 +146,23 @@ def run(data_dir: Path, url: str, sizes: list[int]) -> dict:
             durations.append((time.perf_counter() - start) * 1000)
         watchers = live.registry().watchers(live_topics.topics_for(Session(engine), changes))
         median = statistics.median(durations)
-        results.append({"watchers": n, "refreshed": len(watchers), "push_ms": round(median, 1),
-                        "per_watcher_ms": round(median / n, 2)})
+        results.append(
+            {
+                "watchers": n,
+                "refreshed": len(watchers),
+                "push_ms": round(median, 1),
+                "per_watcher_ms": round(median / n, 2),
+            }
+        )
     engine.dispose()
     return {"db": url.split(":", 1)[0], "runs": results}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[2]
-                        / "shared" / "data")
+    parser.add_argument(
+        "--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data"
+    )
     parser.add_argument("--db-url")
     parser.add_argument("--watchers", type=int, nargs="+", default=[1, 10, 50, 200])
     args = parser.parse_args()

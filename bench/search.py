@@ -91,14 +91,33 @@ DEFAULT_PG = os.environ.get(
 )
 
 TITLES = [
-    "Découverte du métier de {m}", "Une semaine avec nos équipes : {m}", "Observer le travail de {m}",
-    "Stage d'observation : {m}", "Immersion en entreprise, métier de {m}",
+    "Découverte du métier de {m}",
+    "Une semaine avec nos équipes : {m}",
+    "Observer le travail de {m}",
+    "Stage d'observation : {m}",
+    "Immersion en entreprise, métier de {m}",
 ]
 JOBS = [
-    "boulanger", "infirmière", "développeur web", "électricien", "comptable", "pharmacien",
-    "cuisinier", "mécanicien automobile", "architecte", "journaliste", "agent immobilier",
-    "fleuriste", "vétérinaire", "libraire", "technicien de maintenance", "coiffeur",
-    "chargé de communication", "menuisier", "assistant juridique", "jardinier paysagiste",
+    "boulanger",
+    "infirmière",
+    "développeur web",
+    "électricien",
+    "comptable",
+    "pharmacien",
+    "cuisinier",
+    "mécanicien automobile",
+    "architecte",
+    "journaliste",
+    "agent immobilier",
+    "fleuriste",
+    "vétérinaire",
+    "libraire",
+    "technicien de maintenance",
+    "coiffeur",
+    "chargé de communication",
+    "menuisier",
+    "assistant juridique",
+    "jardinier paysagiste",
 ]
 DESCRIPTIONS = [
     "Vous suivrez le tuteur dans ses missions quotidiennes : accueil, préparation, échanges avec "
@@ -125,9 +144,13 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def stats(ms: list[float]) -> dict:
-    return {"p50_ms": round(percentile(ms, 0.50), 2), "p95_ms": round(percentile(ms, 0.95), 2),
-            "mean_ms": round(statistics.fmean(ms), 2), "max_ms": round(max(ms), 2),
-            "n": len(ms)}
+    return {
+        "p50_ms": round(percentile(ms, 0.50), 2),
+        "p95_ms": round(percentile(ms, 0.95), 2),
+        "mean_ms": round(statistics.fmean(ms), 2),
+        "max_ms": round(max(ms), 2),
+        "n": len(ms),
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -142,16 +165,26 @@ class Dataset:
         first = monday_of(today) + dt.timedelta(weeks=3)
         self.weeks = [first + dt.timedelta(weeks=2 * i) for i in range(NATIONAL_WEEKS)]
         with engine.connect() as conn:
-            communes = conn.execute(select(
-                Commune.insee_code, Commune.kind, Commune.parent_insee_code, Commune.population,
-                Commune.latitude, Commune.longitude, Commune.full_name, Commune.postal_codes,
-            ).where(Commune.latitude.is_not(None), Commune.population > 0)).all()
+            communes = conn.execute(
+                select(
+                    Commune.insee_code,
+                    Commune.kind,
+                    Commune.parent_insee_code,
+                    Commune.population,
+                    Commune.latitude,
+                    Commune.longitude,
+                    Commune.full_name,
+                    Commune.postal_codes,
+                ).where(Commune.latitude.is_not(None), Commune.population > 0)
+            ).all()
             schools = conn.execute(
                 select(School.id, School.latitude, School.longitude).order_by(School.id)
             ).all()
-            self.sector_ids = conn.execute(
-                select(Sector.id).where(Sector.active.is_(True)).order_by(Sector.id)
-            ).scalars().all()
+            self.sector_ids = (
+                conn.execute(select(Sector.id).where(Sector.active.is_(True)).order_by(Sector.id))
+                .scalars()
+                .all()
+            )
         # Paris, Lyon, Marseille: their arrondissements, not the whole city on top
         with_arms = {c.parent_insee_code for c in communes if c.kind == "ARM"}
         places = [c for c in communes if not (c.kind == "COM" and c.insee_code in with_arms)]
@@ -163,44 +196,76 @@ class Dataset:
         self.users: list[tuple] = []
         self.orgs: list[tuple] = []
         for i in range(1, n_orgs + 1):
-            self.users.append((i, f"employeur{i}@bench.example", "!" * 60, "employer", "Alex",
-                               f"Employeur{i}", "active", now, 0))
-            self.orgs.append((i, i, f"Structure {i} {rng.choice(JOBS).title()}", "entreprise",
-                              "", now))
+            self.users.append(
+                (
+                    i,
+                    f"employeur{i}@bench.example",
+                    "!" * 60,
+                    "employer",
+                    "Alex",
+                    f"Employeur{i}",
+                    "active",
+                    now,
+                    0,
+                )
+            )
+            self.orgs.append(
+                (i, i, f"Structure {i} {rng.choice(JOBS).title()}", "entreprise", "", now)
+            )
         self.offers: list[tuple] = []
         self.offer_weeks: list[tuple] = []
         week_id = 0
         total = cumulative[-1]
         for oid in range(1, n_offers + 1):
             c = places[bisect.bisect_right(cumulative, rng.random() * total)]
-            lat, lon = destination(c.latitude, c.longitude, rng.uniform(0, 360),
-                                   JITTER_KM * math.sqrt(rng.random()))
+            lat, lon = destination(
+                c.latitude, c.longitude, rng.uniform(0, 360), JITTER_KM * math.sqrt(rng.random())
+            )
             org_id = rng.randint(1, n_orgs)
             job = rng.choice(JOBS)
             title = rng.choice(TITLES).format(m=job)
             description = rng.choice(DESCRIPTIONS)
             published = now - dt.timedelta(minutes=rng.randint(0, 60 * 24 * 90))
             postal = (c.postal_codes or "").split(";")[0][:5]
-            self.offers.append((
-                oid, org_id, title, description, rng.choice(self.sector_ids),
-                f"{rng.randint(1, 120)} rue de la République", postal, c.insee_code,
-                c.full_name[:120], lat, lon, "address", "Mme Dupont", "Responsable", "", "",
-                "published", published, published, published,
-                offer_search_text(title, description, self.orgs[org_id - 1][2]),
-            ))
+            self.offers.append(
+                (
+                    oid,
+                    org_id,
+                    title,
+                    description,
+                    rng.choice(self.sector_ids),
+                    f"{rng.randint(1, 120)} rue de la République",
+                    postal,
+                    c.insee_code,
+                    c.full_name[:120],
+                    lat,
+                    lon,
+                    "address",
+                    "Mme Dupont",
+                    "Responsable",
+                    "",
+                    "",
+                    "published",
+                    published,
+                    published,
+                    published,
+                    offer_search_text(title, description, self.orgs[org_id - 1][2]),
+                )
+            )
             for week in rng.sample(self.weeks, rng.randint(1, 3)):
                 week_id += 1
                 seats = rng.randint(1, 4)
                 accepted = seats if rng.random() < FULL_SHARE else 0
-                self.offer_weeks.append((week_id, oid, week, seats, accepted, lat, lon, None,
-                                         accepted < seats))
+                self.offer_weeks.append(
+                    (week_id, oid, week, seats, accepted, lat, lon, None, accepted < seats)
+                )
         # every collège: a period of 1 or 2 consecutive national weeks
         self.internship_weeks: list[tuple] = []
         iw_id = 0
         self.school_weeks: dict[int, list[dt.date]] = {}
         for school in schools:
             start = rng.randrange(NATIONAL_WEEKS - 1)
-            chosen = self.weeks[start: start + rng.randint(1, 2)]
+            chosen = self.weeks[start : start + rng.randint(1, 2)]
             self.school_weeks[school.id] = chosen
             for week in chosen:
                 iw_id += 1
@@ -217,39 +282,89 @@ class Dataset:
             if school.id not in pupils:
                 uid += 1
                 class_id = len(self.classes) + 1
-                self.classes.append((class_id, school.id, "3e A", f"BENCH{class_id:06d}", True,
-                                     now))
+                self.classes.append(
+                    (class_id, school.id, "3e A", f"BENCH{class_id:06d}", True, now)
+                )
                 email = f"eleve{uid}@bench.example"
-                self.users.append((uid, email, "!" * 60, "student", "Sam", f"Élève{uid}",
-                                   "active", now, 0))
-                self.profiles.append((len(self.profiles) + 1, uid, school.id, class_id, today,
-                                      now, now))
+                self.users.append(
+                    (uid, email, "!" * 60, "student", "Sam", f"Élève{uid}", "active", now, 0)
+                )
+                self.profiles.append(
+                    (len(self.profiles) + 1, uid, school.id, class_id, today, now, now)
+                )
                 pupils[school.id] = Viewer(uid, "student", email, "Sam", f"Élève{uid}")
             self.searches.append((pupils[school.id], school.id))
         self.school_position = {s.id: (s.latitude, s.longitude) for s in schools}
 
     TABLES = {
-        User: ("id", "email", "password_hash", "role", "first_name", "last_name", "status",
-               "created_at", "failed_logins"),
+        User: (
+            "id",
+            "email",
+            "password_hash",
+            "role",
+            "first_name",
+            "last_name",
+            "status",
+            "created_at",
+            "failed_logins",
+        ),
         Organisation: ("id", "owner_id", "name", "kind", "phone", "created_at"),
-        Offer: ("id", "organisation_id", "title", "description", "sector_id", "street",
-                "postal_code", "commune_insee", "commune_name", "latitude", "longitude",
-                "geocode_precision", "tutor_name", "tutor_role", "practical_info",
-                "accessibility", "status", "created_at", "updated_at", "published_at",
-                "search_text"),
-        OfferWeek: ("id", "offer_id", "week_start", "seats", "accepted_count", "latitude",
-                    "longitude", "withdrawn_at", "searchable"),
+        Offer: (
+            "id",
+            "organisation_id",
+            "title",
+            "description",
+            "sector_id",
+            "street",
+            "postal_code",
+            "commune_insee",
+            "commune_name",
+            "latitude",
+            "longitude",
+            "geocode_precision",
+            "tutor_name",
+            "tutor_role",
+            "practical_info",
+            "accessibility",
+            "status",
+            "created_at",
+            "updated_at",
+            "published_at",
+            "search_text",
+        ),
+        OfferWeek: (
+            "id",
+            "offer_id",
+            "week_start",
+            "seats",
+            "accepted_count",
+            "latitude",
+            "longitude",
+            "withdrawn_at",
+            "searchable",
+        ),
         InternshipWeek: ("id", "school_id", "week_start", "school_year", "created_at"),
         SchoolClass: ("id", "school_id", "name", "join_code", "access_open", "created_at"),
-        PupilProfile: ("id", "user_id", "school_id", "class_id", "authorisation_received_on",
-                       "access_opened_at", "created_at"),
+        PupilProfile: (
+            "id",
+            "user_id",
+            "school_id",
+            "class_id",
+            "authorisation_received_on",
+            "access_opened_at",
+            "created_at",
+        ),
     }
 
     def rows(self, model) -> list[tuple]:
         return {
-            User: self.users, Organisation: self.orgs, Offer: self.offers,
-            OfferWeek: self.offer_weeks, InternshipWeek: self.internship_weeks,
-            SchoolClass: self.classes, PupilProfile: self.profiles,
+            User: self.users,
+            Organisation: self.orgs,
+            Offer: self.offers,
+            OfferWeek: self.offer_weeks,
+            InternshipWeek: self.internship_weeks,
+            SchoolClass: self.classes,
+            PupilProfile: self.profiles,
         }[model]
 
 
@@ -265,8 +380,10 @@ def load(engine, data: Dataset) -> float:
                     with cur.copy(f'COPY "{table}" ({", ".join(columns)}) FROM STDIN') as copy:
                         for row in data.rows(model):
                             copy.write_row(row)
-                    cur.execute(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
-                                f"(SELECT coalesce(max(id), 1) FROM \"{table}\"))")
+                    cur.execute(
+                        f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                        f'(SELECT coalesce(max(id), 1) FROM "{table}"))'
+                    )
             raw.commit()
         finally:
             raw.close()
@@ -281,15 +398,23 @@ def load(engine, data: Dataset) -> float:
             cursor = conn.connection.driver_connection.cursor()
             for model, columns in Dataset.TABLES.items():
                 table = model.__table__
-                processors = [table.c[name].type._cached_bind_processor(dialect)
-                              for name in columns]
-                sql = (f'INSERT INTO "{table.name}" ({", ".join(columns)}) '
-                       f'VALUES ({", ".join("?" for _ in columns)})')
-                cursor.executemany(sql, (
-                    tuple(v if f is None or v is None else f(v)
-                          for f, v in zip(processors, row, strict=True))
-                    for row in data.rows(model)
-                ))
+                processors = [
+                    table.c[name].type._cached_bind_processor(dialect) for name in columns
+                ]
+                sql = (
+                    f'INSERT INTO "{table.name}" ({", ".join(columns)}) '
+                    f"VALUES ({', '.join('?' for _ in columns)})"
+                )
+                cursor.executemany(
+                    sql,
+                    (
+                        tuple(
+                            v if f is None or v is None else f(v)
+                            for f, v in zip(processors, row, strict=True)
+                        )
+                        for row in data.rows(model)
+                    ),
+                )
         with engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE")
     return time.perf_counter() - start
@@ -311,8 +436,14 @@ def _reference_result(session, school_id, today, core):
     total, page = core(session, p, c)
     cards = search_service._cards(session, page, p.weeks)
     return search_service.SearchResult(
-        cards=cards, total=total, page=1, pages=max(1, -(-total // c.page_size)),
-        radius_km=c.radius_km, national=p.national, weeks=p.weeks, suggestions=[],
+        cards=cards,
+        total=total,
+        page=1,
+        pages=max(1, -(-total // c.page_size)),
+        radius_km=c.radius_km,
+        national=p.national,
+        weeks=p.weeks,
+        suggestions=[],
     )
 
 
@@ -321,15 +452,16 @@ def naive(session: Session, viewer: Viewer, school_id: int, today: dt.date):
 
     def core(session, p, c):
         rows = session.execute(
-            select(OfferWeek.offer_id, OfferWeek.latitude, OfferWeek.longitude)
-            .where(OfferWeek.week_start.in_(p.weeks), OfferWeek.searchable.is_(True))
+            select(OfferWeek.offer_id, OfferWeek.latitude, OfferWeek.longitude).where(
+                OfferWeek.week_start.in_(p.weeks), OfferWeek.searchable.is_(True)
+            )
         ).all()
         best: dict[int, float] = {}
         for oid, lat, lon in rows:
             if oid not in best:
                 best[oid] = haversine_km(p.latitude, p.longitude, lat, lon)
         hits = sorted((d, oid) for oid, d in best.items() if d <= c.radius_km)
-        return len(hits), [(oid, d) for d, oid in hits[:c.page_size]]
+        return len(hits), [(oid, d) for d, oid in hits[: c.page_size]]
 
     return _reference_result(session, school_id, today, core)
 
@@ -351,10 +483,16 @@ def postgis(session: Session, viewer: Viewer, school_id: int, today: dt.date):
     access.pupil_with_open_access(session, viewer)
 
     def core(session, p, c):
-        rows = session.execute(POSTGIS_SQL, {
-            "lat": p.latitude, "lon": p.longitude, "meters": c.radius_km * 1000.0,
-            "weeks": list(p.weeks), "limit": c.page_size,
-        }).all()
+        rows = session.execute(
+            POSTGIS_SQL,
+            {
+                "lat": p.latitude,
+                "lon": p.longitude,
+                "meters": c.radius_km * 1000.0,
+                "weeks": list(p.weeks),
+                "limit": c.page_size,
+            },
+        ).all()
         total = int(rows[0].total) if rows else 0
         return total, [(r.id, r.km) for r in rows]
 
@@ -417,8 +555,9 @@ def ensure_postgis(engine) -> str | None:
     """Create the postgis extension in the bench database, installing the Debian package when
     missing. Returns None when ready, else a French reason."""
     with engine.connect() as conn:
-        available = conn.execute(text(
-            "SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'")).first()
+        available = conn.execute(
+            text("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'")
+        ).first()
         major = int(conn.execute(text("SHOW server_version_num")).scalar_one()) // 10000
     if not available:
         package = f"postgresql-{major}-postgis-3"
@@ -426,8 +565,10 @@ def ensure_postgis(engine) -> str | None:
             return f"PostGIS absent et installation impossible (paquet {package}, root requis)"
         log(f"installation de {package} (apt-get)…")
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        for cmd in (["apt-get", "update", "-q"],
-                    ["apt-get", "install", "-y", "-q", "--no-install-recommends", package]):
+        for cmd in (
+            ["apt-get", "update", "-q"],
+            ["apt-get", "install", "-y", "-q", "--no-install-recommends", package],
+        ):
             done = subprocess.run(cmd, env=env, capture_output=True, text=True)
             if done.returncode != 0:
                 return f"échec de « {' '.join(cmd)} » : {done.stderr.strip()[-300:]}"
@@ -443,9 +584,12 @@ def add_geography(engine) -> float:
     start = time.perf_counter()
     with engine.begin() as conn:
         conn.execute(text("ALTER TABLE offer ADD COLUMN IF NOT EXISTS geog geography(Point, 4326)"))
-        conn.execute(text(
-            "UPDATE offer SET geog = ST_SetSRID(ST_MakePoint(longitude, latitude), 4326)"
-            "::geography"))
+        conn.execute(
+            text(
+                "UPDATE offer SET geog = ST_SetSRID(ST_MakePoint(longitude, latitude), 4326)"
+                "::geography"
+            )
+        )
         conn.execute(text("CREATE INDEX IF NOT EXISTS ix_offer_geog ON offer USING GIST (geog)"))
     with engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
         conn.execute(text("VACUUM ANALYZE offer"))
@@ -475,14 +619,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--offers", type=int, required=True, help="nombre d'offres publiées")
     parser.add_argument("--searches", type=int, default=500)
-    parser.add_argument("--pg-url", default=DEFAULT_PG,
-                        help="serveur PostgreSQL (une base privée y est créée puis supprimée)")
+    parser.add_argument(
+        "--pg-url",
+        default=DEFAULT_PG,
+        help="serveur PostgreSQL (une base privée y est créée puis supprimée)",
+    )
     parser.add_argument("--skip-postgis", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-postgresql", action="store_true")
-    parser.add_argument("--naive-searches", type=int, default=None,
-                        help="recherches de la référence naïve (défaut : toutes jusqu'à 200 000 "
-                             "offres, 100 au-delà)")
+    parser.add_argument(
+        "--naive-searches",
+        type=int,
+        default=None,
+        help="recherches de la référence naïve (défaut : toutes jusqu'à 200 000 "
+        "offres, 100 au-delà)",
+    )
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--seed", type=int, default=3)
     args = parser.parse_args(argv)
@@ -542,7 +693,8 @@ def main(argv: list[str] | None = None) -> int:
         log(f"recherches côte à côte : {', '.join(runners)}")
         start = time.perf_counter()
         results = run_side_by_side(
-            runners, data, {"naive_sqlite": naive_n, "naive_postgresql": naive_n})
+            runners, data, {"naive_sqlite": naive_n, "naive_postgresql": naive_n}
+        )
         seconds["searches"] = time.perf_counter() - start
         out["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
         for engine in engines:

@@ -21,7 +21,10 @@ def _progress_printer():
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     progress = Progress(
-        TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.description:<12}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
         transient=False,
     )
     tasks: dict[str, int] = {}
@@ -96,8 +99,10 @@ def cmd_send_mails(args) -> int:
     from stages_app.services.mail import deliver_pending
 
     if not settings.SMTP_HOST:
-        print("STAGES_SMTP_HOST n'est pas défini : les courriels restent dans la boîte locale "
-              "(/admin/courriels).")
+        print(
+            "STAGES_SMTP_HOST n'est pas défini : les courriels restent dans la boîte locale "
+            "(/admin/courriels)."
+        )
         return 0
     report = deliver_pending(get_engine(), limit=args.limit)
     print(f"{report.sent} envoyé(s), {report.retried} à réessayer, {report.failed} abandonné(s).")
@@ -105,19 +110,28 @@ def cmd_send_mails(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m stages_app.cli", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m stages_app.cli",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="appliquer les migrations").set_defaults(func=cmd_migrate)
     p = sub.add_parser("import-reference", help="importer collèges, communes et secteurs")
-    p.add_argument("--data-dir", help="dossier des CSV (défaut : STAGES_DATA_DIR ou ../shared/data)")
+    p.add_argument(
+        "--data-dir", help="dossier des CSV (défaut : STAGES_DATA_DIR ou ../shared/data)"
+    )
     p.set_defaults(func=cmd_import_reference)
-    sub.add_parser("seed-demo", help="créer les données de démonstration").set_defaults(func=cmd_seed_demo)
+    sub.add_parser("seed-demo", help="créer les données de démonstration").set_defaults(
+        func=cmd_seed_demo
+    )
     sub.add_parser("demo-logins", help="afficher les comptes de démonstration").set_defaults(
         func=cmd_demo_logins
     )
     p = sub.add_parser("send-mails", help="envoyer les courriels en attente (un passage)")
-    p.add_argument("--limit", type=int, default=200, help="nombre maximal de courriels (défaut : 200)")
+    p.add_argument(
+        "--limit", type=int, default=200, help="nombre maximal de courriels (défaut : 200)"
+    )
     p.set_defaults(func=cmd_send_mails)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -50,7 +50,9 @@ PUBLIC_URL = os.environ.get("STAGES_PUBLIC_URL", "").rstrip("/")
 # local outbox that the platform admin reads at /admin/courriels.
 SMTP_HOST = os.environ.get("STAGES_SMTP_HOST", "").strip()
 SMTP_PORT = int(os.environ.get("STAGES_SMTP_PORT", "587") or 587)
-SMTP_TLS = (os.environ.get("STAGES_SMTP_TLS", "starttls").strip().lower() or "starttls")  # starttls | ssl | none
+SMTP_TLS = (
+    os.environ.get("STAGES_SMTP_TLS", "starttls").strip().lower() or "starttls"
+)  # starttls | ssl | none
 SMTP_USER = os.environ.get("STAGES_SMTP_USER", "")
 SMTP_PASSWORD = os.environ.get("STAGES_SMTP_PASSWORD", "")
 MAIL_FROM = os.environ.get("STAGES_MAIL_FROM", "Stages 3e <ne-pas-repondre@stages3e.fr>")

@@ -93,17 +93,22 @@ def _truncate_pg(eng) -> None:
         if "lock timeout" not in str(exc) and "lock_timeout" not in str(exc):
             raise
         with eng.connect() as conn:
-            holders = conn.execute(text(
-                "SELECT pid, state, left(query, 160) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                "AND state LIKE 'idle in transaction%'")).all()
+            holders = conn.execute(
+                text(
+                    "SELECT pid, state, left(query, 160) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                    "AND state LIKE 'idle in transaction%'"
+                )
+            ).all()
             for pid, _state, _query in holders:
                 conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
             conn.commit()
         held = "; ".join(f"pid {pid} ({state}): {query}" for pid, state, query in holders)
-        pytest.fail(f"PostgreSQL clean-up waited {TRUNCATE_LOCK_TIMEOUT} for a lock: a transaction "
-                    f"left open by an earlier test (a Session not closed?) held it: {held or '?'}",
-                    pytrace=False)
+        pytest.fail(
+            f"PostgreSQL clean-up waited {TRUNCATE_LOCK_TIMEOUT} for a lock: a transaction "
+            f"left open by an earlier test (a Session not closed?) held it: {held or '?'}",
+            pytrace=False,
+        )
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -17,15 +17,20 @@ import pytest
 
 IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
-PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = os.environ.get(
+    "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 
 
 def unavailable(what: str, why: str) -> NoReturn:
     """Skip this test (outside CI) or fail it (under CI=true), saying what is missing and why."""
     if IN_CI:
-        pytest.fail(f"CI=true: {what} est requis et indisponible ({why}). Sous CI, un test qui ne "
-                    "peut pas joindre ce qu'il vérifie échoue au lieu d'être ignoré.", pytrace=False)
+        pytest.fail(
+            f"CI=true: {what} est requis et indisponible ({why}). Sous CI, un test qui ne "
+            "peut pas joindre ce qu'il vérifie échoue au lieu d'être ignoré.",
+            pytrace=False,
+        )
     pytest.skip(f"{what} indisponible : {why}")
 
 

@@ -38,8 +38,9 @@ def field(
             html_for=field_id,
             style={"font_weight": "600"},
         ),
-        rx.input(id=field_id, name=name, type=type, required=required, size="3", width="100%",
-                 **props),
+        rx.input(
+            id=field_id, name=name, type=type, required=required, size="3", width="100%", **props
+        ),
         rx.text(hint, id=hint_id, size="2", color="var(--gray-11)") if hint else rx.fragment(),
         spacing="1",
         width="100%",
@@ -47,8 +48,14 @@ def field(
     )
 
 
-def select_field(label: str, name: str, options: list[tuple[str, str]], *, hint: str | None = None,
-                 required: bool = True) -> rx.Component:
+def select_field(
+    label: str,
+    name: str,
+    options: list[tuple[str, str]],
+    *,
+    hint: str | None = None,
+    required: bool = True,
+) -> rx.Component:
     """A native <select> (best support by screen readers and phones)."""
     field_id = f"champ-{name}"
     return rx.vstack(
@@ -92,8 +99,14 @@ def form_info(message: rx.Var) -> rx.Component:
     return rx.cond(
         message != "",
         # high contrast: green-11 text on green-3 is 4.28:1, below WCAG AA's 4.5:1
-        rx.callout(message, icon="info", color_scheme="green", role="status", width="100%",
-                   high_contrast=True),
+        rx.callout(
+            message,
+            icon="info",
+            color_scheme="green",
+            role="status",
+            width="100%",
+            high_contrast=True,
+        ),
         rx.fragment(),
     )
 
@@ -112,7 +125,12 @@ def status_messages(state) -> rx.Component:
 
 def section(title: str, *children: rx.Component) -> rx.Component:
     return rx.el.section(
-        rx.vstack(rx.heading(title, as_="h2", size="5"), *children, spacing="3", align="stretch",
-                  width="100%"),
+        rx.vstack(
+            rx.heading(title, as_="h2", size="5"),
+            *children,
+            spacing="3",
+            align="stretch",
+            width="100%",
+        ),
         width="100%",
     )

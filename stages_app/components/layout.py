@@ -8,14 +8,24 @@ from stages_app import routes, settings
 from stages_app.states.auth import AuthState
 
 NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
-    "student": [("Mon espace", routes.STUDENT_HOME), ("Rechercher un stage", routes.STUDENT_SEARCH),
-                ("Mon CV", routes.STUDENT_CV), ("Mes candidatures", routes.STUDENT_TRACKER)],
-    "principal": [("Tableau de bord", routes.SCHOOL_HOME), ("Suivi", routes.SCHOOL_DASHBOARD),
-                  ("Personnels", routes.SCHOOL_STAFF),
-                  ("Paramètres", routes.SCHOOL_SETTINGS)],
+    "student": [
+        ("Mon espace", routes.STUDENT_HOME),
+        ("Rechercher un stage", routes.STUDENT_SEARCH),
+        ("Mon CV", routes.STUDENT_CV),
+        ("Mes candidatures", routes.STUDENT_TRACKER),
+    ],
+    "principal": [
+        ("Tableau de bord", routes.SCHOOL_HOME),
+        ("Suivi", routes.SCHOOL_DASHBOARD),
+        ("Personnels", routes.SCHOOL_STAFF),
+        ("Paramètres", routes.SCHOOL_SETTINGS),
+    ],
     "teacher": [("Mes classes", routes.SCHOOL_HOME)],
     "staff": [("Tableau de bord", routes.SCHOOL_HOME), ("Suivi", routes.SCHOOL_DASHBOARD)],
-    "employer": [("Mes offres", routes.EMPLOYER_HOME), ("Candidatures reçues", routes.EMPLOYER_INBOX)],
+    "employer": [
+        ("Mes offres", routes.EMPLOYER_HOME),
+        ("Candidatures reçues", routes.EMPLOYER_INBOX),
+    ],
     "admin": [("Administration", routes.ADMIN_HOME), ("Courriels envoyés", routes.ADMIN_MAILBOX)],
 }
 
@@ -30,7 +40,12 @@ def _role_nav() -> rx.Component:
     return rx.match(
         AuthState.user_role,
         *[
-            (role, rx.hstack(*[nav_link(label, href) for label, href in links], spacing="4", wrap="wrap"))
+            (
+                role,
+                rx.hstack(
+                    *[nav_link(label, href) for label, href in links], spacing="4", wrap="wrap"
+                ),
+            )
             for role, links in NAV_BY_ROLE.items()
         ],
         rx.fragment(),
@@ -54,10 +69,18 @@ def _account_area() -> rx.Component:
                 rx.hstack(
                     rx.icon("bell", size=18, aria_hidden="true"),
                     rx.text("Notifications", size="2"),
-                    rx.cond(AuthState.unread_notifications > 0,
-                            rx.badge(AuthState.unread_notifications, color_scheme="red",
-                                     high_contrast=True, variant="solid"), ""),
-                    spacing="1", align="center",
+                    rx.cond(
+                        AuthState.unread_notifications > 0,
+                        rx.badge(
+                            AuthState.unread_notifications,
+                            color_scheme="red",
+                            high_contrast=True,
+                            variant="solid",
+                        ),
+                        "",
+                    ),
+                    spacing="1",
+                    align="center",
                 ),
                 href=routes.NOTIFICATIONS,
                 aria_label=rx.cond(
@@ -139,10 +162,18 @@ def footer() -> rx.Component:
                 color="var(--gray-11)",
             ),
             rx.hstack(
-                rx.link("Accessibilité : partiellement conforme", href=routes.ACCESSIBILITY, size="2",
-                        style=LINK_STYLE),
-                rx.link("Mentions légales et données personnelles", href=routes.LEGAL, size="2",
-                        style=LINK_STYLE),
+                rx.link(
+                    "Accessibilité : partiellement conforme",
+                    href=routes.ACCESSIBILITY,
+                    size="2",
+                    style=LINK_STYLE,
+                ),
+                rx.link(
+                    "Mentions légales et données personnelles",
+                    href=routes.LEGAL,
+                    size="2",
+                    style=LINK_STYLE,
+                ),
                 spacing="4",
                 wrap="wrap",
             ),
@@ -175,8 +206,9 @@ def page_layout(title: str, *children: rx.Component, protected: bool = False) ->
         body = rx.cond(
             AuthState.access_checked & AuthState.is_logged_in,
             body,
-            rx.center(rx.spinner(size="3"), rx.el.span("Chargement…", class_name="sr-only"),
-                      padding="4em"),
+            rx.center(
+                rx.spinner(size="3"), rx.el.span("Chargement…", class_name="sr-only"), padding="4em"
+            ),
         )
     return rx.box(
         header(),
@@ -202,5 +234,6 @@ def live_refresh(handler) -> rx.Component:
     for the viewer derived again from the token and changes only those rows, so what the person
     is typing or selecting stays as it is; it also renews the page's subscription to the pushes
     (``stages_app.live.watch``), which bring changes within a second."""
-    return rx.moment(interval=settings.live_fallback_ms(), on_change=handler, display="none",
-                     aria_hidden="true")
+    return rx.moment(
+        interval=settings.live_fallback_ms(), on_change=handler, display="none", aria_hidden="true"
+    )

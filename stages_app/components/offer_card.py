@@ -12,27 +12,51 @@ def offer_card(card, detail_href) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.heading(rx.link(card.title, href=detail_href, style=LINK_STYLE), as_="h2",
-                           size="4"),
-                rx.cond(card.distance != "", rx.badge(card.distance, size="2", color_scheme="indigo"),
-                        ""),
+                rx.heading(
+                    rx.link(card.title, href=detail_href, style=LINK_STYLE), as_="h2", size="4"
+                ),
+                rx.cond(
+                    card.distance != "",
+                    rx.badge(card.distance, size="2", color_scheme="indigo"),
+                    "",
+                ),
                 justify="between",
                 align="start",
                 width="100%",
                 wrap="wrap",
             ),
-            rx.text(rx.text.strong(card.employer), " · ", card.commune, " (", card.postal_code, ")",
-                    size="2"),
-            rx.text("Secteur : ", card.sector,
-                    rx.cond(card.sector_url != "",
-                            rx.fragment(" — ", rx.link("les métiers sur le site de l'ONISEP",
-                                                       href=card.sector_url, is_external=True,
-                                                       style=LINK_STYLE)),
-                            ""),
-                    size="2"),
+            rx.text(
+                rx.text.strong(card.employer),
+                " · ",
+                card.commune,
+                " (",
+                card.postal_code,
+                ")",
+                size="2",
+            ),
+            rx.text(
+                "Secteur : ",
+                card.sector,
+                rx.cond(
+                    card.sector_url != "",
+                    rx.fragment(
+                        " — ",
+                        rx.link(
+                            "les métiers sur le site de l'ONISEP",
+                            href=card.sector_url,
+                            is_external=True,
+                            style=LINK_STYLE,
+                        ),
+                    ),
+                    "",
+                ),
+                size="2",
+            ),
             rx.text(card.excerpt, size="2", color="var(--gray-12)"),
-            rx.el.ul(rx.foreach(card.weeks, lambda w: rx.el.li(w)),
-                     style={"padding_left": "1.2em", "font_size": "14px"}),
+            rx.el.ul(
+                rx.foreach(card.weeks, lambda w: rx.el.li(w)),
+                style={"padding_left": "1.2em", "font_size": "14px"},
+            ),
             spacing="2",
             align="stretch",
         ),

@@ -10,7 +10,12 @@ from stages_app.states.school_picker import SchoolPickerState as P
 def _commune_button(c) -> rx.Component:
     return rx.el.li(
         rx.button(
-            c.name, " (", c.postal_code, ") — ", c.colleges, " collège(s)",
+            c.name,
+            " (",
+            c.postal_code,
+            ") — ",
+            c.colleges,
+            " collège(s)",
             type="button",
             variant="soft",
             on_click=P.choose_commune(c.insee_code),
@@ -36,11 +41,26 @@ def _college_radio(c) -> rx.Component:
             ),
             rx.el.label(
                 rx.text(c.name, weight="bold"),
-                rx.text(c.address, ", ", c.postal_code, " ", c.commune, " — UAI ", c.uai, size="2",
-                        color="var(--gray-11)"),
-                rx.cond(c.has_principal,
-                        rx.text("Déjà inscrit par son chef d'établissement", size="2",
-                                color="var(--accent-11)"), ""),
+                rx.text(
+                    c.address,
+                    ", ",
+                    c.postal_code,
+                    " ",
+                    c.commune,
+                    " — UAI ",
+                    c.uai,
+                    size="2",
+                    color="var(--gray-11)",
+                ),
+                rx.cond(
+                    c.has_principal,
+                    rx.text(
+                        "Déjà inscrit par son chef d'établissement",
+                        size="2",
+                        color="var(--accent-11)",
+                    ),
+                    "",
+                ),
                 html_for=radio_id,
             ),
             align="start",
@@ -56,7 +76,9 @@ def school_picker() -> rx.Component:
         rx.cond(
             P.commune_insee == "",
             rx.vstack(
-                rx.el.label("Ville du collège", html_for="champ-ville", style={"font_weight": "600"}),
+                rx.el.label(
+                    "Ville du collège", html_for="champ-ville", style={"font_weight": "600"}
+                ),
                 rx.input(
                     id="champ-ville",
                     # named, so the form submits it by name (Reflex 0.11 drops id-only controls);
@@ -74,9 +96,11 @@ def school_picker() -> rx.Component:
                 rx.text(
                     rx.cond(
                         P.searched,
-                        rx.cond(P.communes.length() > 0,
-                                P.communes.length().to_string() + " ville(s) avec un collège",
-                                "Aucune ville avec un collège ne correspond."),
+                        rx.cond(
+                            P.communes.length() > 0,
+                            P.communes.length().to_string() + " ville(s) avec un collège",
+                            "Aucune ville avec un collège ne correspond.",
+                        ),
                         "",
                     ),
                     id="ville-resultats",
@@ -84,8 +108,9 @@ def school_picker() -> rx.Component:
                     size="2",
                     color="var(--gray-11)",
                 ),
-                rx.el.ul(rx.foreach(P.communes, _commune_button), style={"padding": 0,
-                                                                         "width": "100%"}),
+                rx.el.ul(
+                    rx.foreach(P.communes, _commune_button), style={"padding": 0, "width": "100%"}
+                ),
                 width="100%",
                 spacing="1",
                 align="stretch",
@@ -93,8 +118,12 @@ def school_picker() -> rx.Component:
             rx.vstack(
                 rx.hstack(
                     rx.text(rx.text.strong("Ville : "), P.commune_label),
-                    rx.button("Changer de ville", type="button", variant="ghost",
-                              on_click=P.change_commune),
+                    rx.button(
+                        "Changer de ville",
+                        type="button",
+                        variant="ghost",
+                        on_click=P.change_commune,
+                    ),
                     align="center",
                     wrap="wrap",
                 ),

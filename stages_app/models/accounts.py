@@ -99,7 +99,8 @@ class Invitation(SQLModel, table=True):
         # re-inviting cancels the previous one; two concurrent invitations meet this index
         Index(
             "uq_invitation_pending",
-            "school_id", "email",
+            "school_id",
+            "email",
             unique=True,
             sqlite_where=text("accepted_at IS NULL AND cancelled_at IS NULL"),
             postgresql_where=text("accepted_at IS NULL AND cancelled_at IS NULL"),

@@ -40,14 +40,17 @@ class Application(SQLModel, table=True):
 
     __tablename__ = "application"
     __table_args__ = (
-        UniqueConstraint("student_id", "offer_id", "week_start", name="uq_application_student_offer_week"),
+        UniqueConstraint(
+            "student_id", "offer_id", "week_start", name="uq_application_student_offer_week"
+        ),
         CheckConstraint(in_check("status", ApplicationStatus), name="ck_application_status"),
         Index("ix_application_student_status", "student_id", "status"),
         Index("ix_application_offer_status", "offer_id", "status"),
         # R3, last line of defence: at most one accepted application per pupil and week.
         Index(
             "uq_application_accepted_student_week",
-            "student_id", "week_start",
+            "student_id",
+            "week_start",
             unique=True,
             sqlite_where=text("status = 'accepted'"),
             postgresql_where=text("status = 'accepted'"),

@@ -80,7 +80,11 @@ class OfferWeek(SQLModel, table=True):
         CheckConstraint("accepted_count <= seats", name="ck_offer_week_capacity"),
         Index(
             "ix_offer_week_search",
-            "week_start", "searchable", "latitude", "longitude", "offer_id",
+            "week_start",
+            "searchable",
+            "latitude",
+            "longitude",
+            "offer_id",
         ),
     )
 

@@ -12,9 +12,7 @@ from stages_app.models.base import utcnow
 
 class Commune(SQLModel, table=True):
     __tablename__ = "commune"
-    __table_args__ = (
-        Index("ix_commune_lat_lon", "latitude", "longitude"),
-    )
+    __table_args__ = (Index("ix_commune_lat_lon", "latitude", "longitude"),)
 
     id: int | None = Field(default=None, primary_key=True)
     insee_code: str = Field(max_length=5, unique=True, index=True)
@@ -42,9 +40,7 @@ class School(SQLModel, table=True):
     """A collège from the national directory (7,654 rows)."""
 
     __tablename__ = "school"
-    __table_args__ = (
-        Index("ix_school_lat_lon", "latitude", "longitude"),
-    )
+    __table_args__ = (Index("ix_school_lat_lon", "latitude", "longitude"),)
 
     id: int | None = Field(default=None, primary_key=True)
     uai: str = Field(max_length=8, unique=True, index=True)

@@ -262,9 +262,7 @@ def _class_follow(a: _Actor, klass: SchoolClass) -> bool:
 
 
 def _class_view(a: _Actor, klass: SchoolClass) -> bool:
-    return (
-        a.principal_of(klass.school_id) or a.other_staff_of(klass.school_id) or a.teaches(klass)
-    )
+    return a.principal_of(klass.school_id) or a.other_staff_of(klass.school_id) or a.teaches(klass)
 
 
 def _class_manage(a: _Actor, klass: SchoolClass) -> bool:
@@ -328,22 +326,31 @@ class Rule:
 _TEACHERS_OF_CLASS = "professeur principal et professeurs qui suivent la classe"
 
 ACCESS_TABLE: dict[str, Rule] = {
-    "school.view": Rule("school", _school_view,
-                        "tout personnel du collège dont les droits sont accordés"),
-    "school.dashboard": Rule("school", _school_dashboard,
-                             "chef d'établissement, autres personnels (CPE, documentaliste, "
-                             "psy-EN, administratif)"),
+    "school.view": Rule(
+        "school", _school_view, "tout personnel du collège dont les droits sont accordés"
+    ),
+    "school.dashboard": Rule(
+        "school",
+        _school_dashboard,
+        "chef d'établissement, autres personnels (CPE, documentaliste, psy-EN, administratif)",
+    ),
     "school.settings": Rule("school", _school_principal, "chef d'établissement"),
     "staff.manage": Rule("school", _school_principal, "chef d'établissement"),
-    "staff.member.manage": Rule("membership", _member_manage,
-                                "chef d'établissement, sauf sur un compte chef d'établissement"),
-    "class.request": Rule("class", _class_request,
-                          "professeur du collège en attente de ses droits"),
+    "staff.member.manage": Rule(
+        "membership",
+        _member_manage,
+        "chef d'établissement, sauf sur un compte chef d'établissement",
+    ),
+    "class.request": Rule(
+        "class", _class_request, "professeur du collège en attente de ses droits"
+    ),
     "class.follow": Rule("class", _class_follow, "professeur du collège"),
-    "class.view": Rule("class", _class_view,
-                       f"chef d'établissement, autres personnels, {_TEACHERS_OF_CLASS}"),
-    "class.pupils.manage": Rule("class", _class_manage,
-                                f"chef d'établissement, {_TEACHERS_OF_CLASS}"),
+    "class.view": Rule(
+        "class", _class_view, f"chef d'établissement, autres personnels, {_TEACHERS_OF_CLASS}"
+    ),
+    "class.pupils.manage": Rule(
+        "class", _class_manage, f"chef d'établissement, {_TEACHERS_OF_CLASS}"
+    ),
     "pupil.view": Rule("pupil", _pupil_view, "l'élève lui-même, et qui peut voir sa classe"),
     "pupil.manage": Rule("pupil", _pupil_manage, "qui peut gérer les élèves de sa classe"),
     "search.use": Rule("self", _search_use, "élève dont l'accès est ouvert (R1)"),
@@ -511,4 +518,3 @@ def pupil_with_open_access(session: Session, viewer: Viewer):
     if viewer is None or viewer.role != Role.STUDENT.value:
         raise PermissionDenied()
     return require(session, viewer, "search.use")
-

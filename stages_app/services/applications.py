@@ -217,14 +217,21 @@ REFUSAL_TEMPLATES: tuple[str, ...] = (
 )
 
 NOT_FOUND = "Cette candidature est introuvable."
-_NO_SEAT = ("Il n'y a plus de place libre pour la semaine {week} : toutes les places de cette "
-            "semaine sont déjà prises.")
-_BUSY = ("Beaucoup de réponses arrivent en même temps : votre action n'a pas été enregistrée. "
-         "Réessayez dans un instant.")
-_AUTO_SAME_WEEK = ("Annulée automatiquement : une autre candidature de l'élève a été acceptée "
-                   "pour la semaine {week}.")
-_AUTO_TWO = ("Annulée automatiquement : l'élève a déjà deux stages acceptés pour cette année "
-             "scolaire.")
+_NO_SEAT = (
+    "Il n'y a plus de place libre pour la semaine {week} : toutes les places de cette "
+    "semaine sont déjà prises."
+)
+_BUSY = (
+    "Beaucoup de réponses arrivent en même temps : votre action n'a pas été enregistrée. "
+    "Réessayez dans un instant."
+)
+_AUTO_SAME_WEEK = (
+    "Annulée automatiquement : une autre candidature de l'élève a été acceptée "
+    "pour la semaine {week}."
+)
+_AUTO_TWO = (
+    "Annulée automatiquement : l'élève a déjà deux stages acceptés pour cette année scolaire."
+)
 
 
 def auto_cancel_reason(week_start: dt.date, *, two_internships: bool = False) -> str:
@@ -236,11 +243,15 @@ def auto_cancel_reason(week_start: dt.date, *, two_internships: bool = False) ->
 def _pupil_reason(app: Application, reason: str) -> str:
     """An automatic cancellation's reason, told to the pupil."""
     if reason == _AUTO_TWO:
-        return ("Annulée automatiquement : vous avez déjà deux stages acceptés cette année "
-                "scolaire, c'est le maximum.")
+        return (
+            "Annulée automatiquement : vous avez déjà deux stages acceptés cette année "
+            "scolaire, c'est le maximum."
+        )
     if reason.startswith("Annulée automatiquement : une autre candidature"):
-        return ("Annulée automatiquement : une autre de vos candidatures a été acceptée pour la "
-                f"semaine {week_label(app.week_start)}.")
+        return (
+            "Annulée automatiquement : une autre de vos candidatures a été acceptée pour la "
+            f"semaine {week_label(app.week_start)}."
+        )
     return reason
 
 
@@ -491,11 +502,24 @@ def _lock_application(session: Session, application_id: int) -> Application:
     return _locked_one(session, select(Application).where(Application.id == application_id))
 
 
-def _transition(session: Session, app: Application, to_status: str, actor_id: int | None,
-                reason: str, now: dt.datetime) -> None:
-    session.add(ApplicationEvent(application_id=app.id, from_status=app.status,
-                                 to_status=to_status, actor_id=actor_id,
-                                 reason=reason[:MESSAGE_MAX], at=now))
+def _transition(
+    session: Session,
+    app: Application,
+    to_status: str,
+    actor_id: int | None,
+    reason: str,
+    now: dt.datetime,
+) -> None:
+    session.add(
+        ApplicationEvent(
+            application_id=app.id,
+            from_status=app.status,
+            to_status=to_status,
+            actor_id=actor_id,
+            reason=reason[:MESSAGE_MAX],
+            at=now,
+        )
+    )
     app.status = to_status
     app.updated_at = now
     session.add(app)
@@ -535,8 +559,8 @@ def _message(raw, *, field: str, required: bool, minimum: int, what: str) -> str
     text = clean_text(raw)
     if required and len(text) < minimum:
         raise ValidationError(
-            f"{what} est obligatoire ({minimum} caractères au moins) : il sera transmis tel "
-            "quel.", field=field,
+            f"{what} est obligatoire ({minimum} caractères au moins) : il sera transmis tel quel.",
+            field=field,
         )
     if len(text) > MESSAGE_MAX:
         raise ValidationError(
@@ -576,8 +600,7 @@ def _employer_application(session: Session, org: Organisation, application_id) -
     app = session.execute(
         select(Application)
         .join(Offer, Offer.id == Application.offer_id)
-        .where(Application.id == aid, Offer.organisation_id == org.id,
-               Application.status != DRAFT)
+        .where(Application.id == aid, Offer.organisation_id == org.id, Application.status != DRAFT)
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if app is None:
@@ -587,21 +610,27 @@ def _employer_application(session: Session, org: Organisation, application_id) -
 
 def _accepted_weeks(session: Session, student_id: int) -> list[tuple[int, dt.date, int]]:
     """(application id, week, school year) of the pupil's accepted internships."""
-    return [tuple(r) for r in session.execute(
-        select(Application.id, Application.week_start, Application.school_year)
-        .where(Application.student_id == student_id, Application.status == ACCEPTED)
-    ).all()]
+    return [
+        tuple(r)
+        for r in session.execute(
+            select(Application.id, Application.week_start, Application.school_year).where(
+                Application.student_id == student_id, Application.status == ACCEPTED
+            )
+        ).all()
+    ]
 
 
-def _check_pupil_limits(session: Session, student_id: int, week: dt.date, *,
-                        employer: bool = False) -> int:
+def _check_pupil_limits(
+    session: Session, student_id: int, week: dt.date, *, employer: bool = False
+) -> int:
     """R3 and R4 for one more internship of ``week``; returns the accepted count of its year."""
     accepted = _accepted_weeks(session, student_id)
     if any(w == week for _, w, _ in accepted):
         raise Conflict(
             f"Cet élève a déjà un stage accepté pour la semaine {week_label(week)} : il ne peut "
-            "pas en faire deux la même semaine." if employer else
-            f"Vous avez déjà un stage accepté pour la semaine {week_label(week)} : vous ne pouvez "
+            "pas en faire deux la même semaine."
+            if employer
+            else f"Vous avez déjà un stage accepté pour la semaine {week_label(week)} : vous ne pouvez "
             "pas candidater à un autre stage cette semaine-là.",
             field="week",
         )
@@ -610,16 +639,17 @@ def _check_pupil_limits(session: Session, student_id: int, week: dt.date, *,
     if count >= MAX_INTERNSHIPS_PER_YEAR:
         raise Conflict(
             "Cet élève a déjà deux stages acceptés cette année scolaire, le maximum autorisé."
-            if employer else
-            "Vous avez déjà deux stages acceptés cette année scolaire : c'est le maximum, vous ne "
+            if employer
+            else "Vous avez déjà deux stages acceptés cette année scolaire : c'est le maximum, vous ne "
             "pouvez plus candidater.",
             field="week",
         )
     return count
 
 
-def _check_can_apply(session: Session, viewer: Viewer, profile: PupilProfile, offer_id: int,
-                     week: dt.date) -> tuple[Offer, OfferWeek]:
+def _check_can_apply(
+    session: Session, viewer: Viewer, profile: PupilProfile, offer_id: int, week: dt.date
+) -> tuple[Offer, OfferWeek]:
     """R2 (offer published, one of the collège's weeks, free seat, within the perimeter), then
     R3 and R4, each with its own French message."""
     offer = session.execute(
@@ -627,9 +657,12 @@ def _check_can_apply(session: Session, viewer: Viewer, profile: PupilProfile, of
     ).scalar_one_or_none()
     if offer is None:
         raise NotFound("Cette offre est introuvable.")
-    suspended = session.execute(
-        select(Organisation.suspended_at).where(Organisation.id == offer.organisation_id)
-    ).scalar_one_or_none() is not None
+    suspended = (
+        session.execute(
+            select(Organisation.suspended_at).where(Organisation.id == offer.organisation_id)
+        ).scalar_one_or_none()
+        is not None
+    )
     if offer.status != OfferStatus.PUBLISHED.value or suspended:
         raise ValidationError(
             "Cette offre n'est pas publiée (ou ne l'est plus) : vous ne pouvez pas y candidater.",
@@ -637,32 +670,39 @@ def _check_can_apply(session: Session, viewer: Viewer, profile: PupilProfile, of
         )
     label = week_label(week)
     school_week = session.execute(
-        select(InternshipWeek.id).where(InternshipWeek.school_id == profile.school_id,
-                                        InternshipWeek.week_start == week)
+        select(InternshipWeek.id).where(
+            InternshipWeek.school_id == profile.school_id, InternshipWeek.week_start == week
+        )
     ).first()
     if school_week is None:
         raise ValidationError(
             f"La semaine {label} n'est pas une semaine de stage de votre collège : choisissez une "
-            "des semaines proposées.", field="week",
+            "des semaines proposées.",
+            field="week",
         )
     if week < paris_today():
         raise ValidationError(f"La semaine {label} est déjà passée.", field="week")
     ow = session.execute(
-        select(OfferWeek).where(OfferWeek.offer_id == offer.id, OfferWeek.week_start == week)
+        select(OfferWeek)
+        .where(OfferWeek.offer_id == offer.id, OfferWeek.week_start == week)
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if ow is None or ow.withdrawn_at is not None:
-        raise ValidationError(f"L'employeur ne propose pas cette offre pour la semaine {label}.",
-                              field="week")
+        raise ValidationError(
+            f"L'employeur ne propose pas cette offre pour la semaine {label}.", field="week"
+        )
     if ow.accepted_count >= ow.seats:
-        raise Conflict(_NO_SEAT.format(week=label) + " Choisissez une autre semaine ou une "
-                       "autre offre.", field="week")
+        raise Conflict(
+            _NO_SEAT.format(week=label) + " Choisissez une autre semaine ou une autre offre.",
+            field="week",
+        )
     try:
         card = search.offer_detail(session, viewer, offer.id)
     except NotFound:
         raise ValidationError(
             "Cette offre est en dehors du périmètre de recherche de votre collège (trop loin) : "
-            "vous ne pouvez pas y candidater.", field="offer",
+            "vous ne pouvez pas y candidater.",
+            field="offer",
         ) from None
     if week not in dict(card.weeks):  # pragma: no cover - the checks above cover it
         raise Conflict(_NO_SEAT.format(week=label), field="week")
@@ -700,8 +740,11 @@ def _facts(session: Session, app: Application) -> _Facts:
     teacher = None
     if klass is not None and klass.main_teacher_id is not None:
         teacher = session.execute(
-            select(User).join(StaffMembership, StaffMembership.user_id == User.id).where(
-                User.id == klass.main_teacher_id, User.status == UserStatus.ACTIVE.value,
+            select(User)
+            .join(StaffMembership, StaffMembership.user_id == User.id)
+            .where(
+                User.id == klass.main_teacher_id,
+                User.status == UserStatus.ACTIVE.value,
                 StaffMembership.school_id == klass.school_id,
                 StaffMembership.status == RightsStatus.GRANTED.value,
             )
@@ -710,7 +753,7 @@ def _facts(session: Session, app: Application) -> _Facts:
 
 
 def _de(name: str) -> str:
-    """"de Paul" / "d'Inès" (French elision before a vowel)."""
+    """ "de Paul" / "d'Inès" (French elision before a vowel)."""
     return f"d'{name}" if name[:1].lower() in "aàâeéèêëiîïoôuùûüy" and name else f"de {name}"
 
 
@@ -718,24 +761,41 @@ def _link(path: str) -> str:
     return f"{str(getattr(settings, 'PUBLIC_URL', '') or '').rstrip('/')}{path}"
 
 
-def _tell(session: Session, user: User | None, *, kind: str, title: str, body: str, link: str,
-          dedupe_key: str | None, mail: bool = True) -> None:
+def _tell(
+    session: Session,
+    user: User | None,
+    *,
+    kind: str,
+    title: str,
+    body: str,
+    link: str,
+    dedupe_key: str | None,
+    mail: bool = True,
+) -> None:
     """In-app notification, plus a queued e-mail (deduplicated) when ``mail``."""
     if user is None or user.status != UserStatus.ACTIVE.value:
         return
     notify(session, user.id, kind, title, body, link)
     if mail:
         queue_mail(
-            session, to=user.email, subject=f"Stages 3e : {title}",
-            body=(f"Bonjour {user.first_name},\n\n{body}\n\nPour en savoir plus : {_link(link)}"
-                  "\n\nL'équipe Stages 3e\n"),
-            kind=kind, dedupe_key=dedupe_key,
+            session,
+            to=user.email,
+            subject=f"Stages 3e : {title}",
+            body=(
+                f"Bonjour {user.first_name},\n\n{body}\n\nPour en savoir plus : {_link(link)}"
+                "\n\nL'équipe Stages 3e\n"
+            ),
+            kind=kind,
+            dedupe_key=dedupe_key,
         )
 
 
 def _seat_changed(session: Session, ow: OfferWeek, offer: Offer, org: Organisation) -> None:
     ow.searchable = is_week_searchable(
-        offer.status, ow.seats, ow.accepted_count, withdrawn=ow.withdrawn_at is not None,
+        offer.status,
+        ow.seats,
+        ow.accepted_count,
+        withdrawn=ow.withdrawn_at is not None,
         suspended=org.suspended_at is not None,
     )
     session.add(ow)
@@ -745,12 +805,20 @@ def _status_conflict(app: Application, *, employer: bool) -> Conflict:
     """Why this application cannot change any more, in words."""
     status = app.status
     if status == CANCELLED_AUTO:
-        text = ("Cette candidature vient d'être annulée automatiquement : l'élève a accepté un "
-                "autre stage (cette semaine-là, ou son deuxième stage de l'année).") if employer \
+        text = (
+            (
+                "Cette candidature vient d'être annulée automatiquement : l'élève a accepté un "
+                "autre stage (cette semaine-là, ou son deuxième stage de l'année)."
+            )
+            if employer
             else "Cette candidature a été annulée automatiquement."
+        )
     elif status == WITHDRAWN:
-        text = ("L'élève a retiré cette candidature." if employer
-                else "Vous avez déjà retiré cette candidature.")
+        text = (
+            "L'élève a retiré cette candidature."
+            if employer
+            else "Vous avez déjà retiré cette candidature."
+        )
     elif status == ACCEPTED:
         text = "Cette candidature a déjà été acceptée."
     elif status == REFUSED:
@@ -773,7 +841,8 @@ def _events(session: Session, ids: Sequence[int]) -> dict[int, list[ApplicationE
     result: dict[int, list[ApplicationEvent]] = {i: [] for i in ids}
     if ids:
         for ev in session.execute(
-            select(ApplicationEvent).where(ApplicationEvent.application_id.in_(list(ids)))
+            select(ApplicationEvent)
+            .where(ApplicationEvent.application_id.in_(list(ids)))
             .order_by(ApplicationEvent.at, ApplicationEvent.id)
         ).scalars():
             result[ev.application_id].append(ev)
@@ -795,7 +864,7 @@ def _end_reason(app: Application, events: Sequence[ApplicationEvent], *, pupil: 
     if app.status == CANCELLED_AUTO:
         return _pupil_reason(app, reason) if pupil else reason
     if app.status == CANCELLED and last is not None:
-        who = ("l'élève" if last.actor_id == app.student_id else "l'employeur")
+        who = "l'élève" if last.actor_id == app.student_id else "l'employeur"
         if pupil:
             who = "vous" if last.actor_id == app.student_id else "l'employeur"
         return f"Annulé par {who} : {reason}" if reason else f"Annulé par {who}."
@@ -812,14 +881,23 @@ def _application_view(session: Session, app: Application) -> ApplicationView:
     events = _events(session, [app.id])[app.id]
     letter = app.letter_sent if app.letter_sent is not None and app.status != DRAFT else app.letter
     return ApplicationView(
-        id=app.id, offer_id=offer.id, offer_title=offer.title, employer_name=org.name,
-        commune_name=offer.commune_name, week_start=app.week_start,
-        week_label=week_label(app.week_start), status=app.status,
-        status_label=PUPIL_STATUS_LABELS.get(app.status, app.status), letter=letter,
-        created_at=app.created_at, updated_at=app.updated_at, submitted_at=app.submitted_at,
+        id=app.id,
+        offer_id=offer.id,
+        offer_title=offer.title,
+        employer_name=org.name,
+        commune_name=offer.commune_name,
+        week_start=app.week_start,
+        week_label=week_label(app.week_start),
+        status=app.status,
+        status_label=PUPIL_STATUS_LABELS.get(app.status, app.status),
+        letter=letter,
+        created_at=app.created_at,
+        updated_at=app.updated_at,
+        submitted_at=app.submitted_at,
         answer_message=app.answer_message if app.status in (ACCEPTED, REFUSED) else "",
         reason=_end_reason(app, events, pupil=True),
-        can_edit=app.status == DRAFT, can_withdraw=app.status in WITHDRAWABLE,
+        can_edit=app.status == DRAFT,
+        can_withdraw=app.status in WITHDRAWABLE,
         can_cancel=app.status == ACCEPTED and not _week_over(app.week_start),
     )
 
@@ -835,10 +913,14 @@ def application_weeks(session: Session, viewer: Viewer, offer_id) -> list[WeekCh
     the pupil's existing application and, when R3/R4 forbid it, the reason."""
     card = search.offer_detail(session, viewer, offer_id)
     uid = viewer.user_id
-    mine = {w: (i, s) for i, w, s in session.execute(
-        select(Application.id, Application.week_start, Application.status)
-        .where(Application.student_id == uid, Application.offer_id == card.id)
-    ).all()}
+    mine = {
+        w: (i, s)
+        for i, w, s in session.execute(
+            select(Application.id, Application.week_start, Application.status).where(
+                Application.student_id == uid, Application.offer_id == card.id
+            )
+        ).all()
+    }
     accepted = _accepted_weeks(session, uid)
     weeks_taken = {w for _, w, _ in accepted}
     per_year = Counter(y for _, _, y in accepted)
@@ -852,16 +934,20 @@ def application_weeks(session: Session, viewer: Viewer, offer_id) -> list[WeekCh
             blocked = "Vous avez déjà un stage accepté cette semaine-là."
         elif per_year[school_year_of(week)] >= MAX_INTERNSHIPS_PER_YEAR:
             blocked = "Vous avez déjà deux stages acceptés cette année scolaire."
-        choices.append(WeekChoice(week, f"Semaine {week_label(week)}", free, app_id, status,
-                                  blocked))
+        choices.append(
+            WeekChoice(week, f"Semaine {week_label(week)}", free, app_id, status, blocked)
+        )
     return choices
 
 
 def _find(session: Session, student_id: int, offer_id: int, week: dt.date) -> Application | None:
     return session.execute(
-        select(Application).where(Application.student_id == student_id,
-                                  Application.offer_id == offer_id,
-                                  Application.week_start == week)
+        select(Application)
+        .where(
+            Application.student_id == student_id,
+            Application.offer_id == offer_id,
+            Application.week_start == week,
+        )
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
 
@@ -876,8 +962,9 @@ def start_or_get_draft(session: Session, viewer: Viewer, offer_id, week_start) -
         raise NotFound("Cette offre est introuvable.")
     week = _week(week_start)
     existing = _find(session, viewer.user_id, oid, week)
-    if existing is not None and not (existing.status == WITHDRAWN
-                                     and existing.submitted_at is None):
+    if existing is not None and not (
+        existing.status == WITHDRAWN and existing.submitted_at is None
+    ):
         return _application_view(session, existing)
     try:
         # No lock: R7's unique constraint settles two creations at once (the loser returns the
@@ -889,18 +976,31 @@ def start_or_get_draft(session: Session, viewer: Viewer, offer_id, week_start) -
             app = _find(session, viewer.user_id, oid, week)
             if app is None:
                 app = Application(
-                    student_id=viewer.user_id, offer_id=offer.id, offer_week_id=ow.id,
-                    week_start=week, school_year=school_year_of(week), status=DRAFT,
-                    created_at=now, updated_at=now,
+                    student_id=viewer.user_id,
+                    offer_id=offer.id,
+                    offer_week_id=ow.id,
+                    week_start=week,
+                    school_year=school_year_of(week),
+                    status=DRAFT,
+                    created_at=now,
+                    updated_at=now,
                 )
                 session.add(app)
                 session.flush()
-                session.add(ApplicationEvent(application_id=app.id, from_status=None,
-                                             to_status=DRAFT, actor_id=viewer.user_id,
-                                             reason="", at=now))
+                session.add(
+                    ApplicationEvent(
+                        application_id=app.id,
+                        from_status=None,
+                        to_status=DRAFT,
+                        actor_id=viewer.user_id,
+                        reason="",
+                        at=now,
+                    )
+                )
             elif app.status == WITHDRAWN and app.submitted_at is None:
-                _transition(session, app, DRAFT, viewer.user_id, "Brouillon repris par l'élève.",
-                            now)
+                _transition(
+                    session, app, DRAFT, viewer.user_id, "Brouillon repris par l'élève.", now
+                )
             app_id = app.id
     except Conflict as exc:
         if isinstance(exc.__cause__, IntegrityError):  # created at the same instant elsewhere
@@ -924,8 +1024,10 @@ def save_letter(session: Session, viewer: Viewer, application_id, letter) -> dt.
         access.pupil_with_open_access(session, viewer)
         app = _own_application(session, viewer, application_id)
         if app.status != DRAFT:
-            raise Conflict("Cette candidature a déjà été envoyée : sa lettre ne peut plus être "
-                           "modifiée.", field="letter")
+            raise Conflict(
+                "Cette candidature a déjà été envoyée : sa lettre ne peut plus être modifiée.",
+                field="letter",
+            )
         if letter is None:
             letter = ""
         if not isinstance(letter, str):
@@ -947,8 +1049,10 @@ def save_letter(session: Session, viewer: Viewer, application_id, letter) -> dt.
             .values(letter=text, updated_at=now)
         ).rowcount
         if done != 1:
-            raise Conflict("Cette candidature vient d'être envoyée : sa lettre ne peut plus être "
-                           "modifiée.", field="letter")
+            raise Conflict(
+                "Cette candidature vient d'être envoyée : sa lettre ne peut plus être modifiée.",
+                field="letter",
+            )
     return now
 
 
@@ -956,8 +1060,7 @@ def submit_application(session: Session, viewer: Viewer, application_id) -> str:
     """Send a draft: letter of 30 to 5,000 characters, R1, R2 (published, collège week, free
     seat, perimeter), R3, R4 and a CV re-checked; the CV and the letter are copied as sent;
     the employer is notified. Returns a French confirmation."""
-    with _unit(session, "Cette candidature a changé entre-temps : rechargez la page.",
-               locked=True):
+    with _unit(session, "Cette candidature a changé entre-temps : rechargez la page.", locked=True):
         profile = access.pupil_with_open_access(session, viewer)
         app_id = _own_application(session, viewer, application_id).id
         _lock_pupil(session, viewer.user_id)
@@ -992,42 +1095,61 @@ def submit_application(session: Session, viewer: Viewer, application_id) -> str:
         f = _facts(session, app)
         where = f" au {f.school.name}" if f.school else ""
         klass = f", élève de {f.klass.name}" if f.klass else ""
-        _tell(session, f.owner, kind="application_received",
-              title=f"Nouvelle candidature pour « {f.offer.title} »",
-              body=(f"{f.pupil_name}{klass}{where}, vous a envoyé sa candidature pour la semaine "
-                    f"{week_label(app.week_start)}. Lisez son CV et sa lettre, puis répondez-lui "
-                    "depuis votre espace employeur."),
-              link=employer_application_url(app.id), dedupe_key=f"application_received:{app.id}")
+        _tell(
+            session,
+            f.owner,
+            kind="application_received",
+            title=f"Nouvelle candidature pour « {f.offer.title} »",
+            body=(
+                f"{f.pupil_name}{klass}{where}, vous a envoyé sa candidature pour la semaine "
+                f"{week_label(app.week_start)}. Lisez son CV et sa lettre, puis répondez-lui "
+                "depuis votre espace employeur."
+            ),
+            link=employer_application_url(app.id),
+            dedupe_key=f"application_received:{app.id}",
+        )
         org_name = f.org.name
-    return (f"Votre candidature est envoyée à {org_name}. Vous verrez sa réponse dans le suivi "
-            "de vos candidatures et la recevrez par e-mail.")
+    return (
+        f"Votre candidature est envoyée à {org_name}. Vous verrez sa réponse dans le suivi "
+        "de vos candidatures et la recevrez par e-mail."
+    )
 
 
 def withdraw(session: Session, viewer: Viewer, application_id, reason: str = "") -> str:
     """The pupil withdraws a draft or an application waiting for an answer (reason optional)."""
-    with _unit(session, "Cette candidature a changé entre-temps : rechargez la page.",
-               locked=True):
+    with _unit(session, "Cette candidature a changé entre-temps : rechargez la page.", locked=True):
         access.pupil_with_open_access(session, viewer)
         app_id = _own_application(session, viewer, application_id).id
-        text = _message(reason, field="reason", required=False, minimum=0,
-                        what="Le motif du retrait")
+        text = _message(
+            reason, field="reason", required=False, minimum=0, what="Le motif du retrait"
+        )
         _lock_pupil(session, viewer.user_id)
         app = _lock_application(session, app_id)
         if app.status not in WITHDRAWABLE:
             if app.status == ACCEPTED:
-                raise Conflict("Cette candidature a été acceptée : pour renoncer au stage, "
-                               "annulez-le en indiquant pourquoi.")
+                raise Conflict(
+                    "Cette candidature a été acceptée : pour renoncer au stage, "
+                    "annulez-le en indiquant pourquoi."
+                )
             raise _status_conflict(app, employer=False)
         was_sent = app.status in OPEN
         _transition(session, app, WITHDRAWN, viewer.user_id, text, utcnow())
         if was_sent:
             f = _facts(session, app)
-            _tell(session, f.owner, kind="application_withdrawn",
-                  title=f"Candidature retirée : {f.pupil_name}",
-                  body=(f"{f.pupil_name} a retiré sa candidature à « {f.offer.title} » pour la "
-                        f"semaine {week_label(app.week_start)}."
-                        + (f" Motif : « {text} »." if text else "")),
-                  link=employer_application_url(app.id), dedupe_key=None, mail=False)
+            _tell(
+                session,
+                f.owner,
+                kind="application_withdrawn",
+                title=f"Candidature retirée : {f.pupil_name}",
+                body=(
+                    f"{f.pupil_name} a retiré sa candidature à « {f.offer.title} » pour la "
+                    f"semaine {week_label(app.week_start)}."
+                    + (f" Motif : « {text} »." if text else "")
+                ),
+                link=employer_application_url(app.id),
+                dedupe_key=None,
+                mail=False,
+            )
     return "Votre candidature a été retirée."
 
 
@@ -1046,14 +1168,16 @@ def _status_filter(status) -> tuple[str, ...] | None:
     return None  # unknown value from the browser: no filter
 
 
-def inbox(session: Session, viewer: Viewer, *, offer_id=None, week_start=None,
-          status=None) -> list[InboxRow]:
+def inbox(
+    session: Session, viewer: Viewer, *, offer_id=None, week_start=None, status=None
+) -> list[InboxRow]:
     """Applications sent to the employer's offers, newest first; filters: one offer, one week,
     one status ("open" = waiting for an answer). Unknown filter values are ignored."""
     org = _employer_organisation(session, viewer)
     stmt = (
-        select(Application, Offer.title, User.first_name, User.last_name, SchoolClass.name,
-               School.name)
+        select(
+            Application, Offer.title, User.first_name, User.last_name, SchoolClass.name, School.name
+        )
         .join(Offer, Offer.id == Application.offer_id)
         .join(User, User.id == Application.student_id)
         .join(PupilProfile, PupilProfile.user_id == Application.student_id, isouter=True)
@@ -1077,13 +1201,22 @@ def inbox(session: Session, viewer: Viewer, *, offer_id=None, week_start=None,
     ).all()
     return [
         InboxRow(
-            application_id=app.id, offer_id=app.offer_id, offer_title=title,
-            week_start=app.week_start, week_label=week_label(app.week_start),
-            pupil_first_name=first, pupil_last_name=last, pupil_name=f"{first} {last}".strip(),
-            class_name=klass or "", school_name=school or "", status=app.status,
+            application_id=app.id,
+            offer_id=app.offer_id,
+            offer_title=title,
+            week_start=app.week_start,
+            week_label=week_label(app.week_start),
+            pupil_first_name=first,
+            pupil_last_name=last,
+            pupil_name=f"{first} {last}".strip(),
+            class_name=klass or "",
+            school_name=school or "",
+            status=app.status,
             status_label=EMPLOYER_STATUS_LABELS.get(app.status, app.status),
-            tone=STATUS_TONES.get(app.status, "neutral"), is_new=app.status == SUBMITTED,
-            submitted_at=app.submitted_at, updated_at=app.updated_at,
+            tone=STATUS_TONES.get(app.status, "neutral"),
+            is_new=app.status == SUBMITTED,
+            submitted_at=app.submitted_at,
+            updated_at=app.updated_at,
         )
         for app, title, first, last, klass, school in rows
     ]
@@ -1094,26 +1227,58 @@ def inbox_groups(session: Session, viewer: Viewer) -> list[InboxGroup]:
     (by offer title, then week)."""
     org = _employer_organisation(session, viewer)
     rows = session.execute(
-        select(Offer.id, Offer.title, OfferWeek.week_start, OfferWeek.seats,
-               OfferWeek.accepted_count, Application.status, func.count())
+        select(
+            Offer.id,
+            Offer.title,
+            OfferWeek.week_start,
+            OfferWeek.seats,
+            OfferWeek.accepted_count,
+            Application.status,
+            func.count(),
+        )
         .join(OfferWeek, OfferWeek.id == Application.offer_week_id)
         .join(Offer, Offer.id == Application.offer_id)
         .where(Offer.organisation_id == org.id, Application.status != DRAFT)
-        .group_by(Offer.id, Offer.title, OfferWeek.week_start, OfferWeek.seats,
-                  OfferWeek.accepted_count, Application.status)
+        .group_by(
+            Offer.id,
+            Offer.title,
+            OfferWeek.week_start,
+            OfferWeek.seats,
+            OfferWeek.accepted_count,
+            Application.status,
+        )
     ).all()
     groups: dict[tuple[int, dt.date], dict] = {}
     for oid, title, week, seats, accepted, status, n in rows:
-        g = groups.setdefault((oid, week), {"title": title, "seats": seats, "accepted": accepted,
-                                            "new": 0, "waiting": 0, "total": 0})
+        g = groups.setdefault(
+            (oid, week),
+            {
+                "title": title,
+                "seats": seats,
+                "accepted": accepted,
+                "new": 0,
+                "waiting": 0,
+                "total": 0,
+            },
+        )
         g["total"] += n
         if status == SUBMITTED:
             g["new"] += n
         if status in OPEN:
             g["waiting"] += n
     result = [
-        InboxGroup(oid, g["title"], week, week_label(week), g["seats"], g["accepted"],
-                   max(0, g["seats"] - g["accepted"]), g["new"], g["waiting"], g["total"])
+        InboxGroup(
+            oid,
+            g["title"],
+            week,
+            week_label(week),
+            g["seats"],
+            g["accepted"],
+            max(0, g["seats"] - g["accepted"]),
+            g["new"],
+            g["waiting"],
+            g["total"],
+        )
         for (oid, week), g in groups.items()
     ]
     result.sort(key=lambda g: (g.offer_title.lower(), g.offer_id, g.week_start))
@@ -1143,32 +1308,52 @@ def _detail(session: Session, app: Application) -> ApplicationDetail:
             actor = _ACTOR_LABELS["pupil"]
         else:
             actor = _ACTOR_LABELS["employer"]
-        history.append(EventRow(ev.at, ev.from_status, ev.to_status,
-                                EMPLOYER_STATUS_LABELS.get(ev.to_status, ev.to_status), actor,
-                                ev.reason))
+        history.append(
+            EventRow(
+                ev.at,
+                ev.from_status,
+                ev.to_status,
+                EMPLOYER_STATUS_LABELS.get(ev.to_status, ev.to_status),
+                actor,
+                ev.reason,
+            )
+        )
     free = max(0, ow.seats - ow.accepted_count) if ow else 0
     is_open = app.status in OPEN
     blocked = ""
     if is_open and (ow is None or ow.withdrawn_at is not None):
         blocked = "Cette semaine n'est plus proposée."
     elif is_open and free == 0:
-        blocked = ("Plus de place libre cette semaine : toutes les places sont prises. Vous "
-                   "pouvez refuser cette candidature avec un message bienveillant.")
+        blocked = (
+            "Plus de place libre cette semaine : toutes les places sont prises. Vous "
+            "pouvez refuser cette candidature avec un message bienveillant."
+        )
     return ApplicationDetail(
-        id=app.id, offer_id=app.offer_id, offer_title=offer.title, week_start=app.week_start,
-        week_label=week_label(app.week_start), status=app.status,
+        id=app.id,
+        offer_id=app.offer_id,
+        offer_title=offer.title,
+        week_start=app.week_start,
+        week_label=week_label(app.week_start),
+        status=app.status,
         status_label=EMPLOYER_STATUS_LABELS.get(app.status, app.status),
         tone=STATUS_TONES.get(app.status, "neutral"),
-        pupil_first_name=pupil.first_name, pupil_last_name=pupil.last_name,
-        class_name=klass.name if klass else "", school_name=school.name if school else "",
+        pupil_first_name=pupil.first_name,
+        pupil_last_name=pupil.last_name,
+        class_name=klass.name if klass else "",
+        school_name=school.name if school else "",
         school_commune=school.commune_name if school else "",
-        cv=view_of(app.cv_sent, app.submitted_at), letter=app.letter_sent or "",
-        submitted_at=app.submitted_at, read_at=_first_at(events, READ),
+        cv=view_of(app.cv_sent, app.submitted_at),
+        letter=app.letter_sent or "",
+        submitted_at=app.submitted_at,
+        read_at=_first_at(events, READ),
         answered_at=_first_at(events, ACCEPTED, REFUSED),
         answer_message=app.answer_message if app.status in (ACCEPTED, REFUSED, CANCELLED) else "",
         reason=_end_reason(app, events, pupil=False),
-        seats=ow.seats if ow else 0, accepted_count=ow.accepted_count if ow else 0,
-        free_seats=free, history=history, can_accept=is_open and not blocked,
+        seats=ow.seats if ow else 0,
+        accepted_count=ow.accepted_count if ow else 0,
+        free_seats=free,
+        history=history,
+        can_accept=is_open and not blocked,
         can_refuse=is_open,
         can_cancel=app.status == ACCEPTED and not _week_over(app.week_start),
         accept_blocked_reason=blocked,
@@ -1183,8 +1368,9 @@ def open_application(session: Session, viewer: Viewer, application_id) -> Applic
     app = _employer_application(session, org, application_id)
     app_id = app.id
     if app.status == SUBMITTED:
-        with _unit(session, "Cette candidature a changé entre-temps : rechargez la page.",
-                   locked=True):
+        with _unit(
+            session, "Cette candidature a changé entre-temps : rechargez la page.", locked=True
+        ):
             org = _employer_organisation(session, viewer)
             student_id = _employer_application(session, org, app_id).student_id
             _lock_pupil(session, student_id)
@@ -1200,12 +1386,16 @@ def accept(session: Session, viewer: Viewer, application_id, message: str = "") 
     counter and search flag, the automatic cancellation of the pupil's other open applications
     of that week — and of all of them at the second internship (R5) —, every event and every
     notification. Returns a French confirmation; Conflict (French) when a rule refuses."""
-    with _unit(session, "La candidature n'a pas pu être acceptée : la situation a changé "
-               "entre-temps (place prise ou autre stage accepté). Rechargez la page.",
-               locked=True):
+    with _unit(
+        session,
+        "La candidature n'a pas pu être acceptée : la situation a changé "
+        "entre-temps (place prise ou autre stage accepté). Rechargez la page.",
+        locked=True,
+    ):
         org = _employer_organisation(session, viewer)
-        text = _message(message, field="message", required=False, minimum=0,
-                        what="Le message à l'élève")
+        text = _message(
+            message, field="message", required=False, minimum=0, what="Le message à l'élève"
+        )
         first = _employer_application(session, org, application_id)
         app_id, student_id, week_id = first.id, first.student_id, first.offer_week_id
         ow = _lock_week(session, week_id)  # 1. the offer week (R6)
@@ -1217,8 +1407,10 @@ def accept(session: Session, viewer: Viewer, application_id, message: str = "") 
         if ow is None or ow.withdrawn_at is not None:
             raise Conflict(f"La semaine {label} n'est plus proposée pour cette offre.")
         if ow.accepted_count >= ow.seats:
-            raise Conflict(_NO_SEAT.format(week=label) + " La candidature reste en attente : "
-                           "vous pouvez la refuser ou ajouter une place à l'offre.")
+            raise Conflict(
+                _NO_SEAT.format(week=label) + " La candidature reste en attente : "
+                "vous pouvez la refuser ou ajouter une place à l'offre."
+            )
         count = _check_pupil_limits(session, student_id, app.week_start, employer=True)
         now = utcnow()
         app.answer_message = text
@@ -1232,66 +1424,108 @@ def accept(session: Session, viewer: Viewer, application_id, message: str = "") 
         scope = Application.week_start == app.week_start
         if two:
             scope = or_(scope, Application.school_year == app.school_year)
-        others = session.execute(
-            select(Application)
-            .where(Application.student_id == student_id, Application.id != app.id,
-                   Application.status.in_(OPEN), scope)
-            .order_by(Application.id)
-            .with_for_update(key_share=True)
-            .execution_options(populate_existing=True)
-        ).scalars().all()
+        others = (
+            session.execute(
+                select(Application)
+                .where(
+                    Application.student_id == student_id,
+                    Application.id != app.id,
+                    Application.status.in_(OPEN),
+                    scope,
+                )
+                .order_by(Application.id)
+                .with_for_update(key_share=True)
+                .execution_options(populate_existing=True)
+            )
+            .scalars()
+            .all()
+        )
         f = _facts(session, app)
         for other in others:
             same_week = other.week_start == app.week_start
             reason = auto_cancel_reason(other.week_start, two_internships=not same_week)
             _transition(session, other, CANCELLED_AUTO, None, reason, now)
             of = _facts(session, other)
-            why = ("l'élève a accepté un autre stage pour cette semaine-là." if same_week else
-                   "l'élève a déjà deux stages acceptés cette année scolaire, le maximum.")
-            _tell(session, of.owner, kind="application_cancelled_auto",
-                  title=f"Candidature annulée automatiquement : {of.pupil_name}",
-                  body=(f"La candidature {_de(of.pupil_name)} à votre offre « {of.offer.title} » "
-                        f"pour la semaine {week_label(other.week_start)} a été annulée "
-                        f"automatiquement : {why} Vous n'avez rien à faire."),
-                  link=employer_application_url(other.id),
-                  dedupe_key=f"application_cancelled_auto:{other.id}")
+            why = (
+                "l'élève a accepté un autre stage pour cette semaine-là."
+                if same_week
+                else "l'élève a déjà deux stages acceptés cette année scolaire, le maximum."
+            )
+            _tell(
+                session,
+                of.owner,
+                kind="application_cancelled_auto",
+                title=f"Candidature annulée automatiquement : {of.pupil_name}",
+                body=(
+                    f"La candidature {_de(of.pupil_name)} à votre offre « {of.offer.title} » "
+                    f"pour la semaine {week_label(other.week_start)} a été annulée "
+                    f"automatiquement : {why} Vous n'avez rien à faire."
+                ),
+                link=employer_application_url(other.id),
+                dedupe_key=f"application_cancelled_auto:{other.id}",
+            )
         extra = ""
         if two and others:
-            extra = (" C'est votre deuxième stage de l'année : vos autres candidatures en "
-                     "attente ont été annulées automatiquement.")
+            extra = (
+                " C'est votre deuxième stage de l'année : vos autres candidatures en "
+                "attente ont été annulées automatiquement."
+            )
         elif len(others) == 1:
-            extra = (" Votre autre candidature en attente pour cette semaine a été annulée "
-                     "automatiquement.")
+            extra = (
+                " Votre autre candidature en attente pour cette semaine a été annulée "
+                "automatiquement."
+            )
         elif others:
-            extra = (f" Vos {len(others)} autres candidatures en attente pour cette semaine ont "
-                     "été annulées automatiquement.")
+            extra = (
+                f" Vos {len(others)} autres candidatures en attente pour cette semaine ont "
+                "été annulées automatiquement."
+            )
         said = f" Message de l'employeur : « {text} »." if text else ""
-        _tell(session, f.pupil, kind="application_accepted",
-              title="Votre candidature est acceptée !",
-              body=(f"{f.org.name} vous accueille en stage la semaine {label} "
-                    f"(« {f.offer.title} »).{said}{extra}"),
-              link=TRACKER_PATH, dedupe_key=f"application_answer:{app.id}:pupil")
+        _tell(
+            session,
+            f.pupil,
+            kind="application_accepted",
+            title="Votre candidature est acceptée !",
+            body=(
+                f"{f.org.name} vous accueille en stage la semaine {label} "
+                f"(« {f.offer.title} »).{said}{extra}"
+            ),
+            link=TRACKER_PATH,
+            dedupe_key=f"application_answer:{app.id}:pupil",
+        )
         if f.teacher is not None:
-            _tell(session, f.teacher, kind="application_accepted",
-                  title=f"{f.pupil_name} a trouvé un stage",
-                  body=(f"La candidature {_de(f.pupil_name)}"
-                        f"{' (' + f.klass.name + ')' if f.klass else ''} a été acceptée par "
-                        f"{f.org.name} pour la semaine {label} (« {f.offer.title} »)."),
-                  link=routes.class_url(f.klass.id) if f.klass else routes.SCHOOL_HOME,
-                  dedupe_key=f"application_answer:{app.id}:teacher")
+            _tell(
+                session,
+                f.teacher,
+                kind="application_accepted",
+                title=f"{f.pupil_name} a trouvé un stage",
+                body=(
+                    f"La candidature {_de(f.pupil_name)}"
+                    f"{' (' + f.klass.name + ')' if f.klass else ''} a été acceptée par "
+                    f"{f.org.name} pour la semaine {label} (« {f.offer.title} »)."
+                ),
+                link=routes.class_url(f.klass.id) if f.klass else routes.SCHOOL_HOME,
+                dedupe_key=f"application_answer:{app.id}:teacher",
+            )
         pupil_name = f.pupil_name
-    return (f"Vous avez accepté la candidature {_de(pupil_name)} pour la semaine {label}. "
-            "L'élève et son professeur principal sont prévenus.")
+    return (
+        f"Vous avez accepté la candidature {_de(pupil_name)} pour la semaine {label}. "
+        "L'élève et son professeur principal sont prévenus."
+    )
 
 
 def refuse(session: Session, viewer: Viewer, application_id, message: str) -> str:
     """Refuse an application waiting for an answer; the message to the pupil is required (see
     :data:`REFUSAL_TEMPLATES`). The pupil and their professeur principal are notified."""
-    with _unit(session, "La candidature a changé entre-temps : rechargez la page.",
-               locked=True):
+    with _unit(session, "La candidature a changé entre-temps : rechargez la page.", locked=True):
         org = _employer_organisation(session, viewer)
-        text = _message(message, field="message", required=True, minimum=REFUSAL_MIN,
-                        what="Le message à l'élève")
+        text = _message(
+            message,
+            field="message",
+            required=True,
+            minimum=REFUSAL_MIN,
+            what="Le message à l'élève",
+        )
         first = _employer_application(session, org, application_id)
         app_id, student_id = first.id, first.student_id
         _lock_pupil(session, student_id)
@@ -1302,19 +1536,32 @@ def refuse(session: Session, viewer: Viewer, application_id, message: str) -> st
         _transition(session, app, REFUSED, viewer.user_id, text, utcnow())
         f = _facts(session, app)
         label = week_label(app.week_start)
-        _tell(session, f.pupil, kind="application_refused",
-              title="Réponse à votre candidature",
-              body=(f"{f.org.name} ne peut pas vous accueillir la semaine {label} "
-                    f"(« {f.offer.title} »). Son message : « {text} ». Ne vous découragez pas : "
-                    "d'autres offres vous attendent."),
-              link=TRACKER_PATH, dedupe_key=f"application_answer:{app.id}:pupil")
+        _tell(
+            session,
+            f.pupil,
+            kind="application_refused",
+            title="Réponse à votre candidature",
+            body=(
+                f"{f.org.name} ne peut pas vous accueillir la semaine {label} "
+                f"(« {f.offer.title} »). Son message : « {text} ». Ne vous découragez pas : "
+                "d'autres offres vous attendent."
+            ),
+            link=TRACKER_PATH,
+            dedupe_key=f"application_answer:{app.id}:pupil",
+        )
         if f.teacher is not None:
-            _tell(session, f.teacher, kind="application_refused",
-                  title=f"Candidature {_de(f.pupil_name)} refusée",
-                  body=(f"{f.org.name} a refusé la candidature {_de(f.pupil_name)} pour la semaine "
-                        f"{label} (« {f.offer.title} »). Son message : « {text} »."),
-                  link=routes.class_url(f.klass.id) if f.klass else routes.SCHOOL_HOME,
-                  dedupe_key=f"application_answer:{app.id}:teacher")
+            _tell(
+                session,
+                f.teacher,
+                kind="application_refused",
+                title=f"Candidature {_de(f.pupil_name)} refusée",
+                body=(
+                    f"{f.org.name} a refusé la candidature {_de(f.pupil_name)} pour la semaine "
+                    f"{label} (« {f.offer.title} »). Son message : « {text} »."
+                ),
+                link=routes.class_url(f.klass.id) if f.klass else routes.SCHOOL_HOME,
+                dedupe_key=f"application_answer:{app.id}:teacher",
+            )
         pupil_name = f.pupil_name
     return f"Vous avez refusé la candidature {_de(pupil_name)}. L'élève est prévenu(e)."
 
@@ -1336,15 +1583,23 @@ def cancel_accepted(session: Session, viewer: Viewer, application_id, reason: st
             by_pupil = False
         else:
             raise PermissionDenied()
-        text = _message(reason, field="reason", required=True, minimum=REASON_MIN,
-                        what="Le motif de l'annulation")
+        text = _message(
+            reason,
+            field="reason",
+            required=True,
+            minimum=REASON_MIN,
+            what="Le motif de l'annulation",
+        )
         app_id, student_id, week_id = first.id, first.student_id, first.offer_week_id
         ow = _lock_week(session, week_id)
         _lock_pupil(session, student_id)
         app = _lock_application(session, app_id)
         if app.status != ACCEPTED:
-            raise _status_conflict(app, employer=not by_pupil) if app.status != CANCELLED \
+            raise (
+                _status_conflict(app, employer=not by_pupil)
+                if app.status != CANCELLED
                 else Conflict("Ce stage a déjà été annulé.")
+            )
         if _week_over(app.week_start):
             raise ValidationError("Ce stage est terminé : il ne peut plus être annulé.")
         now = utcnow()
@@ -1355,28 +1610,47 @@ def cancel_accepted(session: Session, viewer: Viewer, application_id, reason: st
             _seat_changed(session, ow, f.offer, f.org)
         label = week_label(app.week_start)
         if by_pupil:
-            _tell(session, f.owner, kind="internship_cancelled",
-                  title=f"Stage annulé par {f.pupil_name}",
-                  body=(f"{f.pupil_name} a annulé son stage de la semaine {label} "
-                        f"(« {f.offer.title} »). Motif : « {text} ». La place est de nouveau "
-                        "libre."),
-                  link=employer_application_url(app.id),
-                  dedupe_key=f"internship_cancelled:{app.id}:employer")
+            _tell(
+                session,
+                f.owner,
+                kind="internship_cancelled",
+                title=f"Stage annulé par {f.pupil_name}",
+                body=(
+                    f"{f.pupil_name} a annulé son stage de la semaine {label} "
+                    f"(« {f.offer.title} »). Motif : « {text} ». La place est de nouveau "
+                    "libre."
+                ),
+                link=employer_application_url(app.id),
+                dedupe_key=f"internship_cancelled:{app.id}:employer",
+            )
         else:
-            _tell(session, f.pupil, kind="internship_cancelled",
-                  title="Votre stage est annulé",
-                  body=(f"{f.org.name} a annulé votre stage de la semaine {label} "
-                        f"(« {f.offer.title} »). Motif : « {text} ». Parlez-en à votre professeur "
-                        "principal : il vous aidera à trouver une autre offre."),
-                  link=TRACKER_PATH, dedupe_key=f"internship_cancelled:{app.id}:pupil")
+            _tell(
+                session,
+                f.pupil,
+                kind="internship_cancelled",
+                title="Votre stage est annulé",
+                body=(
+                    f"{f.org.name} a annulé votre stage de la semaine {label} "
+                    f"(« {f.offer.title} »). Motif : « {text} ». Parlez-en à votre professeur "
+                    "principal : il vous aidera à trouver une autre offre."
+                ),
+                link=TRACKER_PATH,
+                dedupe_key=f"internship_cancelled:{app.id}:pupil",
+            )
         if f.teacher is not None:
             who = f.pupil_name if by_pupil else f.org.name
-            _tell(session, f.teacher, kind="internship_cancelled",
-                  title=f"Stage {_de(f.pupil_name)} annulé",
-                  body=(f"Le stage {_de(f.pupil_name)} chez {f.org.name} (semaine {label}) a été "
-                        f"annulé par {who}. Motif : « {text} »."),
-                  link=routes.class_url(f.klass.id) if f.klass else routes.SCHOOL_HOME,
-                  dedupe_key=f"internship_cancelled:{app.id}:teacher")
+            _tell(
+                session,
+                f.teacher,
+                kind="internship_cancelled",
+                title=f"Stage {_de(f.pupil_name)} annulé",
+                body=(
+                    f"Le stage {_de(f.pupil_name)} chez {f.org.name} (semaine {label}) a été "
+                    f"annulé par {who}. Motif : « {text} »."
+                ),
+                link=routes.class_url(f.klass.id) if f.klass else routes.SCHOOL_HOME,
+                dedupe_key=f"internship_cancelled:{app.id}:teacher",
+            )
     if by_pupil:
         return "Votre stage est annulé. L'employeur et votre professeur principal sont prévenus."
     return "Le stage est annulé et la place est de nouveau libre. L'élève est prévenu(e)."
@@ -1413,36 +1687,60 @@ def pupil_tracker(session: Session, viewer: Viewer) -> TrackerView:
     for app, offer, org, first, last, email in rows:
         evs = events[app.id]
         over = _week_over(app.week_start)
-        applications.append(TrackerRow(
-            application_id=app.id, offer_id=offer.id, offer_title=offer.title,
-            employer_name=org.name, commune_name=offer.commune_name, week_start=app.week_start,
-            week_label=week_label(app.week_start), status=app.status,
-            status_label=PUPIL_STATUS_LABELS.get(app.status, app.status),
-            tone=STATUS_TONES.get(app.status, "neutral"), created_at=app.created_at,
-            submitted_at=app.submitted_at, read_at=_first_at(evs, READ),
-            answered_at=_first_at(evs, ACCEPTED, REFUSED), updated_at=app.updated_at,
-            answer_message=app.answer_message if app.status in (ACCEPTED, REFUSED) else "",
-            reason=_end_reason(app, evs, pupil=True), can_edit=app.status == DRAFT,
-            can_withdraw=app.status in WITHDRAWABLE,
-            can_cancel=app.status == ACCEPTED and not over,
-        ))
+        applications.append(
+            TrackerRow(
+                application_id=app.id,
+                offer_id=offer.id,
+                offer_title=offer.title,
+                employer_name=org.name,
+                commune_name=offer.commune_name,
+                week_start=app.week_start,
+                week_label=week_label(app.week_start),
+                status=app.status,
+                status_label=PUPIL_STATUS_LABELS.get(app.status, app.status),
+                tone=STATUS_TONES.get(app.status, "neutral"),
+                created_at=app.created_at,
+                submitted_at=app.submitted_at,
+                read_at=_first_at(evs, READ),
+                answered_at=_first_at(evs, ACCEPTED, REFUSED),
+                updated_at=app.updated_at,
+                answer_message=app.answer_message if app.status in (ACCEPTED, REFUSED) else "",
+                reason=_end_reason(app, evs, pupil=True),
+                can_edit=app.status == DRAFT,
+                can_withdraw=app.status in WITHDRAWABLE,
+                can_cancel=app.status == ACCEPTED and not over,
+            )
+        )
         if app.status == ACCEPTED:
             if app.school_year == year:
                 count += 1
-            internships.append(InternshipRow(
-                application_id=app.id, offer_id=offer.id, offer_title=offer.title,
-                employer_name=org.name, address=_address(offer), week_start=app.week_start,
-                week_label=week_label(app.week_start), tutor_name=offer.tutor_name,
-                tutor_role=offer.tutor_role, contact_name=f"{first} {last}".strip(),
-                contact_email=email, contact_phone=org.phone, answer_message=app.answer_message,
-                accepted_at=_first_at(evs, ACCEPTED), can_cancel=not over,
-            ))
+            internships.append(
+                InternshipRow(
+                    application_id=app.id,
+                    offer_id=offer.id,
+                    offer_title=offer.title,
+                    employer_name=org.name,
+                    address=_address(offer),
+                    week_start=app.week_start,
+                    week_label=week_label(app.week_start),
+                    tutor_name=offer.tutor_name,
+                    tutor_role=offer.tutor_role,
+                    contact_name=f"{first} {last}".strip(),
+                    contact_email=email,
+                    contact_phone=org.phone,
+                    answer_message=app.answer_message,
+                    accepted_at=_first_at(evs, ACCEPTED),
+                    can_cancel=not over,
+                )
+            )
     internships.sort(key=lambda r: r.week_start)
     plural = "s" if count > 1 else ""
     return TrackerView(
-        internships=internships, count=count,
+        internships=internships,
+        count=count,
         count_label=f"{count} stage{plural} sur {MAX_INTERNSHIPS_PER_YEAR}",
-        school_year_label=school_year_label(year), applications=applications,
+        school_year_label=school_year_label(year),
+        applications=applications,
     )
 
 

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-          "octobre", "novembre", "décembre"]
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
 
 
 def school_year_of(day: dt.date) -> int:
@@ -39,6 +51,8 @@ def week_label(monday: dt.date) -> str:
     if monday.month == friday.month:
         return f"du {monday.day} au {friday.day} {MONTHS[friday.month - 1]} {friday.year}"
     if monday.year == friday.year:
-        return (f"du {monday.day} {MONTHS[monday.month - 1]} au {friday.day} "
-                f"{MONTHS[friday.month - 1]} {friday.year}")
+        return (
+            f"du {monday.day} {MONTHS[monday.month - 1]} au {friday.day} "
+            f"{MONTHS[friday.month - 1]} {friday.year}"
+        )
     return f"du {fr_date(monday)} au {fr_date(friday)}"

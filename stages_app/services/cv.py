@@ -106,29 +106,52 @@ class CVSection:
 
 
 CV_SECTIONS: tuple[CVSection, ...] = (
-    CVSection("about", "À propos de moi", "text",
-              "Présentez-vous en quelques phrases : qui vous êtes, ce que vous aimez, ce que "
-              "vous aimeriez découvrir pendant le stage.",
-              "Élève de 3e curieux et motivé, j'aime…"),
-    CVSection("school_path", "Ma scolarité", "list",
-              "Votre collège et votre classe, puis votre école primaire : une ligne par "
-              "établissement.",
-              "Depuis 2023 : Collège Jean Moulin, Aubervilliers (3e B)"),
-    CVSection("interests", "Mes centres d'intérêt et activités", "list",
-              "Sport, musique, lecture, dessin, jeux, clubs du collège… ce que vous faites "
-              "en dehors des cours.",
-              "Football au club de mon quartier"),
-    CVSection("qualities", "Mes qualités et compétences", "list",
-              "Par exemple : ponctuel, curieux, à l'aise à l'oral, bon en dessin, sait utiliser "
-              "un tableur.",
-              "Ponctuel"),
-    CVSection("languages", "Langues", "list",
-              "Les langues que vous parlez, en famille ou au collège, avec votre niveau.",
-              "Anglais (LV1)"),
-    CVSection("experiences", "Mes expériences", "list",
-              "Bénévolat, sport en compétition, délégué de classe, projet au collège, aide en "
-              "famille… tout compte !",
-              "Délégué de classe en 4e"),
+    CVSection(
+        "about",
+        "À propos de moi",
+        "text",
+        "Présentez-vous en quelques phrases : qui vous êtes, ce que vous aimez, ce que "
+        "vous aimeriez découvrir pendant le stage.",
+        "Élève de 3e curieux et motivé, j'aime…",
+    ),
+    CVSection(
+        "school_path",
+        "Ma scolarité",
+        "list",
+        "Votre collège et votre classe, puis votre école primaire : une ligne par établissement.",
+        "Depuis 2023 : Collège Jean Moulin, Aubervilliers (3e B)",
+    ),
+    CVSection(
+        "interests",
+        "Mes centres d'intérêt et activités",
+        "list",
+        "Sport, musique, lecture, dessin, jeux, clubs du collège… ce que vous faites "
+        "en dehors des cours.",
+        "Football au club de mon quartier",
+    ),
+    CVSection(
+        "qualities",
+        "Mes qualités et compétences",
+        "list",
+        "Par exemple : ponctuel, curieux, à l'aise à l'oral, bon en dessin, sait utiliser "
+        "un tableur.",
+        "Ponctuel",
+    ),
+    CVSection(
+        "languages",
+        "Langues",
+        "list",
+        "Les langues que vous parlez, en famille ou au collège, avec votre niveau.",
+        "Anglais (LV1)",
+    ),
+    CVSection(
+        "experiences",
+        "Mes expériences",
+        "list",
+        "Bénévolat, sport en compétition, délégué de classe, projet au collège, aide en "
+        "famille… tout compte !",
+        "Délégué de classe en 4e",
+    ),
 )
 _BY_KEY = {s.key: s for s in CV_SECTIONS}
 LIST_KEYS = tuple(s.key for s in CV_SECTIONS if s.kind == "list")
@@ -151,8 +174,10 @@ class CVView:
         return not self.about and not any(getattr(self, k) for k in LIST_KEYS)
 
     def as_dict(self) -> dict:
-        return {s.key: (getattr(self, s.key) if s.kind == "text" else list(getattr(self, s.key)))
-                for s in CV_SECTIONS}
+        return {
+            s.key: (getattr(self, s.key) if s.kind == "text" else list(getattr(self, s.key)))
+            for s in CV_SECTIONS
+        }
 
 
 @dataclasses.dataclass(frozen=True)
@@ -214,8 +239,9 @@ def _check_text(section: CVSection, value) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ValidationError(f"La rubrique « {section.label} » doit être un texte.",
-                              field=section.key)
+        raise ValidationError(
+            f"La rubrique « {section.label} » doit être un texte.", field=section.key
+        )
     text = clean_text(value)
     if len(text) > TEXT_MAX:
         raise ValidationError(
@@ -230,8 +256,9 @@ def _check_list(section: CVSection, value) -> list[str]:
     if value is None:
         return []
     if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
-        raise ValidationError(f"La rubrique « {section.label} » doit être une liste de lignes.",
-                              field=section.key)
+        raise ValidationError(
+            f"La rubrique « {section.label} » doit être une liste de lignes.", field=section.key
+        )
     items: list[str] = []
     for raw in value:
         if raw is None:
@@ -266,15 +293,17 @@ def check_content(content, base: dict | None = None) -> dict:
     """``base`` (default: empty) updated with every section present in ``content``, checked and
     cleaned; ValidationError (``field`` = the section's key) on the first bad section."""
     if not isinstance(content, dict):
-        raise ValidationError("Le contenu du CV est invalide : rien n'a été enregistré.",
-                              field="cv")
+        raise ValidationError(
+            "Le contenu du CV est invalide : rien n'a été enregistré.", field="cv"
+        )
     result = dict(base) if base is not None else empty_content()
     for section in CV_SECTIONS:
         if section.key not in content:
             continue
         value = content[section.key]
-        result[section.key] = (_check_text(section, value) if section.kind == "text"
-                               else _check_list(section, value))
+        result[section.key] = (
+            _check_text(section, value) if section.kind == "text" else _check_list(section, value)
+        )
     return result
 
 
@@ -321,8 +350,9 @@ def _commit(session: Session) -> None:
         session.commit()
     except IntegrityError as exc:
         session.rollback()
-        raise Conflict("Votre CV a été modifié en même temps ailleurs : rechargez la page et "
-                       "réessayez.") from exc
+        raise Conflict(
+            "Votre CV a été modifié en même temps ailleurs : rechargez la page et réessayez."
+        ) from exc
 
 
 def _fr_moment(moment: dt.datetime) -> str:
@@ -390,9 +420,11 @@ def list_versions(session: Session, viewer: Viewer) -> list[CVVersionRow]:
 
 
 def _version_count(session: Session, cv: CV) -> int:
-    return int(session.execute(
-        select(func.count()).select_from(CVVersion).where(CVVersion.cv_id == cv.id)
-    ).scalar_one())
+    return int(
+        session.execute(
+            select(func.count()).select_from(CVVersion).where(CVVersion.cv_id == cv.id)
+        ).scalar_one()
+    )
 
 
 def _too_many() -> ValidationError:
@@ -418,8 +450,9 @@ def archive_cv(session: Session, viewer: Viewer, name: str = "") -> CVVersionRow
             )
         cv = _cv_row(session, profile.user_id)
         if cv is None or view_of(cv.content).is_empty:
-            raise ValidationError("Votre CV est vide : il n'y a rien à archiver pour l'instant.",
-                                  field="name")
+            raise ValidationError(
+                "Votre CV est vide : il n'y a rien à archiver pour l'instant.", field="name"
+            )
         if _version_count(session, cv) >= MAX_VERSIONS:
             raise _too_many()
         now = utcnow()
@@ -452,15 +485,23 @@ def restore_version(session: Session, viewer: Viewer, version_id) -> CVView:
         now = utcnow()
         current = parse_content(cv.content)
         stored = dump_content(current)
-        archived = {dump_content(parse_content(c)) for c in session.execute(
-            select(CVVersion.content).where(CVVersion.cv_id == cv.id)).scalars()}
+        archived = {
+            dump_content(parse_content(c))
+            for c in session.execute(
+                select(CVVersion.content).where(CVVersion.cv_id == cv.id)
+            ).scalars()
+        }
         if not view_of(cv.content).is_empty and stored not in archived:
             if _version_count(session, cv) >= MAX_VERSIONS:
                 raise _too_many()
-            session.add(CVVersion(
-                cv_id=cv.id, name=f"Avant la restauration du {_fr_moment(now)}"[:VERSION_NAME_MAX],
-                content=stored, created_at=now,
-            ))
+            session.add(
+                CVVersion(
+                    cv_id=cv.id,
+                    name=f"Avant la restauration du {_fr_moment(now)}"[:VERSION_NAME_MAX],
+                    content=stored,
+                    created_at=now,
+                )
+            )
         cv.content = dump_content(parse_content(version.content))
         cv.updated_at = now
         session.add(cv)
@@ -492,8 +533,7 @@ def delete_version(session: Session, viewer: Viewer, version_id) -> None:
 def _who(session: Session, student_id: int) -> tuple[str, str]:
     """(full name, "Élève de 3e B — Collège …, commune") of a pupil."""
     row = session.execute(
-        select(User.first_name, User.last_name, SchoolClass.name, School.name,
-               School.commune_name)
+        select(User.first_name, User.last_name, SchoolClass.name, School.name, School.commune_name)
         .select_from(User)
         .join(PupilProfile, PupilProfile.user_id == User.id, isouter=True)
         .join(SchoolClass, SchoolClass.id == PupilProfile.class_id, isouter=True)
@@ -611,12 +651,21 @@ def cv_pdf_for_application(session: Session, viewer: Viewer, application_id) -> 
     if not allowed:
         raise not_found
     name, subtitle = _who(session, app.student_id)
-    offer_title = session.execute(
-        select(Offer.title).where(Offer.id == app.offer_id)).scalar_one_or_none() or ""
-    org_name = session.execute(
-        select(Organisation.name).join(Offer, Offer.organisation_id == Organisation.id)
-        .where(Offer.id == app.offer_id)).scalar_one_or_none() or ""
+    offer_title = (
+        session.execute(select(Offer.title).where(Offer.id == app.offer_id)).scalar_one_or_none()
+        or ""
+    )
+    org_name = (
+        session.execute(
+            select(Organisation.name)
+            .join(Offer, Offer.organisation_id == Organisation.id)
+            .where(Offer.id == app.offer_id)
+        ).scalar_one_or_none()
+        or ""
+    )
     sent = app.submitted_at.astimezone(_PARIS).date() if app.submitted_at else None
-    footer = (f"CV envoyé{' le ' + fr_date(sent) if sent else ''} avec la candidature à "
-              f"l'offre « {offer_title} » ({org_name}) sur Stages 3e.")
+    footer = (
+        f"CV envoyé{' le ' + fr_date(sent) if sent else ''} avec la candidature à "
+        f"l'offre « {offer_title} » ({org_name}) sur Stages 3e."
+    )
     return render_pdf(name, subtitle, parse_content(app.cv_sent), footer)

@@ -411,8 +411,9 @@ class _Pupil:
 
     @property
     def accepted(self) -> list[_AppFact]:
-        return sorted((a for a in self.apps if a.app.status == ACCEPTED),
-                      key=lambda a: a.app.week_start)
+        return sorted(
+            (a for a in self.apps if a.app.status == ACCEPTED), key=lambda a: a.app.week_start
+        )
 
     @property
     def status(self) -> BestStatus:
@@ -437,16 +438,23 @@ def _year(session: Session, school_id: int, today: dt.date) -> int:
     """The school year the dashboards count: today's, except in summer (July, August) once the
     school's next internship week belongs to the coming school year."""
     nxt = session.execute(
-        select(func.min(InternshipWeek.week_start))
-        .where(InternshipWeek.school_id == school_id, InternshipWeek.week_start >= monday_of(today))
+        select(func.min(InternshipWeek.week_start)).where(
+            InternshipWeek.school_id == school_id, InternshipWeek.week_start >= monday_of(today)
+        )
     ).scalar_one_or_none()
     if nxt is not None and school_year_of(nxt) == school_year_of(today) + 1 and today.month >= 7:
         return school_year_of(nxt)  # the summer before: next year is what matters
     return school_year_of(today)
 
 
-def _pupils(session: Session, year: int, *, school_id: int | None = None,
-            class_id: int | None = None, pupil_user_id: int | None = None) -> list[_Pupil]:
+def _pupils(
+    session: Session,
+    year: int,
+    *,
+    school_id: int | None = None,
+    class_id: int | None = None,
+    pupil_user_id: int | None = None,
+) -> list[_Pupil]:
     stmt = (
         select(PupilProfile, User, SchoolClass)
         .join(User, User.id == PupilProfile.user_id)
@@ -479,17 +487,20 @@ def _pupils(session: Session, year: int, *, school_id: int | None = None,
         if app.student_id in pupils:
             pupils[app.student_id].apps.append(_AppFact(app, title, org_name))
     result = list(pupils.values())
-    result.sort(key=lambda p: (search_key(p.user.last_name), search_key(p.user.first_name),
-                               p.user.id))
+    result.sort(
+        key=lambda p: (search_key(p.user.last_name), search_key(p.user.first_name), p.user.id)
+    )
     return result
 
 
 def _school_weeks(session: Session, school_id: int, year: int) -> list[dt.date]:
-    return list(session.execute(
-        select(InternshipWeek.week_start)
-        .where(InternshipWeek.school_id == school_id, InternshipWeek.school_year == year)
-        .order_by(InternshipWeek.week_start)
-    ).scalars())
+    return list(
+        session.execute(
+            select(InternshipWeek.week_start)
+            .where(InternshipWeek.school_id == school_id, InternshipWeek.school_year == year)
+            .order_by(InternshipWeek.week_start)
+        ).scalars()
+    )
 
 
 def _paris_date(moment: dt.datetime) -> dt.date:
@@ -502,8 +513,9 @@ def _days(n: int) -> str:
     return f"{n} jour{'s' if n > 1 else ''}"
 
 
-def _attention(p: _Pupil, weeks: list[dt.date], today: dt.date
-               ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _attention(
+    p: _Pupil, weeks: list[dt.date], today: dt.date
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(codes, French reasons) of a pupil needing attention, most urgent first."""
     codes: list[str] = []
     reasons: list[str] = []
@@ -515,40 +527,61 @@ def _attention(p: _Pupil, weeks: list[dt.date], today: dt.date
             days = (soon[0] - today).days
             when = "commence aujourd'hui" if days == 0 else f"commence dans {_days(days)}"
             codes.append("week_soon")
-            reasons.append(f"La semaine de stage {week_label(soon[0])} {when} et aucun stage "
-                           "n'est accepté.")
+            reasons.append(
+                f"La semaine de stage {week_label(soon[0])} {when} et aucun stage n'est accepté."
+            )
     open_ = any(s in OPEN for s in statuses)
     refused = statuses.count(REFUSED)
     if refused and not has_accepted and not open_:
         codes.append("all_refused")
-        reasons.append("Toutes ses candidatures ont été refusées." if refused > 1
-                       else "Sa candidature a été refusée.")
+        reasons.append(
+            "Toutes ses candidatures ont été refusées."
+            if refused > 1
+            else "Sa candidature a été refusée."
+        )
     opened = p.profile.access_opened_at
     if opened is not None and not p.sent:
         days = (today - _paris_date(opened)).days
         if days >= NO_APPLICATION_DAYS:
             codes.append("no_application")
-            reasons.append(f"Aucune candidature envoyée {_days(days)} après l'ouverture de son "
-                           "accès.")
+            reasons.append(
+                f"Aucune candidature envoyée {_days(days)} après l'ouverture de son accès."
+            )
     return tuple(codes), tuple(reasons)
 
 
 _URGENCY = {"week_soon": 0, "all_refused": 1, "no_application": 2}
 
 
-def _attention_rows(pupils: list[_Pupil], weeks: list[dt.date], today: dt.date
-                    ) -> list[AttentionRow]:
+def _attention_rows(
+    pupils: list[_Pupil], weeks: list[dt.date], today: dt.date
+) -> list[AttentionRow]:
     rows = []
     for p in pupils:
         codes, reasons = _attention(p, weeks, today)
         if codes:
-            rows.append(AttentionRow(
-                pupil_user_id=p.user.id, first_name=p.user.first_name,
-                last_name=p.user.last_name, name=p.name, class_id=p.klass.id,
-                class_name=p.klass.name, codes=codes, reasons=reasons, status=p.status,
-            ))
-    rows.sort(key=lambda r: (_URGENCY[r.codes[0]], search_key(r.class_name),
-                             search_key(r.last_name), search_key(r.first_name), r.pupil_user_id))
+            rows.append(
+                AttentionRow(
+                    pupil_user_id=p.user.id,
+                    first_name=p.user.first_name,
+                    last_name=p.user.last_name,
+                    name=p.name,
+                    class_id=p.klass.id,
+                    class_name=p.klass.name,
+                    codes=codes,
+                    reasons=reasons,
+                    status=p.status,
+                )
+            )
+    rows.sort(
+        key=lambda r: (
+            _URGENCY[r.codes[0]],
+            search_key(r.class_name),
+            search_key(r.last_name),
+            search_key(r.first_name),
+            r.pupil_user_id,
+        )
+    )
     return rows
 
 
@@ -556,7 +589,10 @@ def _stats(class_id: int | None, name: str, access_open: bool, pupils: list[_Pup
     accepted = [len(p.accepted) for p in pupils]
     with_app = sum(1 for p in pupils if p.sent)
     return ClassStats(
-        class_id=class_id, name=name, access_open=access_open, pupils=len(pupils),
+        class_id=class_id,
+        name=name,
+        access_open=access_open,
+        pupils=len(pupils),
         accounts=sum(1 for p in pupils if p.user.status == UserStatus.ACTIVE.value),
         waiting_authorisation=sum(1 for p in pupils if p.profile.authorisation_received_on is None),
         access_opened=sum(1 for p in pupils if p.profile.access_opened_at is not None),
@@ -577,11 +613,17 @@ def _coverage(pupils: list[_Pupil], weeks: list[dt.date], today: dt.date) -> lis
     for week in weeks:
         covered = sum(1 for p in pupils if any(a.app.week_start == week for a in p.accepted))
         pct = _percent(covered, len(pupils))
-        result.append(WeekCoverage(
-            week_start=week, week_label=week_label(week), covered=covered, pupils=len(pupils),
-            percent=pct, days_until=(week - today).days,
-            label=f"{covered} élève{'s' if covered > 1 else ''} sur {len(pupils)} ({pct} %)",
-        ))
+        result.append(
+            WeekCoverage(
+                week_start=week,
+                week_label=week_label(week),
+                covered=covered,
+                pupils=len(pupils),
+                percent=pct,
+                days_until=(week - today).days,
+                label=f"{covered} élève{'s' if covered > 1 else ''} sur {len(pupils)} ({pct} %)",
+            )
+        )
     return result
 
 
@@ -604,8 +646,9 @@ def _last_activity_label(moment: dt.datetime | None, today: dt.date) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def school_dashboard(session: Session, viewer: Viewer | None, *,
-                     today: dt.date | None = None) -> SchoolDashboard:
+def school_dashboard(
+    session: Session, viewer: Viewer | None, *, today: dt.date | None = None
+) -> SchoolDashboard:
     """The whole-school tracking of the viewer's collège (principal and granted other staff):
     counts per class and in total, coverage of each internship week, pupils per best status,
     pupils needing attention. PermissionDenied for anyone else (teachers see their classes)."""
@@ -614,9 +657,11 @@ def school_dashboard(session: Session, viewer: Viewer | None, *,
     year = _year(session, school.id, today)
     pupils = _pupils(session, year, school_id=school.id)
     weeks = _school_weeks(session, school.id, year)
-    classes = session.execute(
-        select(SchoolClass).where(SchoolClass.school_id == school.id)
-    ).scalars().all()
+    classes = (
+        session.execute(select(SchoolClass).where(SchoolClass.school_id == school.id))
+        .scalars()
+        .all()
+    )
     by_class: dict[int, list[_Pupil]] = {c.id: [] for c in classes}
     for p in pupils:
         by_class.setdefault(p.klass.id, []).append(p)
@@ -626,12 +671,17 @@ def school_dashboard(session: Session, viewer: Viewer | None, *,
     for p in pupils:
         counts[p.status.code] = counts.get(p.status.code, 0) + 1
     return SchoolDashboard(
-        school_id=school.id, school_name=school.name, school_year=year,
-        school_year_label=school_year_label(year), today=today, classes=stats,
+        school_id=school.id,
+        school_name=school.name,
+        school_year=year,
+        school_year_label=school_year_label(year),
+        today=today,
+        classes=stats,
         totals=_stats(None, "Total du collège", True, pupils),
         weeks=_coverage(pupils, weeks, today),
-        statuses=[StatusCount(s.code, s.label, s.tone, counts.get(s.code, 0))
-                  for s in BEST_STATUSES],
+        statuses=[
+            StatusCount(s.code, s.label, s.tone, counts.get(s.code, 0)) for s in BEST_STATUSES
+        ],
         attention=_attention_rows(pupils, weeks, today),
     )
 
@@ -641,8 +691,9 @@ def _class_id(raw) -> int:
     return cid if cid is not None else -1  # an id that finds nothing: NotFound from access
 
 
-def class_dashboard(session: Session, viewer: Viewer | None, class_id, *,
-                    today: dt.date | None = None) -> ClassDashboard:
+def class_dashboard(
+    session: Session, viewer: Viewer | None, class_id, *, today: dt.date | None = None
+) -> ClassDashboard:
     """One row per pupil of the class (``class.view``: principal, other staff, the class's
     professeur principal and the teachers who follow it): best status badge, applications sent,
     accepted internships "employer — week", last activity, reasons for attention."""
@@ -657,18 +708,32 @@ def class_dashboard(session: Session, viewer: Viewer | None, class_id, *,
     rows = []
     for p in pupils:
         last = p.last_activity()
-        rows.append(ClassPupilRow(
-            pupil_user_id=p.user.id, first_name=p.user.first_name, last_name=p.user.last_name,
-            name=p.name, email=p.user.email, status=p.status, applications=len(p.sent),
-            drafts=sum(a.app.status == DRAFT for a in p.apps), internships=p.internships(),
-            last_activity_at=last, last_activity_label=_last_activity_label(last, today),
-            attention=_attention(p, weeks, today)[1],
-        ))
+        rows.append(
+            ClassPupilRow(
+                pupil_user_id=p.user.id,
+                first_name=p.user.first_name,
+                last_name=p.user.last_name,
+                name=p.name,
+                email=p.user.email,
+                status=p.status,
+                applications=len(p.sent),
+                drafts=sum(a.app.status == DRAFT for a in p.apps),
+                internships=p.internships(),
+                last_activity_at=last,
+                last_activity_label=_last_activity_label(last, today),
+                attention=_attention(p, weeks, today)[1],
+            )
+        )
     return ClassDashboard(
-        class_id=klass.id, name=klass.name, school_name=school.name if school else "",
-        access_open=klass.access_open, school_year=year,
-        school_year_label=school_year_label(year), today=today,
-        stats=_stats(klass.id, klass.name, klass.access_open, pupils), pupils=rows,
+        class_id=klass.id,
+        name=klass.name,
+        school_name=school.name if school else "",
+        access_open=klass.access_open,
+        school_year=year,
+        school_year_label=school_year_label(year),
+        today=today,
+        stats=_stats(klass.id, klass.name, klass.access_open, pupils),
+        pupils=rows,
         attention=_attention_rows(pupils, weeks, today),
     )
 
@@ -690,28 +755,43 @@ def pupil_file(session: Session, viewer: Viewer | None, pupil_user_id) -> PupilF
     cv = session.execute(select(CV).where(CV.student_id == profile.user_id)).scalar_one_or_none()
     events = _events(session, [a.app.id for a in p.apps])
     apps = sorted(p.apps, key=lambda a: (a.app.updated_at, a.app.id), reverse=True)
-    offers = {o.id: o for o in session.execute(
-        select(Offer).where(Offer.id.in_([a.app.offer_id for a in apps] or [-1]))
-    ).scalars()}
+    offers = {
+        o.id: o
+        for o in session.execute(
+            select(Offer).where(Offer.id.in_([a.app.offer_id for a in apps] or [-1]))
+        ).scalars()
+    }
     school = session.get(School, klass.school_id)
     return PupilFile(
-        pupil_user_id=p.user.id, first_name=p.user.first_name, last_name=p.user.last_name,
-        name=p.name, email=p.user.email, class_id=klass.id, class_name=klass.name,
+        pupil_user_id=p.user.id,
+        first_name=p.user.first_name,
+        last_name=p.user.last_name,
+        name=p.name,
+        email=p.user.email,
+        class_id=klass.id,
+        class_name=klass.name,
         school_name=school.name if school else "",
         authorisation_received_on=profile.authorisation_received_on,
-        access_opened_at=profile.access_opened_at, status=p.status, internships=p.internships(),
+        access_opened_at=profile.access_opened_at,
+        status=p.status,
+        internships=p.internships(),
         cv=view_of(cv.content, cv.updated_at) if cv is not None else CVView(),
         applications=[
             PupilFileApplication(
-                id=a.app.id, offer_title=a.offer_title, employer_name=a.employer_name,
+                id=a.app.id,
+                offer_title=a.offer_title,
+                employer_name=a.employer_name,
                 commune_name=getattr(offers.get(a.app.offer_id), "commune_name", ""),
-                week_start=a.app.week_start, week_label=week_label(a.app.week_start),
+                week_start=a.app.week_start,
+                week_label=week_label(a.app.week_start),
                 status=a.app.status,
                 status_label=PUPIL_STATUS_LABELS.get(a.app.status, a.app.status),
                 tone=STATUS_TONES.get(a.app.status, "neutral"),
-                letter=(a.app.letter if a.app.status == DRAFT
-                        else a.app.letter_sent or a.app.letter),
-                created_at=a.app.created_at, submitted_at=a.app.submitted_at,
+                letter=(
+                    a.app.letter if a.app.status == DRAFT else a.app.letter_sent or a.app.letter
+                ),
+                created_at=a.app.created_at,
+                submitted_at=a.app.submitted_at,
                 updated_at=a.app.updated_at,
                 answer_message=a.app.answer_message if a.app.status in (ACCEPTED, REFUSED) else "",
                 reason=_end_reason(a.app, events[a.app.id], pupil=False),
@@ -726,28 +806,36 @@ def pupil_file(session: Session, viewer: Viewer | None, pupil_user_id) -> PupilF
 # ---------------------------------------------------------------------------------------------
 
 
-def employer_dashboard(session: Session, viewer: Viewer | None, *,
-                       today: dt.date | None = None) -> EmployerDashboard:
+def employer_dashboard(
+    session: Session, viewer: Viewer | None, *, today: dt.date | None = None
+) -> EmployerDashboard:
     """The employer's offers (archived ones left out) with seats left and applications waiting
     per week, and every application waiting for an answer, the longest-waiting first."""
     if viewer is None:
         raise NotAuthenticated()
     org = _employer_organisation(session, viewer)
     today = today or paris_today()
-    offers = session.execute(
-        select(Offer).where(Offer.organisation_id == org.id,
-                            Offer.status != OfferStatus.ARCHIVED.value)
-    ).scalars().all()
+    offers = (
+        session.execute(
+            select(Offer).where(
+                Offer.organisation_id == org.id, Offer.status != OfferStatus.ARCHIVED.value
+            )
+        )
+        .scalars()
+        .all()
+    )
     ids = [o.id for o in offers] or [-1]
     weeks: dict[int, list[OfferWeek]] = {}
     for w in session.execute(
-        select(OfferWeek).where(OfferWeek.offer_id.in_(ids), OfferWeek.withdrawn_at.is_(None))
+        select(OfferWeek)
+        .where(OfferWeek.offer_id.in_(ids), OfferWeek.withdrawn_at.is_(None))
         .order_by(OfferWeek.week_start)
     ).scalars():
         weeks.setdefault(w.offer_id, []).append(w)
     waiting_rows = session.execute(
-        select(Application, Offer.title, User.first_name, User.last_name, SchoolClass.name,
-               School.name)
+        select(
+            Application, Offer.title, User.first_name, User.last_name, SchoolClass.name, School.name
+        )
         .join(Offer, Offer.id == Application.offer_id)
         .join(User, User.id == Application.student_id)
         .join(PupilProfile, PupilProfile.user_id == Application.student_id, isouter=True)
@@ -761,38 +849,59 @@ def employer_dashboard(session: Session, viewer: Viewer | None, *,
     for app, title, first, last, klass, school in waiting_rows:
         waiting_by_week[app.offer_week_id] = waiting_by_week.get(app.offer_week_id, 0) + 1
         sent = _paris_date(app.submitted_at) if app.submitted_at else today
-        waiting.append(WaitingRow(
-            application_id=app.id, offer_id=app.offer_id, offer_title=title,
-            week_start=app.week_start, week_label=week_label(app.week_start),
-            pupil_name=f"{first} {last}".strip(), class_name=klass or "",
-            school_name=school or "", status=app.status,
-            status_label="Nouvelle" if app.status == SUBMITTED else "Lue",
-            is_new=app.status == SUBMITTED, submitted_at=app.submitted_at,
-            waiting_days=max(0, (today - sent).days),
-        ))
+        waiting.append(
+            WaitingRow(
+                application_id=app.id,
+                offer_id=app.offer_id,
+                offer_title=title,
+                week_start=app.week_start,
+                week_label=week_label(app.week_start),
+                pupil_name=f"{first} {last}".strip(),
+                class_name=klass or "",
+                school_name=school or "",
+                status=app.status,
+                status_label="Nouvelle" if app.status == SUBMITTED else "Lue",
+                is_new=app.status == SUBMITTED,
+                submitted_at=app.submitted_at,
+                waiting_days=max(0, (today - sent).days),
+            )
+        )
     rows = []
     for offer in offers:
         week_rows = [
             EmployerWeekRow(
-                week_start=w.week_start, week_label=week_label(w.week_start), seats=w.seats,
-                accepted=w.accepted_count, seats_left=max(0, w.seats - w.accepted_count),
+                week_start=w.week_start,
+                week_label=week_label(w.week_start),
+                seats=w.seats,
+                accepted=w.accepted_count,
+                seats_left=max(0, w.seats - w.accepted_count),
                 waiting=waiting_by_week.get(w.id, 0),
                 past=w.week_start + dt.timedelta(days=4) < today,
             )
             for w in weeks.get(offer.id, [])
         ]
-        rows.append(EmployerOfferRow(
-            offer_id=offer.id, title=offer.title, status=offer.status,
-            status_label=OFFER_STATUS_LABELS.get(offer.status, offer.status), weeks=week_rows,
-            seats_left=sum(w.seats_left for w in week_rows if not w.past),
-            waiting=sum(w.waiting for w in week_rows),
-        ))
-    rows.sort(key=lambda r: (r.status != OfferStatus.PUBLISHED.value, search_key(r.title),
-                             r.offer_id))
+        rows.append(
+            EmployerOfferRow(
+                offer_id=offer.id,
+                title=offer.title,
+                status=offer.status,
+                status_label=OFFER_STATUS_LABELS.get(offer.status, offer.status),
+                weeks=week_rows,
+                seats_left=sum(w.seats_left for w in week_rows if not w.past),
+                waiting=sum(w.waiting for w in week_rows),
+            )
+        )
+    rows.sort(
+        key=lambda r: (r.status != OfferStatus.PUBLISHED.value, search_key(r.title), r.offer_id)
+    )
     return EmployerDashboard(
-        organisation_name=org.name, today=today, offers=rows, waiting=waiting,
+        organisation_name=org.name,
+        today=today,
+        offers=rows,
+        waiting=waiting,
         seats_left=sum(r.seats_left for r in rows if r.status == OfferStatus.PUBLISHED.value),
-        waiting_count=len(waiting), new_count=sum(1 for w in waiting if w.is_new),
+        waiting_count=len(waiting),
+        new_count=sum(1 for w in waiting if w.is_new),
     )
 
 
@@ -801,8 +910,15 @@ def employer_dashboard(session: Session, viewer: Viewer | None, *,
 # ---------------------------------------------------------------------------------------------
 
 CSV_HEADER = (
-    "Classe", "Nom", "Prénom", "E-mail", "Autorisation parentale reçue le", "Accès ouvert le",
-    "Situation", "Candidatures envoyées", "Stages acceptés",
+    "Classe",
+    "Nom",
+    "Prénom",
+    "E-mail",
+    "Autorisation parentale reçue le",
+    "Accès ouvert le",
+    "Situation",
+    "Candidatures envoyées",
+    "Stages acceptés",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -831,18 +947,37 @@ def school_csv(session: Session, viewer: Viewer | None, *, today: dt.date | None
     school = viewer_school(session, viewer, "school.dashboard")
     today = today or paris_today()
     pupils = _pupils(session, _year(session, school.id, today), school_id=school.id)
-    pupils.sort(key=lambda p: (search_key(p.klass.name), p.klass.id, search_key(p.user.last_name),
-                               search_key(p.user.first_name), p.user.id))
+    pupils.sort(
+        key=lambda p: (
+            search_key(p.klass.name),
+            p.klass.id,
+            search_key(p.user.last_name),
+            search_key(p.user.first_name),
+            p.user.id,
+        )
+    )
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, delimiter=";", quotechar='"', quoting=csv.QUOTE_MINIMAL,
-                        lineterminator="\r\n")
+    writer = csv.writer(
+        buffer, delimiter=";", quotechar='"', quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n"
+    )
     writer.writerow(CSV_HEADER)
     for p in pupils:
-        writer.writerow([_cell(v) for v in (
-            p.klass.name, p.user.last_name, p.user.first_name, p.user.email,
-            p.profile.authorisation_received_on, p.profile.access_opened_at, p.status.label,
-            len(p.sent), " / ".join(p.internships()),
-        )])
+        writer.writerow(
+            [
+                _cell(v)
+                for v in (
+                    p.klass.name,
+                    p.user.last_name,
+                    p.user.first_name,
+                    p.user.email,
+                    p.profile.authorisation_received_on,
+                    p.profile.access_opened_at,
+                    p.status.label,
+                    len(p.sent),
+                    " / ".join(p.internships()),
+                )
+            ]
+        )
     return buffer.getvalue().encode("utf-8-sig")
 
 

@@ -51,8 +51,9 @@ def viewer_title(session: Session, viewer: Viewer | None) -> str:
     if viewer is None:
         return ""
     if viewer.role in ("teacher", "staff"):
-        function = session.exec(select(StaffMembership.function).where(
-            StaffMembership.user_id == viewer.user_id)).first()
+        function = session.exec(
+            select(StaffMembership.function).where(StaffMembership.user_id == viewer.user_id)
+        ).first()
         if function in FUNCTION_LABEL:
             return FUNCTION_LABEL[function]
     return ROLE_TITLE.get(viewer.role, "")
@@ -80,7 +81,9 @@ def student_home(session: Session, viewer: Viewer) -> StudentHome:
         raise NotFound("Votre compte élève n'est rattaché à aucune classe.")
     profile, klass, school = row
     n_apps = session.exec(
-        select(func.count()).select_from(Application).where(Application.student_id == viewer.user_id)
+        select(func.count())
+        .select_from(Application)
+        .where(Application.student_id == viewer.user_id)
     ).one()
     return StudentHome(
         school_name=school.name,

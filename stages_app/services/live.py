@@ -140,18 +140,23 @@ def topics_for(session: Session, changes: Changes) -> set[str]:
     pupil_ids = sorted(changes.pupil_ids)
     if pupil_ids:
         for user_id, class_id, school_id in session.exec(
-                select(PupilProfile.user_id, PupilProfile.class_id, PupilProfile.school_id)
-                .where(PupilProfile.user_id.in_(pupil_ids))).all():
+            select(PupilProfile.user_id, PupilProfile.class_id, PupilProfile.school_id).where(
+                PupilProfile.user_id.in_(pupil_ids)
+            )
+        ).all():
             topics.update((pupil_topic(user_id), class_topic(class_id), school_topic(school_id)))
         topics.update(pupil_topic(i) for i in pupil_ids)
         for (org_id,) in session.exec(
-                select(Offer.organisation_id).join(Application, Application.offer_id == Offer.id)
-                .where(Application.student_id.in_(pupil_ids)).distinct()).all():
+            select(Offer.organisation_id)
+            .join(Application, Application.offer_id == Offer.id)
+            .where(Application.student_id.in_(pupil_ids))
+            .distinct()
+        ).all():
             topics.add(organisation_topic(org_id))
     if changes.offer_ids:
         for (org_id,) in session.exec(
-                select(Offer.organisation_id).where(Offer.id.in_(sorted(changes.offer_ids)))
-                .distinct()).all():
+            select(Offer.organisation_id).where(Offer.id.in_(sorted(changes.offer_ids))).distinct()
+        ).all():
             topics.add(organisation_topic(org_id))
     return topics
 
@@ -159,5 +164,6 @@ def topics_for(session: Session, changes: Changes) -> set[str]:
 def organisation_topic_of(session: Session, viewer: Viewer) -> str | None:
     """The topic of the organisation the employer owns."""
     org_id = session.exec(
-        select(Organisation.id).where(Organisation.owner_id == viewer.user_id)).first()
+        select(Organisation.id).where(Organisation.owner_id == viewer.user_id)
+    ).first()
     return organisation_topic(org_id[0]) if org_id else None

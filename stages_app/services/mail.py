@@ -119,9 +119,15 @@ class SmtpConfig:
 
     @classmethod
     def from_settings(cls) -> SmtpConfig:
-        return cls(host=settings.SMTP_HOST, port=settings.SMTP_PORT, tls=settings.SMTP_TLS,
-                   user=settings.SMTP_USER, password=settings.SMTP_PASSWORD,
-                   sender=settings.MAIL_FROM, timeout=settings.SMTP_TIMEOUT)
+        return cls(
+            host=settings.SMTP_HOST,
+            port=settings.SMTP_PORT,
+            tls=settings.SMTP_TLS,
+            user=settings.SMTP_USER,
+            password=settings.SMTP_PASSWORD,
+            sender=settings.MAIL_FROM,
+            timeout=settings.SMTP_TIMEOUT,
+        )
 
 
 @dataclasses.dataclass
@@ -168,8 +174,9 @@ def build_message(row, config: SmtpConfig) -> EmailMessage:
 
 def _connect(config: SmtpConfig) -> smtplib.SMTP:
     if config.tls == "ssl":
-        smtp: smtplib.SMTP = smtplib.SMTP_SSL(config.host, config.port, timeout=config.timeout,
-                                              context=ssl.create_default_context())
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+            config.host, config.port, timeout=config.timeout, context=ssl.create_default_context()
+        )
     else:
         smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
         if config.tls == "starttls":
@@ -185,8 +192,7 @@ def _due_ids(engine: Engine, now: dt.datetime, limit: int) -> list[tuple[int, in
     with Session(engine) as s:
         rows = s.execute(
             select(OutboxMail.id, OutboxMail.attempts, OutboxMail.next_attempt_at)
-            .where(OutboxMail.status == MailStatus.PENDING.value,
-                   OutboxMail.next_attempt_at <= now)
+            .where(OutboxMail.status == MailStatus.PENDING.value, OutboxMail.next_attempt_at <= now)
             .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
             .limit(limit)
         ).all()
@@ -199,8 +205,12 @@ def _claim(engine: Engine, mail_id: int, attempts: int, now: dt.datetime):
     with Session(engine, expire_on_commit=False) as s:
         claimed = s.execute(
             update(OutboxMail)
-            .where(OutboxMail.id == mail_id, OutboxMail.status == MailStatus.PENDING.value,
-                   OutboxMail.attempts == attempts, OutboxMail.next_attempt_at <= now)
+            .where(
+                OutboxMail.id == mail_id,
+                OutboxMail.status == MailStatus.PENDING.value,
+                OutboxMail.attempts == attempts,
+                OutboxMail.next_attempt_at <= now,
+            )
             .values(attempts=attempts + 1, next_attempt_at=now + CLAIM_LEASE)
             .execution_options(synchronize_session=False)
         ).rowcount
@@ -216,8 +226,11 @@ def _finish(engine: Engine, mail_id: int, token: int, **values) -> bool:
     with Session(engine) as s:
         done = s.execute(
             update(OutboxMail)
-            .where(OutboxMail.id == mail_id, OutboxMail.attempts == token,
-                   OutboxMail.status == MailStatus.PENDING.value)
+            .where(
+                OutboxMail.id == mail_id,
+                OutboxMail.attempts == token,
+                OutboxMail.status == MailStatus.PENDING.value,
+            )
             .values(**values)
             .execution_options(synchronize_session=False)
         ).rowcount
@@ -227,8 +240,9 @@ def _finish(engine: Engine, mail_id: int, token: int, **values) -> bool:
     return done == 1
 
 
-def _record_failure(engine: Engine, row, error: BaseException | str, now: dt.datetime,
-                    report: DeliveryReport) -> None:
+def _record_failure(
+    engine: Engine, row, error: BaseException | str, now: dt.datetime, report: DeliveryReport
+) -> None:
     text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
     text = " ".join(text.split())[:ERROR_MAX]
     give_up = row.attempts >= MAX_ATTEMPTS
@@ -238,16 +252,31 @@ def _record_failure(engine: Engine, row, error: BaseException | str, now: dt.dat
     if _finish(engine, row.id, row.attempts, **values):
         if give_up:
             report.failed += 1
-            logger.error("Courriel %s à %s abandonné après %s essais : %s", row.id, row.to_email,
-                         row.attempts, text)
+            logger.error(
+                "Courriel %s à %s abandonné après %s essais : %s",
+                row.id,
+                row.to_email,
+                row.attempts,
+                text,
+            )
         else:
             report.retried += 1
-            logger.warning("Courriel %s à %s non envoyé (essai %s) : %s", row.id, row.to_email,
-                           row.attempts, text)
+            logger.warning(
+                "Courriel %s à %s non envoyé (essai %s) : %s",
+                row.id,
+                row.to_email,
+                row.attempts,
+                text,
+            )
 
 
-def deliver_pending(engine_or_session, *, smtp_config: SmtpConfig | None = None,
-                    now: dt.datetime | None = None, limit: int = 50) -> DeliveryReport:
+def deliver_pending(
+    engine_or_session,
+    *,
+    smtp_config: SmtpConfig | None = None,
+    now: dt.datetime | None = None,
+    limit: int = 50,
+) -> DeliveryReport:
     """Send the due pending mails of the outbox (at most ``limit``) through SMTP, one short
     transaction per claim and per mark. Never raises for an SMTP problem: failures are recorded
     on the rows and retried later. Without an SMTP host (embedded default) nothing is sent and the
@@ -274,13 +303,18 @@ def deliver_pending(engine_or_session, *, smtp_config: SmtpConfig | None = None,
                     smtp = _connect(config)
             except (OSError, smtplib.SMTPException) as exc:
                 smtp = None
-                unreachable = f"Serveur SMTP injoignable ({config.host}:{config.port}) — " \
-                              f"{type(exc).__name__}: {exc}"
+                unreachable = (
+                    f"Serveur SMTP injoignable ({config.host}:{config.port}) — "
+                    f"{type(exc).__name__}: {exc}"
+                )
                 _record_failure(engine, row, unreachable, now, report)
                 continue
             try:
-                smtp.send_message(build_message(row, config), from_addr=parseaddr(config.sender)[1],
-                                  to_addrs=[row.to_email])
+                smtp.send_message(
+                    build_message(row, config),
+                    from_addr=parseaddr(config.sender)[1],
+                    to_addrs=[row.to_email],
+                )
             except (OSError, smtplib.SMTPException, ValueError) as exc:
                 _record_failure(engine, row, exc, now, report)
                 if isinstance(exc, (OSError, smtplib.SMTPServerDisconnected)):
@@ -288,8 +322,14 @@ def deliver_pending(engine_or_session, *, smtp_config: SmtpConfig | None = None,
                         smtp.close()
                     smtp = None  # reconnect for the next mail
                 continue
-            if _finish(engine, row.id, row.attempts, status=MailStatus.SENT.value,
-                       sent_at=utcnow(), last_error=""):
+            if _finish(
+                engine,
+                row.id,
+                row.attempts,
+                status=MailStatus.SENT.value,
+                sent_at=utcnow(),
+                last_error="",
+            ):
                 report.sent += 1
     finally:
         if smtp is not None:
@@ -303,21 +343,30 @@ async def run_mail_sender(*, interval: float = 5.0, engine: Engine | None = None
     ``deliver_pending`` pass in a thread. Does nothing without STAGES_SMTP_HOST. Errors are logged,
     never raised: the app keeps running and the mails stay in the outbox."""
     if not settings.SMTP_HOST:
-        logger.info("STAGES_SMTP_HOST vide : les courriels restent dans la boîte locale "
-                    "(/admin/courriels).")
+        logger.info(
+            "STAGES_SMTP_HOST vide : les courriels restent dans la boîte locale (/admin/courriels)."
+        )
         return
     if engine is None:
         from stages_app.db import get_engine
 
         engine = get_engine()
-    logger.info("Envoi des courriels via %s:%s toutes les %s s.", settings.SMTP_HOST,
-                settings.SMTP_PORT, interval)
+    logger.info(
+        "Envoi des courriels via %s:%s toutes les %s s.",
+        settings.SMTP_HOST,
+        settings.SMTP_PORT,
+        interval,
+    )
     while True:
         try:
             report = await asyncio.to_thread(deliver_pending, engine)
             if report.sent or report.failed or report.retried:
-                logger.info("Courriels : %s envoyé(s), %s à réessayer, %s abandonné(s).",
-                            report.sent, report.retried, report.failed)
+                logger.info(
+                    "Courriels : %s envoyé(s), %s à réessayer, %s abandonné(s).",
+                    report.sent,
+                    report.retried,
+                    report.failed,
+                )
         except asyncio.CancelledError:
             raise
         except Exception:  # never let the sender crash the app

@@ -30,7 +30,9 @@ class MailRow:
     links: list[str]
 
 
-def list_mails(session: Session, viewer: Viewer, *, page: int = 1, to: str = "") -> tuple[list[MailRow], int]:
+def list_mails(
+    session: Session, viewer: Viewer, *, page: int = 1, to: str = ""
+) -> tuple[list[MailRow], int]:
     """Newest first; ``to`` filters on the recipient (substring, case-insensitive). Admin only."""
     if viewer.role != Role.ADMIN.value:
         raise PermissionDenied()

@@ -45,12 +45,18 @@ def _cut(value: str | None, limit: int) -> str:
     return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
 
 
-def notify(session: Session, user_id: int, kind: str, title: str, body: str = "",
-           link: str = "") -> Notification:
+def notify(
+    session: Session, user_id: int, kind: str, title: str, body: str = "", link: str = ""
+) -> Notification:
     """Add an in-app notification for ``user_id`` (no commit: the caller's unit of work commits
     it). Over-long texts are shortened with "…"."""
-    row = Notification(user_id=user_id, kind=(kind or "")[:KIND_MAX], title=_cut(title, TITLE_MAX),
-                       body=_cut(body, BODY_MAX), link=(link or "")[:LINK_MAX])
+    row = Notification(
+        user_id=user_id,
+        kind=(kind or "")[:KIND_MAX],
+        title=_cut(title, TITLE_MAX),
+        body=_cut(body, BODY_MAX),
+        link=(link or "")[:LINK_MAX],
+    )
     session.add(row)
     return row
 
@@ -64,14 +70,18 @@ def _uid(viewer: Viewer | None) -> int:
 def unread_count(session: Session, viewer: Viewer | None) -> int:
     """How many of the viewer's notifications are not read yet."""
     uid = _uid(viewer)
-    return int(session.execute(
-        select(func.count()).select_from(Notification)
-        .where(Notification.user_id == uid, Notification.read_at.is_(None))
-    ).scalar_one())
+    return int(
+        session.execute(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == uid, Notification.read_at.is_(None))
+        ).scalar_one()
+    )
 
 
-def list_notifications(session: Session, viewer: Viewer | None, *, limit: int = 20,
-                       unread_only: bool = False) -> list[NotificationRow]:
+def list_notifications(
+    session: Session, viewer: Viewer | None, *, limit: int = 20, unread_only: bool = False
+) -> list[NotificationRow]:
     """The viewer's notifications, newest first (at most ``limit``, clamped to 1..100)."""
     uid = _uid(viewer)
     try:
@@ -81,11 +91,17 @@ def list_notifications(session: Session, viewer: Viewer | None, *, limit: int = 
     stmt = select(Notification).where(Notification.user_id == uid)
     if unread_only:
         stmt = stmt.where(Notification.read_at.is_(None))
-    rows = session.execute(
-        stmt.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
-    ).scalars().all()
-    return [NotificationRow(n.id, n.kind, n.title, n.body, n.link, n.created_at,
-                            n.read_at is not None) for n in rows]
+    rows = (
+        session.execute(
+            stmt.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
+        )
+        .scalars()
+        .all()
+    )
+    return [
+        NotificationRow(n.id, n.kind, n.title, n.body, n.link, n.created_at, n.read_at is not None)
+        for n in rows
+    ]
 
 
 def mark_read(session: Session, viewer: Viewer | None, notification_id=None) -> int:
@@ -94,8 +110,9 @@ def mark_read(session: Session, viewer: Viewer | None, notification_id=None) -> 
     uid = _uid(viewer)
     now = utcnow()
     try:
-        stmt = update(Notification).where(Notification.user_id == uid,
-                                          Notification.read_at.is_(None))
+        stmt = update(Notification).where(
+            Notification.user_id == uid, Notification.read_at.is_(None)
+        )
         if notification_id is not None:
             nid = notification_id
             if isinstance(nid, str) and nid.strip().isdigit():

@@ -297,11 +297,15 @@ def _codes(commune: Commune) -> list[str]:
 
 
 def _communes_with_postal_code(session: Session, postal_code: str) -> list[Commune]:
-    rows = session.execute(
-        select(Commune)
-        .where(Commune.postal_codes.contains(postal_code))
-        .order_by(Commune.population.desc(), Commune.insee_code)
-    ).scalars().all()
+    rows = (
+        session.execute(
+            select(Commune)
+            .where(Commune.postal_codes.contains(postal_code))
+            .order_by(Commune.population.desc(), Commune.insee_code)
+        )
+        .scalars()
+        .all()
+    )
     return [c for c in rows if postal_code in _codes(c)]
 
 
@@ -340,13 +344,19 @@ def _arrondissement(session: Session, commune: Commune, postal_code: str) -> Com
     far more precise than the city's)."""
     if commune.kind != "COM":
         return commune
-    arms = session.execute(
-        select(Commune).where(
-            Commune.parent_insee_code == commune.insee_code,
-            Commune.kind == "ARM",
-            Commune.postal_codes.contains(postal_code),
-        ).order_by(Commune.insee_code)
-    ).scalars().all()
+    arms = (
+        session.execute(
+            select(Commune)
+            .where(
+                Commune.parent_insee_code == commune.insee_code,
+                Commune.kind == "ARM",
+                Commune.postal_codes.contains(postal_code),
+            )
+            .order_by(Commune.insee_code)
+        )
+        .scalars()
+        .all()
+    )
     for arm in arms:
         if postal_code in _codes(arm) and arm.latitude is not None:
             return arm
@@ -387,11 +397,15 @@ def _find_commune(
     for commune in by_code:
         if _name_matches(commune, key):
             return _arrondissement(session, commune, postal_code)
-    elsewhere = session.execute(
-        select(Commune)
-        .where(or_(Commune.search_name == key, Commune.search_name.contains(key)))
-        .limit(50)
-    ).scalars().all()
+    elsewhere = (
+        session.execute(
+            select(Commune)
+            .where(or_(Commune.search_name == key, Commune.search_name.contains(key)))
+            .limit(50)
+        )
+        .scalars()
+        .all()
+    )
     if any(_name_matches(c, key) for c in elsewhere):
         raise ValidationError(
             f"Le code postal {postal_code} ne correspond pas à la commune {name}. "
@@ -472,9 +486,11 @@ def _geocode(geocoder, commune: Commune, street: str, postal_code: str, commune_
         allowed = {commune.insee_code, commune.parent_insee_code}
         if citycode and citycode not in allowed:
             return None
-    if commune.latitude is not None and haversine_km(
-        commune.latitude, commune.longitude, lat, lon
-    ) > GEOCODER_MAX_KM_FROM_COMMUNE:
+    if (
+        commune.latitude is not None
+        and haversine_km(commune.latitude, commune.longitude, lat, lon)
+        > GEOCODER_MAX_KM_FROM_COMMUNE
+    ):
         return None
     return lat, lon
 
@@ -510,8 +526,15 @@ def resolve_location(
         point = _geocode(geocoder, commune, street, code, name)
         if point is not None:
             return Location(point[0], point[1], commune.insee_code, name, code, "address")
-        return Location(commune.latitude, commune.longitude, commune.insee_code, name, code,
-                        "commune", FALLBACK_NOTE)
+        return Location(
+            commune.latitude,
+            commune.longitude,
+            commune.insee_code,
+            name,
+            code,
+            "commune",
+            FALLBACK_NOTE,
+        )
     return Location(commune.latitude, commune.longitude, commune.insee_code, name, code, "commune")
 
 
@@ -526,8 +549,12 @@ def offer_search_text(title: str, description: str, employer_name: str) -> str:
 
 
 def is_week_searchable(
-    offer_status: str, seats: int, accepted_count: int, *,
-    withdrawn: bool = False, suspended: bool = False,
+    offer_status: str,
+    seats: int,
+    accepted_count: int,
+    *,
+    withdrawn: bool = False,
+    suspended: bool = False,
 ) -> bool:
     """R2/R6: a week shows in the pupils' search when its offer is published, its organisation
     not suspended, the week still offered and at least one seat free."""
@@ -543,22 +570,30 @@ def sync_offer_weeks(session: Session, offer: Offer, *, suspended: bool | None =
     """Copy the offer's position and recompute ``searchable`` on every week of ``offer`` (no
     commit: call it inside the transaction that changed the offer, a week or its counters)."""
     if suspended is None:
-        suspended = session.execute(
-            select(Organisation.suspended_at).where(Organisation.id == offer.organisation_id)
-        ).scalar_one_or_none() is not None
-    weeks = session.execute(
-        select(OfferWeek).where(OfferWeek.offer_id == offer.id)
-    ).scalars().all()
+        suspended = (
+            session.execute(
+                select(Organisation.suspended_at).where(Organisation.id == offer.organisation_id)
+            ).scalar_one_or_none()
+            is not None
+        )
+    weeks = session.execute(select(OfferWeek).where(OfferWeek.offer_id == offer.id)).scalars().all()
     for week in weeks:
         searchable = is_week_searchable(
-            offer.status, week.seats, week.accepted_count,
-            withdrawn=week.withdrawn_at is not None, suspended=suspended,
+            offer.status,
+            week.seats,
+            week.accepted_count,
+            withdrawn=week.withdrawn_at is not None,
+            suspended=suspended,
         )
         if (week.latitude, week.longitude, week.searchable) != (
-            offer.latitude, offer.longitude, searchable
+            offer.latitude,
+            offer.longitude,
+            searchable,
         ):
             week.latitude, week.longitude, week.searchable = (
-                offer.latitude, offer.longitude, searchable
+                offer.latitude,
+                offer.longitude,
+                searchable,
             )
             session.add(week)
 
@@ -569,9 +604,11 @@ def refresh_search_text(session: Session, organisation_id: int) -> None:
     org = session.get(Organisation, organisation_id)
     if org is None:
         return
-    offers = session.execute(
-        select(Offer).where(Offer.organisation_id == organisation_id)
-    ).scalars().all()
+    offers = (
+        session.execute(select(Offer).where(Offer.organisation_id == organisation_id))
+        .scalars()
+        .all()
+    )
     for offer in offers:
         offer.search_text = offer_search_text(offer.title, offer.description, org.name)
         session.add(offer)
@@ -697,14 +734,13 @@ def _check_street(raw) -> str:
             "Indiquez l'adresse du lieu de stage (numéro et rue).", field="street"
         )
     if len(value) > 200:
-        raise ValidationError(
-            "L'adresse est trop longue (200 caractères au plus).", field="street"
-        )
+        raise ValidationError("L'adresse est trop longue (200 caractères au plus).", field="street")
     return value
 
 
-def _check_optional(raw, *, field: str, label: str, limit: int, multiline: bool,
-                    minimum: int = 0) -> str:
+def _check_optional(
+    raw, *, field: str, label: str, limit: int, multiline: bool, minimum: int = 0
+) -> str:
     value = raw if isinstance(raw, str) else ""
     value = clean_text(value) if multiline else clean_line(value)
     if minimum and len(value) < minimum:
@@ -742,9 +778,11 @@ def _seats(raw, monday: dt.date) -> int:
         value = raw
     elif isinstance(raw, float) and raw.is_integer():
         value = int(raw)
-    elif isinstance(raw, str) and raw.strip().lstrip("-").isascii() and raw.strip().lstrip(
-        "-"
-    ).isdigit():
+    elif (
+        isinstance(raw, str)
+        and raw.strip().lstrip("-").isascii()
+        and raw.strip().lstrip("-").isdigit()
+    ):
         value = int(raw.strip())
     if value is None:
         raise ValidationError(
@@ -828,8 +866,18 @@ def _check_weeks(
     return weeks
 
 
-_FIELD_ORDER = ("title", "description", "sector_id", "street", "location", "weeks", "tutor_name",
-                "tutor_role", "practical_info", "accessibility")
+_FIELD_ORDER = (
+    "title",
+    "description",
+    "sector_id",
+    "street",
+    "location",
+    "weeks",
+    "tutor_name",
+    "tutor_role",
+    "practical_info",
+    "accessibility",
+)
 
 
 def _validate(
@@ -858,8 +906,11 @@ def _validate(
     def set_location() -> None:
         if locate:
             clean.location = resolve_location(
-                session, street=clean.street or "", postal_code=data.postal_code,
-                commune_insee=data.commune_insee, commune_name=data.commune_name,
+                session,
+                street=clean.street or "",
+                postal_code=data.postal_code,
+                commune_insee=data.commune_insee,
+                commune_name=data.commune_name,
                 geocoder=geocoder,
             )
 
@@ -870,18 +921,51 @@ def _validate(
         "street": lambda: setattr(clean, "street", _check_street(data.street)),
         "location": set_location,
         "weeks": lambda: setattr(clean, "weeks", _check_weeks(data.weeks, today, existing_weeks)),
-        "tutor_name": lambda: setattr(clean, "tutor_name", _check_optional(
-            data.tutor_name, field="tutor_name", label="le nom du tuteur ou de la tutrice",
-            limit=120, multiline=False, minimum=2)),
-        "tutor_role": lambda: setattr(clean, "tutor_role", _check_optional(
-            data.tutor_role, field="tutor_role", label="fonction du tuteur", limit=120,
-            multiline=False)),
-        "practical_info": lambda: setattr(clean, "practical_info", _check_optional(
-            data.practical_info, field="practical_info", label="informations pratiques",
-            limit=2000, multiline=True)),
-        "accessibility": lambda: setattr(clean, "accessibility", _check_optional(
-            data.accessibility, field="accessibility", label="accessibilité", limit=1000,
-            multiline=True)),
+        "tutor_name": lambda: setattr(
+            clean,
+            "tutor_name",
+            _check_optional(
+                data.tutor_name,
+                field="tutor_name",
+                label="le nom du tuteur ou de la tutrice",
+                limit=120,
+                multiline=False,
+                minimum=2,
+            ),
+        ),
+        "tutor_role": lambda: setattr(
+            clean,
+            "tutor_role",
+            _check_optional(
+                data.tutor_role,
+                field="tutor_role",
+                label="fonction du tuteur",
+                limit=120,
+                multiline=False,
+            ),
+        ),
+        "practical_info": lambda: setattr(
+            clean,
+            "practical_info",
+            _check_optional(
+                data.practical_info,
+                field="practical_info",
+                label="informations pratiques",
+                limit=2000,
+                multiline=True,
+            ),
+        ),
+        "accessibility": lambda: setattr(
+            clean,
+            "accessibility",
+            _check_optional(
+                data.accessibility,
+                field="accessibility",
+                label="accessibilité",
+                limit=1000,
+                multiline=True,
+            ),
+        ),
     }
     for name in _FIELD_ORDER:
         run(name, checks[name])
@@ -889,7 +973,11 @@ def _validate(
 
 
 def check_offer(
-    session: Session, viewer: Viewer, data: OfferInput, *, offer_id=None,
+    session: Session,
+    viewer: Viewer,
+    data: OfferInput,
+    *,
+    offer_id=None,
     today: dt.date | None = None,
 ) -> dict[str, str]:
     """Live form feedback: ``{field: French message}`` for every invalid field (empty when the
@@ -898,8 +986,14 @@ def check_offer(
     existing = None
     if offer_id is not None:
         existing = _weeks_by_monday(session, _own_offer(session, org, offer_id).id)
-    _, errors = _validate(session, data, today=today or paris_today(), existing_weeks=existing,
-                          geocoder=None, collect=True)
+    _, errors = _validate(
+        session,
+        data,
+        today=today or paris_today(),
+        existing_weeks=existing,
+        geocoder=None,
+        collect=True,
+    )
     return errors
 
 
@@ -933,8 +1027,9 @@ def _unit_of_work(session: Session) -> Iterator[None]:
         raise
 
 
-def _weeks_by_monday(session: Session, offer_id: int, *, lock: bool = False
-                     ) -> dict[dt.date, OfferWeek]:
+def _weeks_by_monday(
+    session: Session, offer_id: int, *, lock: bool = False
+) -> dict[dt.date, OfferWeek]:
     stmt = select(OfferWeek).where(OfferWeek.offer_id == offer_id).order_by(OfferWeek.week_start)
     if lock:
         stmt = stmt.with_for_update()
@@ -966,7 +1061,11 @@ def _apply_fields(offer: Offer, clean: _Clean, org: Organisation) -> None:
 
 
 def create_offer(
-    session: Session, viewer: Viewer, data: OfferInput, *, geocoder=USE_SETTINGS,
+    session: Session,
+    viewer: Viewer,
+    data: OfferInput,
+    *,
+    geocoder=USE_SETTINGS,
     today: dt.date | None = None,
 ) -> Offer:
     """A new offer, as a draft (not visible to pupils until :func:`publish_offer`)."""
@@ -975,18 +1074,34 @@ def create_offer(
         clean, _ = _validate(session, data, today=today or paris_today(), geocoder=geocoder)
         now = utcnow()
         offer = Offer(
-            organisation_id=org.id, title="", description="", sector_id=clean.sector.id,
-            postal_code="", commune_insee="", commune_name="", latitude=0.0, longitude=0.0,
-            status=OfferStatus.DRAFT.value, created_at=now, updated_at=now,
+            organisation_id=org.id,
+            title="",
+            description="",
+            sector_id=clean.sector.id,
+            postal_code="",
+            commune_insee="",
+            commune_name="",
+            latitude=0.0,
+            longitude=0.0,
+            status=OfferStatus.DRAFT.value,
+            created_at=now,
+            updated_at=now,
         )
         _apply_fields(offer, clean, org)
         session.add(offer)
         session.flush()
         for monday, seats in sorted(clean.weeks.items()):
-            session.add(OfferWeek(
-                offer_id=offer.id, week_start=monday, seats=seats, accepted_count=0,
-                latitude=offer.latitude, longitude=offer.longitude, searchable=False,
-            ))
+            session.add(
+                OfferWeek(
+                    offer_id=offer.id,
+                    week_start=monday,
+                    seats=seats,
+                    accepted_count=0,
+                    latitude=offer.latitude,
+                    longitude=offer.longitude,
+                    searchable=False,
+                )
+            )
         session.flush()
         sync_offer_weeks(session, offer, suspended=False)
     session.refresh(offer)
@@ -1007,7 +1122,12 @@ def _application_counts(session: Session, week_ids: Sequence[int]) -> dict[int, 
 
 
 def update_offer(
-    session: Session, viewer: Viewer, offer_id, data: OfferInput, *, geocoder=USE_SETTINGS,
+    session: Session,
+    viewer: Viewer,
+    offer_id,
+    data: OfferInput,
+    *,
+    geocoder=USE_SETTINGS,
     today: dt.date | None = None,
 ) -> Offer:
     """Save the editor. The status does not change (a published offer stays published).
@@ -1032,18 +1152,29 @@ def update_offer(
         )
         # The online geocoder is asked again only when the address changed.
         clean, _ = _validate(
-            session, data, today=today, existing_weeks=existing,
+            session,
+            data,
+            today=today,
+            existing_weeks=existing,
             geocoder=None if same_address and offer.geocode_precision == "address" else geocoder,
         )
-        if same_address and offer.geocode_precision == "address" and (
-            clean.location.commune_insee == offer.commune_insee
+        if (
+            same_address
+            and offer.geocode_precision == "address"
+            and (clean.location.commune_insee == offer.commune_insee)
         ):
             clean.location = dataclasses.replace(
-                clean.location, latitude=offer.latitude, longitude=offer.longitude,
-                precision="address", note="",
+                clean.location,
+                latitude=offer.latitude,
+                longitude=offer.longitude,
+                precision="address",
+                note="",
             )
-        removed = [w for monday, w in existing.items()
-                   if monday not in clean.weeks and w.withdrawn_at is None]
+        removed = [
+            w
+            for monday, w in existing.items()
+            if monday not in clean.weeks and w.withdrawn_at is None
+        ]
         counts = _application_counts(session, [w.id for w in removed])
         for monday, seats in sorted(clean.weeks.items()):
             week = existing.get(monday)
@@ -1082,10 +1213,17 @@ def update_offer(
         for monday, seats in sorted(clean.weeks.items()):
             week = existing.get(monday)
             if week is None:
-                session.add(OfferWeek(
-                    offer_id=offer.id, week_start=monday, seats=seats, accepted_count=0,
-                    latitude=offer.latitude, longitude=offer.longitude, searchable=False,
-                ))
+                session.add(
+                    OfferWeek(
+                        offer_id=offer.id,
+                        week_start=monday,
+                        seats=seats,
+                        accepted_count=0,
+                        latitude=offer.latitude,
+                        longitude=offer.longitude,
+                        searchable=False,
+                    )
+                )
             else:
                 week.seats = seats
                 week.withdrawn_at = None
@@ -1096,8 +1234,9 @@ def update_offer(
     return offer
 
 
-def _set_status(session: Session, viewer: Viewer, offer_id, target: OfferStatus,
-                today: dt.date | None) -> Offer:
+def _set_status(
+    session: Session, viewer: Viewer, offer_id, target: OfferStatus, today: dt.date | None
+) -> Offer:
     with _unit_of_work(session):
         org = _employer_organisation(session, viewer)
         offer = _own_offer(session, org, offer_id, lock=True)
@@ -1109,8 +1248,11 @@ def _set_status(session: Session, viewer: Viewer, offer_id, target: OfferStatus,
         if target is OfferStatus.PUBLISHED:
             today = today or paris_today()
             upcoming = session.execute(
-                select(func.count()).select_from(OfferWeek).where(
-                    OfferWeek.offer_id == offer.id, OfferWeek.withdrawn_at.is_(None),
+                select(func.count())
+                .select_from(OfferWeek)
+                .where(
+                    OfferWeek.offer_id == offer.id,
+                    OfferWeek.withdrawn_at.is_(None),
                     OfferWeek.week_start >= today,
                 )
             ).scalar_one()
@@ -1125,9 +1267,9 @@ def _set_status(session: Session, viewer: Viewer, offer_id, target: OfferStatus,
             raise ValidationError("Seule une offre publiée peut être dépubliée.")
         elif target is OfferStatus.ARCHIVED:
             waiting = session.execute(
-                select(func.count()).select_from(Application).where(
-                    Application.offer_id == offer.id, Application.status.in_(_OPEN_STATUSES)
-                )
+                select(func.count())
+                .select_from(Application)
+                .where(Application.offer_id == offer.id, Application.status.in_(_OPEN_STATUSES))
             ).scalar_one()
             if waiting:
                 raise ValidationError(
@@ -1143,8 +1285,9 @@ def _set_status(session: Session, viewer: Viewer, offer_id, target: OfferStatus,
     return offer
 
 
-def publish_offer(session: Session, viewer: Viewer, offer_id, *,
-                  today: dt.date | None = None) -> Offer:
+def publish_offer(
+    session: Session, viewer: Viewer, offer_id, *, today: dt.date | None = None
+) -> Offer:
     """Draft or unpublished → published: pupils see it (weeks with a free seat)."""
     return _set_status(session, viewer, offer_id, OfferStatus.PUBLISHED, today)
 
@@ -1165,8 +1308,11 @@ def archive_offer(session: Session, viewer: Viewer, offer_id) -> Offer:
 
 
 def _own_weeks(weeks: Sequence[OfferWeek]) -> list[OwnOfferWeek]:
-    return [OwnOfferWeek(w.week_start, w.seats, w.accepted_count)
-            for w in sorted(weeks, key=lambda w: w.week_start) if w.withdrawn_at is None]
+    return [
+        OwnOfferWeek(w.week_start, w.seats, w.accepted_count)
+        for w in sorted(weeks, key=lambda w: w.week_start)
+        if w.withdrawn_at is None
+    ]
 
 
 def list_own_offers(session: Session, viewer: Viewer) -> list[OwnOfferRow]:
@@ -1181,29 +1327,38 @@ def list_own_offers(session: Session, viewer: Viewer) -> list[OwnOfferRow]:
     weeks: dict[int, list[OfferWeek]] = {i: [] for i in ids}
     waiting: dict[int, int] = {}
     if ids:
-        for week in session.execute(
-            select(OfferWeek).where(OfferWeek.offer_id.in_(ids))
-        ).scalars():
+        for week in session.execute(select(OfferWeek).where(OfferWeek.offer_id.in_(ids))).scalars():
             weeks[week.offer_id].append(week)
-        waiting = dict(session.execute(
-            select(Application.offer_id, func.count())
-            .where(Application.offer_id.in_(ids), Application.status.in_(_OPEN_STATUSES))
-            .group_by(Application.offer_id)
-        ).all())
+        waiting = dict(
+            session.execute(
+                select(Application.offer_id, func.count())
+                .where(Application.offer_id.in_(ids), Application.status.in_(_OPEN_STATUSES))
+                .group_by(Application.offer_id)
+            ).all()
+        )
     result = []
     for offer, sector_name in rows:
         own = _own_weeks(weeks[offer.id])
-        result.append(OwnOfferRow(
-            id=offer.id, title=offer.title, status=offer.status,
-            status_label=STATUS_LABELS.get(offer.status, offer.status),
-            commune_name=offer.commune_name, postal_code=offer.postal_code,
-            sector_name=sector_name, weeks=own, seats=sum(w.seats for w in own),
-            accepted=sum(w.accepted_count for w in own),
-            open_applications=int(waiting.get(offer.id, 0)),
-            updated_at=offer.updated_at, published_at=offer.published_at,
-        ))
-    result.sort(key=lambda r: (r.status == OfferStatus.ARCHIVED.value,
-                               -r.updated_at.timestamp(), -r.id))
+        result.append(
+            OwnOfferRow(
+                id=offer.id,
+                title=offer.title,
+                status=offer.status,
+                status_label=STATUS_LABELS.get(offer.status, offer.status),
+                commune_name=offer.commune_name,
+                postal_code=offer.postal_code,
+                sector_name=sector_name,
+                weeks=own,
+                seats=sum(w.seats for w in own),
+                accepted=sum(w.accepted_count for w in own),
+                open_applications=int(waiting.get(offer.id, 0)),
+                updated_at=offer.updated_at,
+                published_at=offer.published_at,
+            )
+        )
+    result.sort(
+        key=lambda r: (r.status == OfferStatus.ARCHIVED.value, -r.updated_at.timestamp(), -r.id)
+    )
     return result
 
 
@@ -1213,17 +1368,31 @@ def get_own_offer(session: Session, viewer: Viewer, offer_id) -> OwnOffer:
     offer = _own_offer(session, org, offer_id)
     weeks = _own_weeks(list(_weeks_by_monday(session, offer.id).values()))
     data = OfferInput(
-        title=offer.title, description=offer.description, sector_id=offer.sector_id,
-        street=offer.street, postal_code=offer.postal_code, commune_insee=offer.commune_insee,
-        commune_name=offer.commune_name, weeks=[(w.week_start, w.seats) for w in weeks],
-        tutor_name=offer.tutor_name, tutor_role=offer.tutor_role,
-        practical_info=offer.practical_info, accessibility=offer.accessibility,
+        title=offer.title,
+        description=offer.description,
+        sector_id=offer.sector_id,
+        street=offer.street,
+        postal_code=offer.postal_code,
+        commune_insee=offer.commune_insee,
+        commune_name=offer.commune_name,
+        weeks=[(w.week_start, w.seats) for w in weeks],
+        tutor_name=offer.tutor_name,
+        tutor_role=offer.tutor_role,
+        practical_info=offer.practical_info,
+        accessibility=offer.accessibility,
     )
     return OwnOffer(
-        id=offer.id, status=offer.status,
-        status_label=STATUS_LABELS.get(offer.status, offer.status), data=data, weeks=weeks,
-        latitude=offer.latitude, longitude=offer.longitude, precision=offer.geocode_precision,
-        created_at=offer.created_at, updated_at=offer.updated_at, published_at=offer.published_at,
+        id=offer.id,
+        status=offer.status,
+        status_label=STATUS_LABELS.get(offer.status, offer.status),
+        data=data,
+        weeks=weeks,
+        latitude=offer.latitude,
+        longitude=offer.longitude,
+        precision=offer.geocode_precision,
+        created_at=offer.created_at,
+        updated_at=offer.updated_at,
+        published_at=offer.published_at,
     )
 
 
@@ -1238,7 +1407,7 @@ def excerpt(text: str, limit: int = EXCERPT_LENGTH) -> str:
     if len(flat) <= limit:
         return flat
     cut = flat[:limit]
-    if " " in cut[limit // 2:]:
+    if " " in cut[limit // 2 :]:
         cut = cut[: cut.rfind(" ")]
     return cut.rstrip(" ,;:.-") + "…"
 
@@ -1275,7 +1444,11 @@ def make_card(
 
 
 def preview_card(
-    session: Session, viewer: Viewer, data: OfferInput, *, offer_id=None,
+    session: Session,
+    viewer: Viewer,
+    data: OfferInput,
+    *,
+    offer_id=None,
     today: dt.date | None = None,
 ) -> OfferCard:
     """The card pupils would see for what is being typed (live preview).
@@ -1291,8 +1464,9 @@ def preview_card(
         offer_row = _own_offer(session, org, offer_id)
         oid = offer_row.id
         existing = _weeks_by_monday(session, offer_row.id)
-    clean, _ = _validate(session, data, today=today, existing_weeks=existing, geocoder=None,
-                         collect=True)
+    clean, _ = _validate(
+        session, data, today=today, existing_weeks=existing, geocoder=None, collect=True
+    )
     sector = clean.sector
     if sector is None and _int_id(data.sector_id) is not None:
         sector = session.get(Sector, _int_id(data.sector_id))
@@ -1311,26 +1485,39 @@ def preview_card(
         accepted = existing[monday].accepted_count if monday in existing else 0
         weeks.append((monday, seats - accepted))
     loc = clean.location
-    description = clean.description or clean_text(data.description if isinstance(
-        data.description, str) else "")[:DESCRIPTION_MAX]
+    description = (
+        clean.description
+        or clean_text(data.description if isinstance(data.description, str) else "")[
+            :DESCRIPTION_MAX
+        ]
+    )
     draft = Offer(
-        id=oid, organisation_id=org.id,
-        title=clean.title or clean_line(data.title if isinstance(data.title, str) else "")[
-            :TITLE_MAX],
-        description=description, sector_id=sector.id if sector else 0,
-        street=clean.street or clean_line(data.street if isinstance(data.street, str) else "")[
-            :200],
+        id=oid,
+        organisation_id=org.id,
+        title=clean.title
+        or clean_line(data.title if isinstance(data.title, str) else "")[:TITLE_MAX],
+        description=description,
+        sector_id=sector.id if sector else 0,
+        street=clean.street
+        or clean_line(data.street if isinstance(data.street, str) else "")[:200],
         postal_code=loc.postal_code if loc else _SPACES.sub("", data.postal_code or "")[:5],
         commune_insee=loc.commune_insee if loc else "",
         commune_name=loc.commune_name if loc else clean_line(data.commune_name)[:120],
-        latitude=loc.latitude if loc else 0.0, longitude=loc.longitude if loc else 0.0,
-        tutor_name=clean.tutor_name or clean_line(
-            data.tutor_name if isinstance(data.tutor_name, str) else "")[:120],
-        tutor_role=clean.tutor_role, practical_info=clean.practical_info,
-        accessibility=clean.accessibility, status=OfferStatus.DRAFT.value,
+        latitude=loc.latitude if loc else 0.0,
+        longitude=loc.longitude if loc else 0.0,
+        tutor_name=clean.tutor_name
+        or clean_line(data.tutor_name if isinstance(data.tutor_name, str) else "")[:120],
+        tutor_role=clean.tutor_role,
+        practical_info=clean.practical_info,
+        accessibility=clean.accessibility,
+        status=OfferStatus.DRAFT.value,
     )
     card = make_card(
-        draft, employer_name=org.name, sector_name=sector.name if sector else "",
-        sector_url=sector.onisep_url if sector else "", weeks=weeks, distance_km=None,
+        draft,
+        employer_name=org.name,
+        sector_name=sector.name if sector else "",
+        sector_url=sector.onisep_url if sector else "",
+        weeks=weeks,
+        distance_km=None,
     )
     return dataclasses.replace(card, sector_id=sector.id if sector else None)

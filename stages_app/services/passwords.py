@@ -23,7 +23,9 @@ def check_password_policy(password: str) -> None:
             "Le mot de passe est trop long (72 octets au plus).", field="password"
         )
     if not password.strip():
-        raise ValidationError("Le mot de passe ne peut pas être fait que d'espaces.", field="password")
+        raise ValidationError(
+            "Le mot de passe ne peut pas être fait que d'espaces.", field="password"
+        )
 
 
 def hash_password(password: str) -> str:

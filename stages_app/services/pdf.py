@@ -8,8 +8,20 @@ from pathlib import Path
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 
-LATIN1 = str.maketrans({"’": "'", "‘": "'", "œ": "oe", "Œ": "OE", "—": "-", "–": "-",
-                        "…": "...", "☐": "[ ]", "✂": "", "\u202f": " "})
+LATIN1 = str.maketrans(
+    {
+        "’": "'",
+        "‘": "'",
+        "œ": "oe",
+        "Œ": "OE",
+        "—": "-",
+        "–": "-",
+        "…": "...",
+        "☐": "[ ]",
+        "✂": "",
+        "\u202f": " ",
+    }
+)
 
 
 def font_files() -> tuple[Path, Path] | None:

@@ -36,7 +36,12 @@ from stages_app import routes, settings
 from stages_app.models import PupilProfile, School, SchoolClass, User
 from stages_app.services.access import Viewer, require, require_pupils
 from stages_app.services.accounts import _now
-from stages_app.services.calendar import fr_date, school_year_bounds, school_year_label, school_year_of
+from stages_app.services.calendar import (
+    fr_date,
+    school_year_bounds,
+    school_year_label,
+    school_year_of,
+)
 from stages_app.services.errors import NotFound, ValidationError
 from stages_app.services.mail import queue_mail
 from stages_app.services.notifications import notify
@@ -131,18 +136,20 @@ def class_pupils(session: Session, viewer: Viewer | None, class_id: int) -> list
         label = STATUS_LABEL[status]
         if status == "open" and not klass.access_open:
             label += " (classe fermée : pas d'accès pour l'instant)"
-        result.append(PupilRow(
-            pupil_user_id=user.id,
-            first_name=user.first_name,
-            last_name=user.last_name,
-            email=user.email,
-            authorisation_received_on=profile.authorisation_received_on,
-            access_opened_at=profile.access_opened_at,
-            status=status,
-            status_label=label,
-            has_scan=bool(profile.authorisation_file),
-            last_activity_at=profile.last_activity_at,
-        ))
+        result.append(
+            PupilRow(
+                pupil_user_id=user.id,
+                first_name=user.first_name,
+                last_name=user.last_name,
+                email=user.email,
+                authorisation_received_on=profile.authorisation_received_on,
+                access_opened_at=profile.access_opened_at,
+                status=status,
+                status_label=label,
+                has_scan=bool(profile.authorisation_file),
+                last_activity_at=profile.last_activity_at,
+            )
+        )
     result.sort(key=lambda r: (search_key(r.last_name), search_key(r.first_name), r.pupil_user_id))
     return result
 
@@ -161,8 +168,12 @@ def pupil_counts(session: Session, viewer: Viewer | None, class_id: int) -> Pupi
         _status(p)
         for p in session.exec(select(PupilProfile).where(PupilProfile.class_id == klass.id)).all()
     ]
-    return PupilCounts(len(statuses), statuses.count("waiting"), statuses.count("authorised"),
-                       statuses.count("open"))
+    return PupilCounts(
+        len(statuses),
+        statuses.count("waiting"),
+        statuses.count("authorised"),
+        statuses.count("open"),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -234,9 +245,12 @@ def open_access(
     with unit_of_work(session):
         profiles = require_pupils(session, viewer, "pupil.manage", ids)
         users = {u.id: u for u in session.exec(select(User).where(User.id.in_(ids))).all()}
-        classes = {c.id: c for c in session.exec(
-            select(SchoolClass).where(SchoolClass.id.in_({p.class_id for p in profiles}))
-        ).all()}
+        classes = {
+            c.id: c
+            for c in session.exec(
+                select(SchoolClass).where(SchoolClass.id.in_({p.class_id for p in profiles}))
+            ).all()
+        }
         opened, already, skipped, closed = [], [], [], []
         for profile in profiles:
             user = users[profile.user_id]
@@ -266,22 +280,37 @@ def open_access(
                 kind="pupil_access_opened",
                 dedupe_key=f"pupil_open:{user.id}:{int(now.timestamp())}",
             )
-            notify(session, user.id, "pupil_access_opened", "Ton accès est ouvert",
-                   "L'autorisation de tes parents a été reçue : tu peux chercher un stage, "
-                   "préparer ton CV et candidater.", routes.STUDENT_HOME)
+            notify(
+                session,
+                user.id,
+                "pupil_access_opened",
+                "Ton accès est ouvert",
+                "L'autorisation de tes parents a été reçue : tu peux chercher un stage, "
+                "préparer ton CV et candidater.",
+                routes.STUDENT_HOME,
+            )
     parts = []
     if opened:
         parts.append(_plural(len(opened), "accès ouvert", "accès ouverts") + ".")
     if already:
-        parts.append(_plural(len(already), "élève avait déjà son accès",
-                             "élèves avaient déjà leur accès") + ".")
+        parts.append(
+            _plural(len(already), "élève avait déjà son accès", "élèves avaient déjà leur accès")
+            + "."
+        )
     if skipped:
-        parts.append("Sans autorisation parentale enregistrée, accès non ouvert pour : "
-                     + ", ".join(skipped) + ".")
+        parts.append(
+            "Sans autorisation parentale enregistrée, accès non ouvert pour : "
+            + ", ".join(skipped)
+            + "."
+        )
     if closed:
-        parts.append("La classe " + ", ".join(closed) + " est fermée : ces élèves n'auront accès "
-                     "à la plateforme qu'après son ouverture par le chef d'établissement.")
-    return OpenAccessResult(opened, already, skipped, closed, " ".join(parts) or "Aucun changement.")
+        parts.append(
+            "La classe " + ", ".join(closed) + " est fermée : ces élèves n'auront accès "
+            "à la plateforme qu'après son ouverture par le chef d'établissement."
+        )
+    return OpenAccessResult(
+        opened, already, skipped, closed, " ".join(parts) or "Aucun changement."
+    )
 
 
 def withdraw_access(session: Session, viewer: Viewer | None, pupil_user_id: int) -> None:
@@ -363,8 +392,9 @@ def attach_authorisation_scan(
     replacing the previous one."""
     profile = require(session, viewer, "pupil.manage", _require_id(pupil_user_id))
     if not isinstance(data, (bytes, bytearray)) or not data:
-        raise ValidationError("Le fichier est vide : choisissez le scan du formulaire signé.",
-                              field="file")
+        raise ValidationError(
+            "Le fichier est vide : choisissez le scan du formulaire signé.", field="file"
+        )
     if len(data) > SCAN_MAX_BYTES:
         raise ValidationError(
             f"Le fichier est trop lourd ({len(data) / 1024 / 1024:.1f} Mo) : 5 Mo au plus. "
@@ -459,7 +489,11 @@ def authorisation_form_pdf(
     school = session.get(School, klass.school_id)
     year = school_year_label(school_year_of(paris_today(now)))
     link = pupil_signup_link()
-    where = link if link.startswith("http") else f"le site Stages 3e, page « Inscription élève » ({link})"
+    where = (
+        link
+        if link.startswith("http")
+        else f"le site Stages 3e, page « Inscription élève » ({link})"
+    )
 
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_auto_page_break(auto=False)
@@ -485,54 +519,74 @@ def authorisation_form_pdf(
 
     # Title block
     pdf.set_font(family, "B", 15)
-    pdf.cell(width, 8, t("Autorisation parentale d'inscription à Stages 3e"),
-             new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        width,
+        8,
+        t("Autorisation parentale d'inscription à Stages 3e"),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.set_font(family, "", 10)
     place = f" ({school.commune_name})" if school.commune_name else ""
-    pdf.multi_cell(width, 5, t(f"{school.name}{place} — UAI {school.uai} — classe {klass.name} — "
-                               f"année scolaire {year}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        width,
+        5,
+        t(f"{school.name}{place} — UAI {school.uai} — classe {klass.name} — année scolaire {year}"),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.set_draw_color(0, 0, 145)
     pdf.set_line_width(0.6)
     pdf.line(pdf.l_margin, pdf.get_y() + 1, pdf.l_margin + width, pdf.get_y() + 1)
     pdf.ln(2.5)
 
-    para("Madame, Monsieur, le collège organise le stage d'observation de 3e de votre enfant avec "
-         "Stages 3e, une plateforme publique. Votre enfant ne peut pas l'utiliser sans votre "
-         "autorisation : merci de lire ce document, puis de remplir, signer et rendre le coupon "
-         "au professeur principal.")
+    para(
+        "Madame, Monsieur, le collège organise le stage d'observation de 3e de votre enfant avec "
+        "Stages 3e, une plateforme publique. Votre enfant ne peut pas l'utiliser sans votre "
+        "autorisation : merci de lire ce document, puis de remplir, signer et rendre le coupon "
+        "au professeur principal."
+    )
 
     heading("La plateforme")
-    para("Des entreprises, administrations et associations y publient des offres de stage "
-         "d'observation d'une semaine. Votre enfant y voit les offres des semaines choisies par le "
-         "collège, à moins de 60 km du collège (ou dans toute la France si le chef "
-         "d'établissement l'a décidé), classées par secteur professionnel avec des liens vers les "
-         "fiches métiers de l'ONISEP.")
+    para(
+        "Des entreprises, administrations et associations y publient des offres de stage "
+        "d'observation d'une semaine. Votre enfant y voit les offres des semaines choisies par le "
+        "collège, à moins de 60 km du collège (ou dans toute la France si le chef "
+        "d'établissement l'a décidé), classées par secteur professionnel avec des liens vers les "
+        "fiches métiers de l'ONISEP."
+    )
 
     heading("Ce que votre enfant y fera")
-    para("Créer son compte avec son adresse e-mail et un mot de passe ; rédiger un CV en ligne et "
-         "une lettre de motivation pour chaque offre ; candidater et recevoir les réponses des "
-         "employeurs ; suivre ses candidatures. Il peut réaliser au plus deux stages dans l'année. "
-         "Ses professeurs l'accompagnent et suivent ses démarches.")
+    para(
+        "Créer son compte avec son adresse e-mail et un mot de passe ; rédiger un CV en ligne et "
+        "une lettre de motivation pour chaque offre ; candidater et recevoir les réponses des "
+        "employeurs ; suivre ses candidatures. Il peut réaliser au plus deux stages dans l'année. "
+        "Ses professeurs l'accompagnent et suivent ses démarches."
+    )
 
     heading("Les données conservées et qui les voit")
-    para("Nom, prénom, adresse e-mail et classe de votre enfant ; son CV, ses lettres de "
-         "motivation, ses candidatures et les réponses reçues ; la date de cette autorisation et, "
-         "si le collège la numérise, une copie de ce formulaire (conservée dans un espace privé, "
-         "jamais publiée). Y ont accès : votre enfant ; l'équipe du collège (chef "
-         "d'établissement, professeur principal et professeurs qui suivent la classe, personnels "
-         "autorisés par le chef d'établissement) ; un employeur ne voit que le nom, le CV et la "
-         "lettre des candidatures qui lui sont adressées. Aucune donnée n'est vendue ni utilisée à "
-         "des fins publicitaires.")
+    para(
+        "Nom, prénom, adresse e-mail et classe de votre enfant ; son CV, ses lettres de "
+        "motivation, ses candidatures et les réponses reçues ; la date de cette autorisation et, "
+        "si le collège la numérise, une copie de ce formulaire (conservée dans un espace privé, "
+        "jamais publiée). Y ont accès : votre enfant ; l'équipe du collège (chef "
+        "d'établissement, professeur principal et professeurs qui suivent la classe, personnels "
+        "autorisés par le chef d'établissement) ; un employeur ne voit que le nom, le CV et la "
+        "lettre des candidatures qui lui sont adressées. Aucune donnée n'est vendue ni utilisée à "
+        "des fins publicitaires."
+    )
 
     heading("Durée de conservation")
     para(RETENTION_SENTENCE)
 
     heading("Vos droits (RGPD)")
-    para("Le responsable de ce traitement est le chef d'établissement du collège. Vous pouvez "
-         "accéder aux données de votre enfant, les faire rectifier ou effacer, vous opposer à leur "
-         "traitement ou en demander la limitation en vous adressant à lui. Vous pouvez retirer "
-         "cette autorisation à tout moment : l'accès de votre enfant sera alors fermé. En cas de "
-         "difficulté, vous pouvez saisir la CNIL (www.cnil.fr).")
+    para(
+        "Le responsable de ce traitement est le chef d'établissement du collège. Vous pouvez "
+        "accéder aux données de votre enfant, les faire rectifier ou effacer, vous opposer à leur "
+        "traitement ou en demander la limitation en vous adressant à lui. Vous pouvez retirer "
+        "cette autorisation à tout moment : l'accès de votre enfant sera alors fermé. En cas de "
+        "difficulté, vous pouvez saisir la CNIL (www.cnil.fr)."
+    )
 
     # Sign-up box with the class code
     pdf.ln(2.5)
@@ -544,8 +598,13 @@ def authorisation_form_pdf(
     pdf.rect(pdf.l_margin, top, width, box_h, style="DF")
     pdf.set_xy(pdf.l_margin + 4, top + 2.5)
     pdf.set_font(family, "B", 10)
-    pdf.cell(width - 8, 5, t("Pour s'inscrire, une fois cette autorisation rendue :"),
-             new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        width - 8,
+        5,
+        t("Pour s'inscrire, une fois cette autorisation rendue :"),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.set_x(pdf.l_margin + 4)
     pdf.set_font(family, "", 9.2)
     pdf.cell(width - 8, 5, t(f"aller sur {where}"), new_x="LMARGIN", new_y="NEXT")
@@ -566,14 +625,27 @@ def authorisation_form_pdf(
     pdf.ln(1)
     pdf.set_font(family, "", 7.5)
     pdf.set_text_color(90, 90, 90)
-    pdf.cell(width, 4, t("À découper et à rendre au professeur principal"), align="C",
-             new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        width,
+        4,
+        t("À découper et à rendre au professeur principal"),
+        align="C",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.set_text_color(0, 0, 0)
     pdf.ln(1.5)
     pdf.set_font(family, "B", 11)
-    pdf.multi_cell(width, 6, t(f"Autorisation parentale — Stages 3e — {school.name}"),
-                   align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        width,
+        6,
+        t(f"Autorisation parentale — Stages 3e — {school.name}"),
+        align="L",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.set_font(family, "", 9.5)
+
     def dotted(label: str, tail: str = "") -> None:
         """``label`` then dots up to the right margin (``tail`` after the dots)."""
         text, end = t(label), t(tail)
@@ -583,10 +655,18 @@ def authorisation_form_pdf(
 
     dotted("Je soussigné(e), Madame / Monsieur (nom et prénom) : ")
     dotted("responsable légal(e) de l'élève (nom et prénom) : ")
-    pdf.multi_cell(width, 6.4, t(
-        f"en classe de {klass.name} (code de la classe {klass.join_code}), autorise mon enfant à "
-        "s'inscrire sur la plateforme Stages 3e et à l'utiliser dans les conditions décrites "
-        "ci-dessus."), align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        width,
+        6.4,
+        t(
+            f"en classe de {klass.name} (code de la classe {klass.join_code}), autorise mon enfant à "
+            "s'inscrire sur la plateforme Stages 3e et à l'utiliser dans les conditions décrites "
+            "ci-dessus."
+        ),
+        align="L",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     dotted("Adresse e-mail que mon enfant utilisera (facultatif) : ")
     dotted("Fait à ", ", le ......... / ......... / ...............")
     pdf.ln(2)
@@ -594,8 +674,9 @@ def authorisation_form_pdf(
     half = (width - 6) / 2
     pdf.set_draw_color(0, 0, 0)
     pdf.set_line_width(0.3)
-    for i, caption in enumerate(("Signature du ou des responsables légaux",
-                                 "Signature de l'élève")):
+    for i, caption in enumerate(
+        ("Signature du ou des responsables légaux", "Signature de l'élève")
+    ):
         x = pdf.l_margin + i * (half + 6)
         pdf.rect(x, sig_top, half, 27)
         pdf.set_xy(x + 2, sig_top + 1.5)
@@ -604,8 +685,14 @@ def authorisation_form_pdf(
     pdf.set_xy(pdf.l_margin, sig_top + 29)
     pdf.set_font(family, "", 7)
     pdf.set_text_color(90, 90, 90)
-    pdf.multi_cell(width, 3.4, t(
-        f"Cadre réservé au collège — formulaire reçu le ...... / ...... / ........  "
-        f"Classe {klass.name}. Document édité le {fr_date(paris_today(now))}."),
-        new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        width,
+        3.4,
+        t(
+            f"Cadre réservé au collège — formulaire reçu le ...... / ...... / ........  "
+            f"Classe {klass.name}. Document édité le {fr_date(paris_today(now))}."
+        ),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     return bytes(pdf.output())

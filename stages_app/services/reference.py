@@ -100,8 +100,9 @@ class _Row:
             raise self.error(column, "valeur obligatoire manquante.")
         return value
 
-    def match(self, column: str, pattern: re.Pattern, expected: str, *,
-              required: bool = True) -> str:
+    def match(
+        self, column: str, pattern: re.Pattern, expected: str, *, required: bool = True
+    ) -> str:
         value = clean_line(self.values[column])
         if not value and not required:
             return ""
@@ -135,8 +136,10 @@ class _Row:
             if not math.isfinite(number):
                 raise self.error(column, f"nombre décimal attendu, {_found(value)} trouvé.")
             if not -limit <= number <= limit:
-                raise self.error(column, f"valeur hors limites ({value}), "
-                                         f"attendue entre -{limit:g} et {limit:g}.")
+                raise self.error(
+                    column,
+                    f"valeur hors limites ({value}), attendue entre -{limit:g} et {limit:g}.",
+                )
             result.append(number)
         return result[0], result[1]
 
@@ -145,8 +148,10 @@ class _Row:
         for field, column in columns.items():
             limit = table.c[field].type.length
             if limit is not None and len(values[field]) > limit:
-                raise self.error(column, f"valeur trop longue ({len(values[field])} caractères, "
-                                         f"{limit} au plus).")
+                raise self.error(
+                    column,
+                    f"valeur trop longue ({len(values[field])} caractères, {limit} au plus).",
+                )
 
 
 def _read_csv(data_dir: Path, name: str, delimiter: str, columns: Iterable[str]) -> list[_Row]:
@@ -230,12 +235,24 @@ def _stepper(progress: Progress | None, label: str, total: int) -> Callable[[int
 # --------------------------------------------------------------------------------------------
 
 COMMUNE_COLUMNS = (
-    "code_insee", "nom", "nom_complet", "type", "code_commune_parent", "code_departement",
-    "nom_departement", "codes_postaux", "population_municipale", "latitude", "longitude",
+    "code_insee",
+    "nom",
+    "nom_complet",
+    "type",
+    "code_commune_parent",
+    "code_departement",
+    "nom_departement",
+    "codes_postaux",
+    "population_municipale",
+    "latitude",
+    "longitude",
 )
 _COMMUNE_LENGTHS = {
-    "name": "nom", "full_name": "nom_complet", "search_name": "nom_complet",
-    "department_name": "nom_departement", "postal_codes": "codes_postaux",
+    "name": "nom",
+    "full_name": "nom_complet",
+    "search_name": "nom_complet",
+    "department_name": "nom_departement",
+    "postal_codes": "codes_postaux",
 }
 
 
@@ -254,16 +271,22 @@ def parse_communes(data_dir: Path, progress: Progress | None = None) -> list[dic
         kind = row.text("type", required=True).upper()
         if kind not in _COMMUNE_KINDS:
             raise row.error("type", f"« COM » ou « ARM » attendu, {_found(kind)} trouvé.")
-        parent = row.match("code_commune_parent", _INSEE, "code INSEE de la commune parente",
-                           required=kind == "ARM")
+        parent = row.match(
+            "code_commune_parent",
+            _INSEE,
+            "code INSEE de la commune parente",
+            required=kind == "ARM",
+        )
         name = row.text("nom", required=True)
         full_name = row.text("nom_complet") or name
         # "91000|91080" in the COG extract; stored ";"-separated
         postal_codes: list[str] = []
         for postal_code in re.split(r"[|;,\s]+", row.values["codes_postaux"].strip()):
             if postal_code and not _POSTAL.match(postal_code):
-                raise row.error("codes_postaux", f"code postal à 5 chiffres attendu, "
-                                                 f"{_found(postal_code)} trouvé.")
+                raise row.error(
+                    "codes_postaux",
+                    f"code postal à 5 chiffres attendu, {_found(postal_code)} trouvé.",
+                )
             if postal_code and postal_code not in postal_codes:
                 postal_codes.append(postal_code)
         # searchable with or without the article: "l hay les roses" contains "hay les roses"
@@ -307,14 +330,31 @@ def _give_cities_their_arrondissements_postal_codes(communes: list[dict], limit:
 
 
 COLLEGE_COLUMNS = (
-    "uai", "nom", "secteur", "contrat_prive", "adresse", "code_postal", "commune",
-    "code_insee_commune", "code_departement", "nom_departement", "code_academie", "nom_academie",
-    "nom_region", "latitude", "longitude", "education_prioritaire",
+    "uai",
+    "nom",
+    "secteur",
+    "contrat_prive",
+    "adresse",
+    "code_postal",
+    "commune",
+    "code_insee_commune",
+    "code_departement",
+    "nom_departement",
+    "code_academie",
+    "nom_academie",
+    "nom_region",
+    "latitude",
+    "longitude",
+    "education_prioritaire",
 )
 _COLLEGE_LENGTHS = {
-    "name": "nom", "private_contract": "contrat_prive", "address": "adresse",
-    "commune_name": "commune", "department_name": "nom_departement",
-    "academy_name": "nom_academie", "region_name": "nom_region",
+    "name": "nom",
+    "private_contract": "contrat_prive",
+    "address": "adresse",
+    "commune_name": "commune",
+    "department_name": "nom_departement",
+    "academy_name": "nom_academie",
+    "region_name": "nom_region",
 }
 
 
@@ -345,12 +385,17 @@ def parse_colleges(
         seen[uai] = row.line
         sector = search_key(row.values["secteur"])
         if sector not in _SECTOR_PUBLIC:
-            raise row.error("secteur", f"« Public » ou « Privé » attendu, "
-                                       f"{_found(clean_line(row.values['secteur']))} trouvé.")
+            raise row.error(
+                "secteur",
+                f"« Public » ou « Privé » attendu, "
+                f"{_found(clean_line(row.values['secteur']))} trouvé.",
+            )
         priority = clean_line(row.values["education_prioritaire"]).upper().replace(" ", "")
         if priority not in _PRIORITY:
-            raise row.error("education_prioritaire",
-                            f"« REP », « REP+ » ou vide attendu, {_found(priority)} trouvé.")
+            raise row.error(
+                "education_prioritaire",
+                f"« REP », « REP+ » ou vide attendu, {_found(priority)} trouvé.",
+            )
         commune_insee = row.match("code_insee_commune", _INSEE, "code INSEE à 5 caractères")
         file_commune = row.text("commune", required=True)
         commune_name = commune_names.get(commune_insee) or file_commune
@@ -364,8 +409,9 @@ def parse_colleges(
             "is_private": _SECTOR_PUBLIC[sector],
             "private_contract": row.text("contrat_prive"),
             "address": row.text("adresse"),
-            "postal_code": row.match("code_postal", _POSTAL, "code postal à 5 chiffres",
-                                     required=False),
+            "postal_code": row.match(
+                "code_postal", _POSTAL, "code postal à 5 chiffres", required=False
+            ),
             "commune_name": commune_name,
             "commune_insee": commune_insee,
             "department_code": row.match("code_departement", _DEPARTMENT, "code de département"),
@@ -403,16 +449,21 @@ def parse_sectors(data_dir: Path, progress: Progress | None = None) -> list[dict
             raise row.error("in_seed_list", f"0 ou 1 attendu, {_found(flag)} trouvé.")
         if flag == "1":
             row.values["seed_uuid"] = row.values["seed_uuid"].lower()
-            seed_id = row.match("seed_uuid", _SEED_ID,
-                                "identifiant de la forme xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx")
+            seed_id = row.match(
+                "seed_uuid",
+                _SEED_ID,
+                "identifiant de la forme xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
+            )
             if seed_id in seen_ids:
-                raise row.error("seed_uuid",
-                                f"identifiant en double (déjà ligne {seen_ids[seed_id]}).")
+                raise row.error(
+                    "seed_uuid", f"identifiant en double (déjà ligne {seen_ids[seed_id]})."
+                )
             seen_ids[seed_id] = row.line
             name = row.text("name", required=True)
             if search_key(name) in seen_names:
-                raise row.error("name",
-                                f"secteur en double (déjà ligne {seen_names[search_key(name)]}).")
+                raise row.error(
+                    "name", f"secteur en double (déjà ligne {seen_names[search_key(name)]})."
+                )
             seen_names[search_key(name)] = row.line
             url = row.text("onisep_url")
             if url and not re.match(r"^https?://\S+$", url):
@@ -460,8 +511,11 @@ def academy_domains(
         domains_of_code[_most_frequent(codes)].update(domains_of_label.get(label, Counter()))
     names = {c["academy_code"]: c["academy_name"] for c in colleges}
     return {
-        code: (_most_frequent(domains_of_code[code]) if domains_of_code.get(code)
-               else f"ac-{slug(name)}.fr")
+        code: (
+            _most_frequent(domains_of_code[code])
+            if domains_of_code.get(code)
+            else f"ac-{slug(name)}.fr"
+        )
         for code, name in names.items()
     }
 
@@ -477,7 +531,11 @@ def _most_frequent(counter: Counter) -> str:
 
 
 def _upsert(
-    conn: Connection, table: Table, rows: list[dict], key: str, insert_only: dict,
+    conn: Connection,
+    table: Table,
+    rows: list[dict],
+    key: str,
+    insert_only: dict,
     on_chunk: Callable[[int], None],
 ) -> None:
     """INSERT … ON CONFLICT (key) DO UPDATE the row's data columns, only when one differs.
@@ -512,8 +570,7 @@ def _check_sector_names(conn: Connection, sectors: list[dict]) -> None:
     """A sector created by hand with a seed sector's name would collide with uq_sector_name."""
     table = Sector.__table__
     existing = {
-        search_key(name): uuid
-        for uuid, name in conn.execute(select(table.c.uuid, table.c.name))
+        search_key(name): uuid for uuid, name in conn.execute(select(table.c.uuid, table.c.name))
     }
     for sector in sectors:
         other = existing.get(search_key(sector["name"]))
@@ -559,14 +616,25 @@ def import_reference(engine: Engine, data_dir: Path, progress: Progress | None =
         sectors = [{k: v for k, v in s.items() if k != "_line"} for s in sectors]
         _upsert(conn, Commune.__table__, communes, "insee_code", {}, on_chunk)
         _upsert(
-            conn, School.__table__, colleges, "uai",
-            {"national_search": False, "national_search_by_id": None,
-             "national_search_at": None, "registered_at": None},
+            conn,
+            School.__table__,
+            colleges,
+            "uai",
+            {
+                "national_search": False,
+                "national_search_by_id": None,
+                "national_search_at": None,
+                "registered_at": None,
+            },
             on_chunk,
         )
         _upsert(
-            conn, Sector.__table__, sectors, "uuid",
+            conn,
+            Sector.__table__,
+            sectors,
+            "uuid",
             # aware: the column type (sqlmodel UTCDateTime) refuses naive datetimes
-            {"active": True, "created_at": dt.datetime.now(dt.UTC)}, on_chunk,
+            {"active": True, "created_at": dt.datetime.now(dt.UTC)},
+            on_chunk,
         )
     return {"colleges": len(colleges), "communes": len(communes), "sectors": len(sectors)}

@@ -193,8 +193,10 @@ def _range_label(first_monday: dt.date, last_monday: dt.date) -> str:
         return f"du {fr_date(first_monday)} au {fr_date(end)}"
     if first_monday.month == end.month:
         return f"du {first_monday.day} au {end.day} {MONTHS[end.month - 1]} {end.year}"
-    return (f"du {first_monday.day} {MONTHS[first_monday.month - 1]} au {end.day} "
-            f"{MONTHS[end.month - 1]} {end.year}")
+    return (
+        f"du {first_monday.day} {MONTHS[first_monday.month - 1]} au {end.day} "
+        f"{MONTHS[end.month - 1]} {end.year}"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -267,14 +269,22 @@ def search_communes(session: Session, text: str | None, limit: int = 10) -> list
     has_college = or_(Commune.insee_code.in_(school_codes), Commune.insee_code.in_(arm_parents))
     if by_postal:
         match = Commune.postal_codes.like(f"%{digits}%")
-        rank = case((Commune.postal_codes.like(f"{digits}%"), 0),
-                    (Commune.postal_codes.like(f"%;{digits}%"), 1), else_=2)
+        rank = case(
+            (Commune.postal_codes.like(f"{digits}%"), 0),
+            (Commune.postal_codes.like(f"%;{digits}%"), 1),
+            else_=2,
+        )
     else:
         # key holds only [a-z0-9 ]: no LIKE wildcard to escape
         match = Commune.search_name.like(f"%{key}%")
         rank = case(
-            (or_(Commune.search_name.like(f"{key}%"),
-                 *[Commune.search_name.like(f"{a}{key}%") for a in _ARTICLES]), 0),
+            (
+                or_(
+                    Commune.search_name.like(f"{key}%"),
+                    *[Commune.search_name.like(f"{a}{key}%") for a in _ARTICLES],
+                ),
+                0,
+            ),
             (Commune.search_name.like(f"% {key}%"), 1),
             else_=2,
         )
@@ -289,21 +299,36 @@ def search_communes(session: Session, text: str | None, limit: int = 10) -> list
     found: list[tuple[int, int, str, dict]] = []
     for commune, r in rows:
         codes = [c for c in (commune.postal_codes or "").split(";") if c]
-        postal = next((c for c in codes if by_postal and c.startswith(digits)), codes[0] if codes else "")
-        found.append((int(r), -commune.population, commune.search_name, {
-            "insee_code": commune.insee_code, "name": commune.full_name or commune.name,
-            "postal_code": postal, "department_code": commune.department_code,
-            "department_name": commune.department_name,
-            # a city with arrondissements is labelled with its department: "Paris (75)"
-            "_where": postal if by_postal or len(codes) <= 3 else commune.department_code,
-        }))
+        postal = next(
+            (c for c in codes if by_postal and c.startswith(digits)), codes[0] if codes else ""
+        )
+        found.append(
+            (
+                int(r),
+                -commune.population,
+                commune.search_name,
+                {
+                    "insee_code": commune.insee_code,
+                    "name": commune.full_name or commune.name,
+                    "postal_code": postal,
+                    "department_code": commune.department_code,
+                    "department_name": commune.department_name,
+                    # a city with arrondissements is labelled with its department: "Paris (75)"
+                    "_where": postal if by_postal or len(codes) <= 3 else commune.department_code,
+                },
+            )
+        )
 
     # collèges whose commune is not in the gazetteer (overseas collectivities)
     orphan_rows = session.exec(
-        select(School.commune_insee, func.min(School.commune_name), func.min(School.postal_code),
-               func.min(School.department_code), func.min(School.department_name))
-        .where(School.commune_insee != "",
-               School.commune_insee.not_in(select(Commune.insee_code)))
+        select(
+            School.commune_insee,
+            func.min(School.commune_name),
+            func.min(School.postal_code),
+            func.min(School.department_code),
+            func.min(School.department_name),
+        )
+        .where(School.commune_insee != "", School.commune_insee.not_in(select(Commune.insee_code)))
         .group_by(School.commune_insee)
     ).all()
     for insee, name, postal, dep_code, dep_name in orphan_rows:
@@ -316,11 +341,21 @@ def search_communes(session: Session, text: str | None, limit: int = 10) -> list
             if key not in name_key:
                 continue
             r = _rank(name_key, key)
-        found.append((r, 0, name_key, {
-            "insee_code": insee, "name": name or insee, "postal_code": postal or "",
-            "department_code": dep_code or "", "department_name": dep_name or "",
-            "_where": postal or dep_code or "",
-        }))
+        found.append(
+            (
+                r,
+                0,
+                name_key,
+                {
+                    "insee_code": insee,
+                    "name": name or insee,
+                    "postal_code": postal or "",
+                    "department_code": dep_code or "",
+                    "department_name": dep_name or "",
+                    "_where": postal or dep_code or "",
+                },
+            )
+        )
 
     found.sort(key=lambda item: item[:3])
     found = found[:limit]
@@ -328,11 +363,13 @@ def search_communes(session: Session, text: str | None, limit: int = 10) -> list
     result = []
     for _r, _p, _k, values in found:
         where = values.pop("_where") or values["department_code"]
-        result.append(CommuneChoice(
-            colleges=counts.get(values["insee_code"], 0),
-            label=f"{values['name']} ({where})" if where else values["name"],
-            **values,
-        ))
+        result.append(
+            CommuneChoice(
+                colleges=counts.get(values["insee_code"], 0),
+                label=f"{values['name']} ({where})" if where else values["name"],
+                **values,
+            )
+        )
     return result
 
 
@@ -372,13 +409,15 @@ def colleges_in_commune(session: Session, insee_code: str | None) -> list[Colleg
     ).all()
     if not schools:
         return []
-    with_principal = set(session.exec(
-        select(StaffMembership.school_id).where(
-            StaffMembership.school_id.in_([s.id for s in schools]),
-            StaffMembership.function == StaffFunction.PRINCIPAL.value,
-            StaffMembership.status != RightsStatus.REVOKED.value,
-        )
-    ).all())
+    with_principal = set(
+        session.exec(
+            select(StaffMembership.school_id).where(
+                StaffMembership.school_id.in_([s.id for s in schools]),
+                StaffMembership.function == StaffFunction.PRINCIPAL.value,
+                StaffMembership.status != RightsStatus.REVOKED.value,
+            )
+        ).all()
+    )
     schools = sorted(schools, key=lambda s: (search_key(s.name), s.uai))
     return [
         CollegeChoice(
@@ -454,28 +493,40 @@ def school_settings(
     """Everything the principal's settings page shows (principal only)."""
     school = viewer_school(session, viewer, "school.settings")
     today = paris_today(now)
-    classes = session.exec(
-        select(SchoolClass).where(SchoolClass.school_id == school.id)
-    ).all()
+    classes = session.exec(select(SchoolClass).where(SchoolClass.school_id == school.id)).all()
     class_ids = [c.id for c in classes]
-    pupils = dict(session.exec(
-        select(PupilProfile.class_id, func.count())
-        .where(PupilProfile.school_id == school.id)
-        .group_by(PupilProfile.class_id)
-    ).all())
-    followers = dict(session.exec(
-        select(ClassFollow.class_id, func.count())
-        .where(ClassFollow.class_id.in_(class_ids))
-        .group_by(ClassFollow.class_id)
-    ).all()) if class_ids else {}
-    teacher_ids = {c.main_teacher_id for c in classes if c.main_teacher_id}
-    granted_ids = set(session.exec(
-        select(StaffMembership.user_id).where(
-            StaffMembership.school_id == school.id,
-            StaffMembership.status == RightsStatus.GRANTED.value,
-            StaffMembership.user_id.in_(list(teacher_ids)),
+    pupils = dict(
+        session.exec(
+            select(PupilProfile.class_id, func.count())
+            .where(PupilProfile.school_id == school.id)
+            .group_by(PupilProfile.class_id)
+        ).all()
+    )
+    followers = (
+        dict(
+            session.exec(
+                select(ClassFollow.class_id, func.count())
+                .where(ClassFollow.class_id.in_(class_ids))
+                .group_by(ClassFollow.class_id)
+            ).all()
         )
-    ).all()) if teacher_ids else set()
+        if class_ids
+        else {}
+    )
+    teacher_ids = {c.main_teacher_id for c in classes if c.main_teacher_id}
+    granted_ids = (
+        set(
+            session.exec(
+                select(StaffMembership.user_id).where(
+                    StaffMembership.school_id == school.id,
+                    StaffMembership.status == RightsStatus.GRANTED.value,
+                    StaffMembership.user_id.in_(list(teacher_ids)),
+                )
+            ).all()
+        )
+        if teacher_ids
+        else set()
+    )
     names = _names(session, teacher_ids | ({school.national_search_by_id} - {None}))
     class_rows = sorted(
         (
@@ -499,25 +550,44 @@ def school_settings(
         .where(InternshipWeek.school_id == school.id)
         .order_by(InternshipWeek.week_start)
     ).all()
-    accepted = dict(session.exec(
-        select(Application.week_start, func.count())
-        .join(PupilProfile, PupilProfile.user_id == Application.student_id)
-        .where(PupilProfile.school_id == school.id,
-               Application.status == ApplicationStatus.ACCEPTED.value)
-        .group_by(Application.week_start)
-    ).all())
+    accepted = dict(
+        session.exec(
+            select(Application.week_start, func.count())
+            .join(PupilProfile, PupilProfile.user_id == Application.student_id)
+            .where(
+                PupilProfile.school_id == school.id,
+                Application.status == ApplicationStatus.ACCEPTED.value,
+            )
+            .group_by(Application.week_start)
+        ).all()
+    )
     periods: list[PeriodRow] = []
     for w in weeks:
-        row = WeekRow(w.id, w.week_start, week_label(w.week_start),
-                      week_friday(w.week_start) < today, int(accepted.get(w.week_start, 0)))
+        row = WeekRow(
+            w.id,
+            w.week_start,
+            week_label(w.week_start),
+            week_friday(w.week_start) < today,
+            int(accepted.get(w.week_start, 0)),
+        )
         last = periods[-1] if periods else None
-        if (last is not None and w.week_start - last.last_monday == dt.timedelta(days=7)
-                and school_year_of(w.week_start) == school_year_of(last.first_monday)):
+        if (
+            last is not None
+            and w.week_start - last.last_monday == dt.timedelta(days=7)
+            and school_year_of(w.week_start) == school_year_of(last.first_monday)
+        ):
             last.weeks.append(row)
             last.last_monday = w.week_start
         else:
-            periods.append(PeriodRow(w.week_start, w.week_start, "",
-                                     school_year_label(school_year_of(w.week_start)), [row]))
+            periods.append(
+                PeriodRow(
+                    w.week_start,
+                    w.week_start,
+                    "",
+                    school_year_label(school_year_of(w.week_start)),
+                    [row],
+                )
+            )
     for p in periods:
         p.label = _range_label(p.first_monday, p.last_monday)
     return SchoolSettings(
@@ -555,16 +625,17 @@ def new_join_code(session: Session) -> str:
     """A fresh class code: JOIN_CODE_LENGTH characters, no 0/O/1/I, not used by any class."""
     while True:
         code = "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
-        if session.exec(select(SchoolClass.id).where(SchoolClass.join_code == code)).first() is None:
+        if (
+            session.exec(select(SchoolClass.id).where(SchoolClass.join_code == code)).first()
+            is None
+        ):
             return code
 
 
 def _clean_class_name(raw: str | None) -> str:
     value = clean_line(raw)
     if not value:
-        raise ValidationError(
-            "Indiquez le nom de la classe (par exemple « 3e B »).", field="name"
-        )
+        raise ValidationError("Indiquez le nom de la classe (par exemple « 3e B »).", field="name")
     if len(value) > CLASS_NAME_MAX_LENGTH:
         raise ValidationError(
             f"Le nom de la classe est trop long ({CLASS_NAME_MAX_LENGTH} caractères au plus).",
@@ -579,9 +650,7 @@ def _clean_class_name(raw: str | None) -> str:
 
 def _name_taken(session: Session, school_id: int, name: str, except_id: int | None = None):
     key = search_key(name)
-    for other in session.exec(
-        select(SchoolClass).where(SchoolClass.school_id == school_id)
-    ).all():
+    for other in session.exec(select(SchoolClass).where(SchoolClass.school_id == school_id)).all():
         if other.id != except_id and search_key(other.name) == key:
             return other
     return None
@@ -602,8 +671,11 @@ def create_class(
         if _name_taken(session, school.id, value):
             raise _duplicate_class(value)
         klass = SchoolClass(
-            school_id=school.id, name=value, join_code=new_join_code(session),
-            access_open=bool(access_open), created_at=utcnow(),
+            school_id=school.id,
+            name=value,
+            join_code=new_join_code(session),
+            access_open=bool(access_open),
+            created_at=utcnow(),
         )
         session.add(klass)
         try:
@@ -649,15 +721,19 @@ def delete_class(session: Session, viewer: Viewer | None, class_id: int) -> None
         now = utcnow()
         session.execute(
             update(Invitation)
-            .where(Invitation.class_id == klass.id, Invitation.accepted_at.is_(None),
-                   Invitation.cancelled_at.is_(None))
+            .where(
+                Invitation.class_id == klass.id,
+                Invitation.accepted_at.is_(None),
+                Invitation.cancelled_at.is_(None),
+            )
             .values(cancelled_at=now)
         )
         session.execute(
             update(Invitation).where(Invitation.class_id == klass.id).values(class_id=None)
         )
         session.execute(
-            update(StaffMembership).where(StaffMembership.requested_class_id == klass.id)
+            update(StaffMembership)
+            .where(StaffMembership.requested_class_id == klass.id)
             .values(requested_class_id=None)
         )
         session.execute(delete(ClassFollow).where(ClassFollow.class_id == klass.id))
@@ -709,8 +785,11 @@ def add_period(
     their week (normalised to its Monday) and a date or an ISO string."""
     school = viewer_school(session, viewer, "school.settings")
     first = monday_of(parse_date(first_monday, field="first_monday", label="La première semaine"))
-    last = first if last_monday in (None, "") else monday_of(
-        parse_date(last_monday, field="last_monday", label="La dernière semaine"))
+    last = (
+        first
+        if last_monday in (None, "")
+        else monday_of(parse_date(last_monday, field="last_monday", label="La dernière semaine"))
+    )
     if last < first:
         raise ValidationError(
             "La dernière semaine de la période doit être la même que la première ou venir après.",
@@ -749,11 +828,13 @@ def add_period(
             field="first_monday",
         )
     taken = session.exec(
-        select(InternshipWeek.week_start).where(
+        select(InternshipWeek.week_start)
+        .where(
             InternshipWeek.school_id == school.id,
             InternshipWeek.week_start >= first,
             InternshipWeek.week_start <= last,
-        ).order_by(InternshipWeek.week_start)
+        )
+        .order_by(InternshipWeek.week_start)
     ).all()
     overlap = (
         f"La semaine {week_label(taken[0]) if taken else ''} est déjà déclarée pour votre "
@@ -762,15 +843,21 @@ def add_period(
     if taken:
         raise Conflict(overlap, field="first_monday")
     rows = []
-    with unit_of_work(session, conflict=(
-        "Une de ces semaines vient d'être déclarée pour votre collège : une période ne peut pas "
-        "en chevaucher une autre."
-    )):
+    with unit_of_work(
+        session,
+        conflict=(
+            "Une de ces semaines vient d'être déclarée pour votre collège : une période ne peut pas "
+            "en chevaucher une autre."
+        ),
+    ):
         created = utcnow()
         for monday in weeks:
             row = InternshipWeek(
-                school_id=school.id, week_start=monday, school_year=year,
-                created_by_id=viewer.user_id, created_at=created,
+                school_id=school.id,
+                week_start=monday,
+                school_year=year,
+                created_by_id=viewer.user_id,
+                created_at=created,
             )
             session.add(row)
             rows.append(row)
@@ -784,16 +871,20 @@ def remove_week(session: Session, viewer: Viewer | None, week_id: int) -> None:
     accepted internship that week."""
     week = session.get(InternshipWeek, _require_id(week_id))
     if week is None:
-        raise NotFound("Cette semaine de stage est introuvable : elle a peut-être déjà été retirée.")
+        raise NotFound(
+            "Cette semaine de stage est introuvable : elle a peut-être déjà été retirée."
+        )
     with unit_of_work(session):
         require(session, viewer, "school.settings", week.school_id)
         accepted = session.exec(
             select(func.count())
             .select_from(Application)
             .join(PupilProfile, PupilProfile.user_id == Application.student_id)
-            .where(PupilProfile.school_id == week.school_id,
-                   Application.week_start == week.week_start,
-                   Application.status == ApplicationStatus.ACCEPTED.value)
+            .where(
+                PupilProfile.school_id == week.school_id,
+                Application.week_start == week.week_start,
+                Application.status == ApplicationStatus.ACCEPTED.value,
+            )
         ).one()
         if accepted:
             who = "un élève a" if accepted == 1 else f"{accepted} élèves ont"

@@ -160,7 +160,7 @@ def staff_may_view_pupil(session: Session, staff_viewer: Viewer, profile: PupilP
 
 
 def pupil_display_name(session: Session, staff_viewer: Viewer, pupil_user_id) -> str:
-    """"Inès Benali (3e B)" for a pupil the staff member may view; NotFound otherwise."""
+    """ "Inès Benali (3e B)" for a pupil the staff member may view; NotFound otherwise."""
     profile = _pupil_for_staff(session, staff_viewer, pupil_user_id)
     user = session.get(User, profile.user_id)
     klass = session.get(SchoolClass, profile.class_id)
@@ -168,12 +168,17 @@ def pupil_display_name(session: Session, staff_viewer: Viewer, pupil_user_id) ->
 
 
 def _pupil_for_staff(session: Session, staff_viewer: Viewer, pupil_user_id) -> PupilProfile:
-    pupil_id = pupil_user_id if isinstance(pupil_user_id, int) and not isinstance(
-        pupil_user_id, bool) else None
+    pupil_id = (
+        pupil_user_id
+        if isinstance(pupil_user_id, int) and not isinstance(pupil_user_id, bool)
+        else None
+    )
     if isinstance(pupil_user_id, str) and pupil_user_id.strip().isdigit():
         pupil_id = int(pupil_user_id.strip())
     if staff_viewer is None or staff_viewer.role not in (
-        Role.PRINCIPAL.value, Role.TEACHER.value, Role.STAFF.value
+        Role.PRINCIPAL.value,
+        Role.TEACHER.value,
+        Role.STAFF.value,
     ):
         raise PermissionDenied()
     profile = None
@@ -206,10 +211,20 @@ class _Perimeter:
 
 
 _PERIMETER = (
-    select(School.id, School.name, School.latitude, School.longitude, School.national_search,
-           InternshipWeek.week_start)
-    .outerjoin(InternshipWeek, and_(InternshipWeek.school_id == School.id,
-                                    InternshipWeek.week_start >= bindparam("today")))
+    select(
+        School.id,
+        School.name,
+        School.latitude,
+        School.longitude,
+        School.national_search,
+        InternshipWeek.week_start,
+    )
+    .outerjoin(
+        InternshipWeek,
+        and_(
+            InternshipWeek.school_id == School.id, InternshipWeek.week_start >= bindparam("today")
+        ),
+    )
     .where(School.id == bindparam("school_id"))
     .order_by(InternshipWeek.week_start)
 )
@@ -217,12 +232,17 @@ _PERIMETER = (
 
 def _perimeter(session: Session, school_id: int, today: dt.date) -> _Perimeter:
     """The collège's position, national flag and internship weeks from ``today`` on."""
-    rows = session.connection().execute(
-        _PERIMETER, {"school_id": school_id, "today": today}).all()
+    rows = session.connection().execute(_PERIMETER, {"school_id": school_id, "today": today}).all()
     school = rows[0]
     weeks = [row.week_start for row in rows if row.week_start is not None]
-    return _Perimeter(school.id, school.name, school.latitude, school.longitude,
-                      bool(school.national_search), weeks)
+    return _Perimeter(
+        school.id,
+        school.name,
+        school.latitude,
+        school.longitude,
+        bool(school.national_search),
+        weeks,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -278,8 +298,11 @@ def _clamp(query: SearchQuery, perimeter: _Perimeter) -> _Clamped:
             if radius >= _WHOLE_EARTH_KM:
                 radius = None
     else:
-        radius = DEFAULT_RADIUS_KM if radius is None else min(
-            DEFAULT_RADIUS_KM, max(MIN_RADIUS_KM, radius))
+        radius = (
+            DEFAULT_RADIUS_KM
+            if radius is None
+            else min(DEFAULT_RADIUS_KM, max(MIN_RADIUS_KM, radius))
+        )
     keyword = " ".join(str(query.keyword or "").split())[:100]
     words = [w for w in search_key(keyword).split() if w][:MAX_KEYWORD_WORDS]
     sort = query.sort if query.sort in SORTS else "distance"
@@ -392,8 +415,7 @@ _O = aliased(Offer, name="o")
 def _filtered(stmt, shape: _Shape, *, join_offer: bool = False):
     """Searchable weeks among :weeks, with the shape's filters (which need the offer row)."""
     # "= true", not "IS true": an equality both databases use inside ix_offer_week_search
-    stmt = stmt.where(_W.week_start.in_(bindparam("weeks", expanding=True)),
-                      _W.searchable == True)  # noqa: E712
+    stmt = stmt.where(_W.week_start.in_(bindparam("weeks", expanding=True)), _W.searchable == True)  # noqa: E712
     if join_offer or shape.join_offer:
         stmt = stmt.join(_O, _O.id == _W.offer_id)
     if shape.sectors:
@@ -407,8 +429,10 @@ _POSITION = (_W.offer_id, _W.latitude, _W.longitude)
 
 
 def _in_box(stmt):
-    return stmt.where(_W.latitude.between(bindparam("min_lat"), bindparam("max_lat")),
-                      _W.longitude.between(bindparam("min_lon"), bindparam("max_lon")))
+    return stmt.where(
+        _W.latitude.between(bindparam("min_lat"), bindparam("max_lat")),
+        _W.longitude.between(bindparam("min_lon"), bindparam("max_lon")),
+    )
 
 
 def _box_params(box) -> dict:
@@ -437,7 +461,8 @@ def _strip_part(columns, shape: _Shape, i: int, last: bool):
 def _inner_count_stmt(shape: _Shape, strips: int, single_week: bool):
     parts = [
         _strip_part([_W.offer_id], shape, i, i == strips - 1).where(
-            _W.longitude.between(bindparam(f"a{i}"), bindparam(f"b{i}")))
+            _W.longitude.between(bindparam(f"a{i}"), bindparam(f"b{i}"))
+        )
         for i in range(strips)
     ]
     inner = union_all(*parts).subquery()
@@ -448,14 +473,16 @@ def _inner_count_stmt(shape: _Shape, strips: int, single_week: bool):
 
 @functools.lru_cache(maxsize=256)
 def _ring_stmt(shape: _Shape, strips: int):
-    return union_all(*[
-        _strip_part(_POSITION, shape, i, i == strips - 1).where(
-            _W.longitude.between(bindparam(f"c{i}"), bindparam(f"d{i}")),
-            # the exact complement of the inner part
-            ~_W.longitude.between(bindparam(f"a{i}"), bindparam(f"b{i}")),
-        )
-        for i in range(strips)
-    ])
+    return union_all(
+        *[
+            _strip_part(_POSITION, shape, i, i == strips - 1).where(
+                _W.longitude.between(bindparam(f"c{i}"), bindparam(f"d{i}")),
+                # the exact complement of the inner part
+                ~_W.longitude.between(bindparam(f"a{i}"), bindparam(f"b{i}")),
+            )
+            for i in range(strips)
+        ]
+    )
 
 
 def _strip_params(strips: list[_Strip], lon0: float) -> dict:
@@ -478,16 +505,22 @@ def _count_all_stmt(shape: _Shape):
 @functools.lru_cache(maxsize=256)
 def _newest_box_stmt(shape: _Shape):
     stmt = _in_box(_filtered(select(*_POSITION), shape, join_offer=True))
-    return (stmt.order_by(_O.published_at.desc(), _W.offer_id.desc())
-            .offset(bindparam("offset")).limit(bindparam("limit")))
+    return (
+        stmt.order_by(_O.published_at.desc(), _W.offer_id.desc())
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+    )
 
 
 @functools.lru_cache(maxsize=256)
 def _newest_page_stmt(shape: _Shape):
     stmt = _filtered(select(_W.offer_id, _O.latitude, _O.longitude), shape, join_offer=True)
-    return (stmt.group_by(_W.offer_id, _O.latitude, _O.longitude, _O.published_at)
-            .order_by(_O.published_at.desc(), _W.offer_id.desc())
-            .offset(bindparam("offset")).limit(bindparam("limit")))
+    return (
+        stmt.group_by(_W.offer_id, _O.latitude, _O.longitude, _O.published_at)
+        .order_by(_O.published_at.desc(), _W.offer_id.desc())
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+    )
 
 
 _CARD_WEEK = aliased(OfferWeek, name="cw")
@@ -495,24 +528,39 @@ _CARD_WEEK = aliased(OfferWeek, name="cw")
 # week; the outer join keeps an offer whose last seat was just taken).
 _CARDS = (
     select(
-        Offer.id, Offer.title, Offer.commune_name, Offer.postal_code, Offer.sector_id,
-        Offer.description, Offer.tutor_name, Offer.tutor_role, Offer.practical_info,
-        Offer.accessibility, Offer.street, Offer.published_at,
-        Organisation.name.label("employer_name"), Sector.name.label("sector_name"),
-        Sector.onisep_url.label("sector_url"), _CARD_WEEK.week_start,
+        Offer.id,
+        Offer.title,
+        Offer.commune_name,
+        Offer.postal_code,
+        Offer.sector_id,
+        Offer.description,
+        Offer.tutor_name,
+        Offer.tutor_role,
+        Offer.practical_info,
+        Offer.accessibility,
+        Offer.street,
+        Offer.published_at,
+        Organisation.name.label("employer_name"),
+        Sector.name.label("sector_name"),
+        Sector.onisep_url.label("sector_url"),
+        _CARD_WEEK.week_start,
         (_CARD_WEEK.seats - _CARD_WEEK.accepted_count).label("free"),
     )
     .join(Organisation, Organisation.id == Offer.organisation_id)
     .join(Sector, Sector.id == Offer.sector_id)
-    .outerjoin(_CARD_WEEK, and_(
-        _CARD_WEEK.offer_id == Offer.id,
-        _CARD_WEEK.week_start.in_(bindparam("weeks", expanding=True)),
-        _CARD_WEEK.searchable == True,  # noqa: E712
-    ))
+    .outerjoin(
+        _CARD_WEEK,
+        and_(
+            _CARD_WEEK.offer_id == Offer.id,
+            _CARD_WEEK.week_start.in_(bindparam("weeks", expanding=True)),
+            _CARD_WEEK.searchable == True,  # noqa: E712
+        ),
+    )
     .where(Offer.id.in_(bindparam("ids", expanding=True)))
 )
 _DETAIL_WEEKS = _filtered(select(*_POSITION), _Shape(False, 0)).where(
-    _W.offer_id == bindparam("offer_id"))
+    _W.offer_id == bindparam("offer_id")
+)
 
 
 def _rows(session: Session, stmt, params: dict) -> list[tuple]:
@@ -534,11 +582,15 @@ def _count_inner(session: Session, c: _Clamped, weeks, strips: list[_Strip], lon
     return int(session.connection().execute(stmt, params).scalar_one())
 
 
-def _ring_rows(session: Session, c: _Clamped, weeks, strips: list[_Strip],
-               lon0: float) -> list[tuple]:
+def _ring_rows(
+    session: Session, c: _Clamped, weeks, strips: list[_Strip], lon0: float
+) -> list[tuple]:
     """(offer_id, latitude, longitude) between the strips' inner and outer parts."""
-    return _rows(session, _ring_stmt(_shape(c), len(strips)),
-                 _params(c, weeks, **_strip_params(strips, lon0)))
+    return _rows(
+        session,
+        _ring_stmt(_shape(c), len(strips)),
+        _params(c, weeks, **_strip_params(strips, lon0)),
+    )
 
 
 def _within(rows, lat0: float, lon0: float, radius_km: float | None) -> dict[int, float]:
@@ -577,20 +629,25 @@ def _nearest(found: dict[int, float], count: int) -> list[tuple[int, float]]:
 
 
 def _count_all(session: Session, c: _Clamped, weeks) -> int:
-    return int(session.connection().execute(_count_all_stmt(_shape(c)),
-                                            _params(c, weeks)).scalar_one())
+    return int(
+        session.connection().execute(_count_all_stmt(_shape(c)), _params(c, weeks)).scalar_one()
+    )
 
 
 def _newest_rows(session: Session, c: _Clamped, weeks, box, offset: int, limit: int):
     """(offer_id, latitude, longitude) of the box's searchable weeks, newest offer first."""
-    return _rows(session, _newest_box_stmt(_shape(c)),
-                 _params(c, weeks, offset=offset, limit=limit, **_box_params(box)))
+    return _rows(
+        session,
+        _newest_box_stmt(_shape(c)),
+        _params(c, weeks, offset=offset, limit=limit, **_box_params(box)),
+    )
 
 
 def _newest_page(session: Session, c: _Clamped, weeks, offset: int, limit: int) -> list[tuple]:
     """(offer_id, latitude, longitude) of one page of offers, newest first, anywhere."""
-    return _rows(session, _newest_page_stmt(_shape(c)),
-                 _params(c, weeks, offset=offset, limit=limit))
+    return _rows(
+        session, _newest_page_stmt(_shape(c)), _params(c, weeks, offset=offset, limit=limit)
+    )
 
 
 def _pages(total: int, size: int, page: int) -> tuple[int, int]:
@@ -598,8 +655,9 @@ def _pages(total: int, size: int, page: int) -> tuple[int, int]:
     return pages, min(max(1, page), pages)
 
 
-def _cards(session: Session, page: Sequence[tuple[int, float | None]],
-           weeks: Sequence[dt.date]) -> list[OfferCard]:
+def _cards(
+    session: Session, page: Sequence[tuple[int, float | None]], weeks: Sequence[dt.date]
+) -> list[OfferCard]:
     """The cards of one page, in the page's order; free weeks among ``weeks`` only."""
     if not page:
         return []
@@ -614,9 +672,16 @@ def _cards(session: Session, page: Sequence[tuple[int, float | None]],
         row = offers.get(oid)
         if row is None:  # deleted in between: skip rather than fail
             continue
-        cards.append(make_card(row, employer_name=row.employer_name, sector_name=row.sector_name,
-                               sector_url=row.sector_url or "", weeks=free.get(oid, []),
-                               distance_km=distance))
+        cards.append(
+            make_card(
+                row,
+                employer_name=row.employer_name,
+                sector_name=row.sector_name,
+                sector_url=row.sector_url or "",
+                weeks=free.get(oid, []),
+                distance_km=distance,
+            )
+        )
     return cards
 
 
@@ -627,17 +692,22 @@ def _cards(session: Session, page: Sequence[tuple[int, float | None]],
 
 def _suggestions(c: _Clamped, p: _Perimeter) -> list[str]:
     if not p.weeks:
-        return ["Votre collège n'a pas encore indiqué de semaine de stage à venir : dès que "
-                "votre chef d'établissement l'aura fait, les offres de ces semaines "
-                "apparaîtront ici."]
+        return [
+            "Votre collège n'a pas encore indiqué de semaine de stage à venir : dès que "
+            "votre chef d'établissement l'aura fait, les offres de ces semaines "
+            "apparaîtront ici."
+        ]
     if not p.located and not p.national:
-        return ["La position de votre collège n'est pas connue de la plateforme : la recherche "
-                "dans un rayon de 60 km n'est pas possible. Demandez à votre chef "
-                "d'établissement d'ouvrir la recherche à toute la France."]
+        return [
+            "La position de votre collège n'est pas connue de la plateforme : la recherche "
+            "dans un rayon de 60 km n'est pas possible. Demandez à votre chef "
+            "d'établissement d'ouvrir la recherche à toute la France."
+        ]
     tips = []
     if c.radius_km is not None and (p.national or c.radius_km < DEFAULT_RADIUS_KM):
-        tips.append("Élargissez le rayon de recherche"
-                    + (" (jusqu'à 60 km)." if not p.national else "."))
+        tips.append(
+            "Élargissez le rayon de recherche" + (" (jusqu'à 60 km)." if not p.national else ".")
+        )
     if c.sector_ids:
         tips.append("Retirez le filtre par secteur ou choisissez d'autres secteurs.")
     if c.words:
@@ -645,16 +715,27 @@ def _suggestions(c: _Clamped, p: _Perimeter) -> list[str]:
     if c.week is not None and len(p.weeks) > 1:
         tips.append("Essayez une autre semaine de stage de votre collège, ou toutes les semaines.")
     if not p.national:
-        tips.append("Demandez à votre chef d'établissement d'ouvrir la recherche à toute la "
-                    "France : vous verrez alors aussi les offres à plus de 60 km.")
+        tips.append(
+            "Demandez à votre chef d'établissement d'ouvrir la recherche à toute la "
+            "France : vous verrez alors aussi les offres à plus de 60 km."
+        )
     if not tips:
-        tips.append("Aucune offre n'a de place libre pour l'instant : revenez dans quelques "
-                    "jours, de nouvelles offres sont publiées régulièrement.")
+        tips.append(
+            "Aucune offre n'a de place libre pour l'instant : revenez dans quelques "
+            "jours, de nouvelles offres sont publiées régulièrement."
+        )
     return tips
 
 
-def _nearest_page(session: Session, c: _Clamped, weeks, p: _Perimeter, radius: float | None,
-                  total: int, wanted: int) -> dict[int, float]:
+def _nearest_page(
+    session: Session,
+    c: _Clamped,
+    weeks,
+    p: _Perimeter,
+    radius: float | None,
+    total: int,
+    wanted: int,
+) -> dict[int, float]:
     """{offer_id: km} for a circle around the collège that holds the ``wanted`` nearest offers.
 
     Within ``radius`` (``total`` offers there): the circle starts where about _OVERSHOOT ×
@@ -671,30 +752,36 @@ def _nearest_page(session: Session, c: _Clamped, weeks, p: _Perimeter, radius: f
     while True:
         whole = r >= _WHOLE_EARTH_KM
         box = None if whole else bounding_box(p.latitude, p.longitude, r)
-        found = _within(_box_rows(session, c, weeks, box), p.latitude, p.longitude,
-                        None if whole else r)
+        found = _within(
+            _box_rows(session, c, weeks, box), p.latitude, p.longitude, None if whole else r
+        )
         if len(found) >= wanted or r >= limit:
             return found
         r = min(limit, r * growth)
 
 
-def _in_radius(session: Session, c: _Clamped, weeks, p: _Perimeter
-               ) -> tuple[int, int, int, list[tuple[int, float]]]:
+def _in_radius(
+    session: Session, c: _Clamped, weeks, p: _Perimeter
+) -> tuple[int, int, int, list[tuple[int, float]]]:
     """(total, page, pages, [(offer_id, km)] of the page) for the circle of ``c.radius_km``
     around a located collège: the total from the strips (inner parts counted in SQL, the edge
     measured in Python), then only the offers the page needs."""
     size, radius = c.page_size, c.radius_km
     strips = _strips(p.latitude, p.longitude, radius, _STRIPS)
     if strips is None:  # the plain box (never in France)
-        found = _within(_box_rows(session, c, weeks, bounding_box(p.latitude, p.longitude,
-                                                                  radius)),
-                        p.latitude, p.longitude, radius)
+        found = _within(
+            _box_rows(session, c, weeks, bounding_box(p.latitude, p.longitude, radius)),
+            p.latitude,
+            p.longitude,
+            radius,
+        )
         total = len(found)
     else:
         found = None
         inner = _count_inner(session, c, weeks, strips, p.longitude)
-        ring = _within(_ring_rows(session, c, weeks, strips, p.longitude), p.latitude,
-                       p.longitude, radius)
+        ring = _within(
+            _ring_rows(session, c, weeks, strips, p.longitude), p.latitude, p.longitude, radius
+        )
         total = inner + len(ring)
     pages, page = _pages(total, size, c.page)
     start, stop = (page - 1) * size, page * size
@@ -707,8 +794,9 @@ def _in_radius(session: Session, c: _Clamped, weeks, p: _Perimeter
     return total, page, pages, _nearest(found, stop)[start:stop]
 
 
-def _newest_in_radius(session: Session, c: _Clamped, weeks, p: _Perimeter, start: int,
-                      stop: int) -> list[tuple[int, float]]:
+def _newest_in_radius(
+    session: Session, c: _Clamped, weeks, p: _Perimeter, start: int, stop: int
+) -> list[tuple[int, float]]:
     """Offers ``start``..``stop`` within the radius, newest first: the box's weeks in that order,
     read in batches, each offer kept once and only within the radius."""
     box = bounding_box(p.latitude, p.longitude, c.radius_km)
@@ -731,18 +819,29 @@ def _newest_in_radius(session: Session, c: _Clamped, weeks, p: _Perimeter, start
     return hits[start:stop]
 
 
-def _search(session: Session, school_id: int, query: SearchQuery,
-            today: dt.date | None) -> SearchResult:
+def _search(
+    session: Session, school_id: int, query: SearchQuery, today: dt.date | None
+) -> SearchResult:
     p = _perimeter(session, school_id, today or paris_today())
     c = _clamp(query, p)
 
     def result(cards, total, page, pages) -> SearchResult:
         return SearchResult(
-            cards=cards, total=total, page=page, pages=pages, radius_km=c.radius_km,
-            national=p.national, weeks=list(p.weeks),
-            suggestions=[] if total else _suggestions(c, p), week=c.week, sort=c.sort,
-            keyword=c.keyword, sector_ids=list(c.sector_ids), school_name=p.school_name,
-            school_located=p.located, max_radius_km=None if p.national else DEFAULT_RADIUS_KM,
+            cards=cards,
+            total=total,
+            page=page,
+            pages=pages,
+            radius_km=c.radius_km,
+            national=p.national,
+            weeks=list(p.weeks),
+            suggestions=[] if total else _suggestions(c, p),
+            week=c.week,
+            sort=c.sort,
+            keyword=c.keyword,
+            sector_ids=list(c.sector_ids),
+            school_name=p.school_name,
+            school_located=p.located,
+            max_radius_km=None if p.national else DEFAULT_RADIUS_KM,
         )
 
     if not p.weeks or (not p.located and not p.national):
@@ -770,8 +869,13 @@ def _search(session: Session, school_id: int, query: SearchQuery,
     return result(_cards(session, _nearest(found, stop)[start:stop], weeks), total, page, pages)
 
 
-def search_offers(session: Session, viewer: Viewer, query: SearchQuery | None = None, *,
-                  today: dt.date | None = None) -> SearchResult:
+def search_offers(
+    session: Session,
+    viewer: Viewer,
+    query: SearchQuery | None = None,
+    *,
+    today: dt.date | None = None,
+) -> SearchResult:
     """The offers a pupil may apply to (R1 + R2), filtered, sorted and paginated.
 
     PermissionDenied (with a French message to show) when the pupil's access is not open."""
@@ -779,9 +883,14 @@ def search_offers(session: Session, viewer: Viewer, query: SearchQuery | None = 
     return _search(session, profile.school_id, query or SearchQuery(), today)
 
 
-def search_offers_for_pupil(session: Session, staff_viewer: Viewer, pupil_user_id,
-                            query: SearchQuery | None = None, *,
-                            today: dt.date | None = None) -> SearchResult:
+def search_offers_for_pupil(
+    session: Session,
+    staff_viewer: Viewer,
+    pupil_user_id,
+    query: SearchQuery | None = None,
+    *,
+    today: dt.date | None = None,
+) -> SearchResult:
     """The search exactly as one pupil sees it, for a staff member of the pupil's collège
     (whether or not the pupil's own access is open yet). NotFound for any other pupil."""
     profile = _pupil_for_staff(session, staff_viewer, pupil_user_id)
@@ -800,8 +909,10 @@ def _detail(session: Session, school_id: int, offer_id, today: dt.date | None) -
     if oid is None or not 0 < oid < 2**63:
         raise NotFound("Cette offre est introuvable ou n'est plus disponible.")
     p = _perimeter(session, school_id, today or paris_today())
-    not_found = NotFound("Cette offre est introuvable ou n'est plus disponible pour votre "
-                         "collège (semaines, distance ou places).")
+    not_found = NotFound(
+        "Cette offre est introuvable ou n'est plus disponible pour votre "
+        "collège (semaines, distance ou places)."
+    )
     if not p.weeks or (not p.located and not p.national):
         raise not_found
     rows = _rows(session, _DETAIL_WEEKS, {"offer_id": oid, "weeks": list(p.weeks)})
@@ -809,8 +920,7 @@ def _detail(session: Session, school_id: int, offer_id, today: dt.date | None) -
         raise not_found
     distance = None
     if p.located:
-        found = _within(rows, p.latitude, p.longitude,
-                        None if p.national else DEFAULT_RADIUS_KM)
+        found = _within(rows, p.latitude, p.longitude, None if p.national else DEFAULT_RADIUS_KM)
         if oid not in found:
             raise not_found
         distance = found[oid]
@@ -820,8 +930,9 @@ def _detail(session: Session, school_id: int, offer_id, today: dt.date | None) -
     return cards[0]
 
 
-def offer_detail(session: Session, viewer: Viewer, offer_id, *,
-                 today: dt.date | None = None) -> OfferCard:
+def offer_detail(
+    session: Session, viewer: Viewer, offer_id, *, today: dt.date | None = None
+) -> OfferCard:
     """One offer for a pupil with open access, only if it is in the pupil's perimeter (R2:
     published, a free seat in one of the collège's weeks, within 60 km unless national);
     NotFound otherwise."""
@@ -829,8 +940,9 @@ def offer_detail(session: Session, viewer: Viewer, offer_id, *,
     return _detail(session, profile.school_id, offer_id, today)
 
 
-def offer_detail_for_pupil(session: Session, staff_viewer: Viewer, pupil_user_id, offer_id, *,
-                           today: dt.date | None = None) -> OfferCard:
+def offer_detail_for_pupil(
+    session: Session, staff_viewer: Viewer, pupil_user_id, offer_id, *, today: dt.date | None = None
+) -> OfferCard:
     """:func:`offer_detail` as seen by one pupil, for a staff member of the pupil's collège."""
     profile = _pupil_for_staff(session, staff_viewer, pupil_user_id)
     return _detail(session, profile.school_id, offer_id, today)

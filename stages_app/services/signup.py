@@ -169,7 +169,7 @@ def normalize_phone(raw: str | None) -> str:
         rest = value[1:]
         for code in _FRENCH_COUNTRY_CODES:
             if rest.startswith(code):
-                number = rest[len(code):]
+                number = rest[len(code) :]
                 if len(number) == 10 and number.startswith("0"):  # "+33 (0)6 ..."
                     number = number[1:]
                 value = "0" + number
@@ -178,7 +178,7 @@ def normalize_phone(raw: str | None) -> str:
             raise error
     if not re.fullmatch(r"0[1-9][0-9]{8}", value):
         raise error
-    return " ".join(value[i:i + 2] for i in range(0, 10, 2))
+    return " ".join(value[i : i + 2] for i in range(0, 10, 2))
 
 
 def _clean_organisation_name(raw: str | None) -> str:
@@ -341,8 +341,11 @@ def _announce_pupil_waiting(session: Session, pupil: User, school_class: SchoolC
     if school_class.main_teacher_id is None:
         return
     teacher = session.execute(
-        select(User).join(StaffMembership, StaffMembership.user_id == User.id).where(
-            User.id == school_class.main_teacher_id, User.status == UserStatus.ACTIVE.value,
+        select(User)
+        .join(StaffMembership, StaffMembership.user_id == User.id)
+        .where(
+            User.id == school_class.main_teacher_id,
+            User.status == UserStatus.ACTIVE.value,
             StaffMembership.school_id == school_class.school_id,
             StaffMembership.status == RightsStatus.GRANTED.value,
         )
@@ -368,9 +371,15 @@ def _announce_pupil_waiting(session: Session, pupil: User, school_class: SchoolC
         dedupe_key=f"pupil_waiting:{pupil.id}",
     )
     if mail.id is None:  # first announcement: the bell too
-        notify(session, teacher.id, "pupil_waiting", f"{name} attend son autorisation parentale",
-               f"Classe {school_class.name} : enregistrez l'autorisation signée puis ouvrez "
-               "son accès.", link)
+        notify(
+            session,
+            teacher.id,
+            "pupil_waiting",
+            f"{name} attend son autorisation parentale",
+            f"Classe {school_class.name} : enregistrez l'autorisation signée puis ouvrez "
+            "son accès.",
+            link,
+        )
 
 
 def signup_staff(

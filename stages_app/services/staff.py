@@ -200,7 +200,9 @@ def _fr_datetime(moment: dt.datetime) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def _invitation_class(session: Session, school: School, function: str, class_id) -> SchoolClass | None:
+def _invitation_class(
+    session: Session, school: School, function: str, class_id
+) -> SchoolClass | None:
     if function not in TEACHER_FUNCTIONS:
         return None  # other staff see every class: no class to name
     if class_id in (None, "", 0):
@@ -213,7 +215,9 @@ def _invitation_class(session: Session, school: School, function: str, class_id)
     valid_id = isinstance(class_id, int) and not isinstance(class_id, bool)
     klass = session.get(SchoolClass, class_id) if valid_id else None
     if klass is None or klass.school_id != school.id:
-        raise ValidationError("Choisissez une classe de votre collège dans la liste.", field="class_id")
+        raise ValidationError(
+            "Choisissez une classe de votre collège dans la liste.", field="class_id"
+        )
     return klass
 
 
@@ -265,8 +269,11 @@ def invite_staff(
         )
     ).all()
     for old in live:
-        if (now - old.created_at < RESEND_GRACE and old.function == function_value
-                and old.class_id == (klass.id if klass else None)):
+        if (
+            now - old.created_at < RESEND_GRACE
+            and old.function == function_value
+            and old.class_id == (klass.id if klass else None)
+        ):
             raise Conflict(
                 f"Une invitation vient d'être envoyée à {email_value}. Attendez quelques minutes "
                 "avant de la renvoyer.",
@@ -276,9 +283,10 @@ def invite_staff(
     token = secrets.token_urlsafe(32)
     token_hash = hash_token(token)
     expires = now + dt.timedelta(days=INVITATION_TTL_DAYS)
-    with unit_of_work(session, conflict=(
-        f"Une invitation vient d'être envoyée à {email_value} : rechargez la page."
-    )):
+    with unit_of_work(
+        session,
+        conflict=(f"Une invitation vient d'être envoyée à {email_value} : rechargez la page."),
+    ):
         for old in live:
             old.cancelled_at = now
         session.flush()  # the partial unique index sees the old one cancelled first
@@ -354,10 +362,19 @@ def list_invitations(
             status, label = "expired", "Expirée"
         else:
             status, label = "pending", "En attente"
-        result.append(InvitationRow(
-            inv.id, inv.email, inv.function, FUNCTION_LABEL.get(inv.function, inv.function),
-            class_name or "", inv.created_at, inv.expires_at, status, label,
-        ))
+        result.append(
+            InvitationRow(
+                inv.id,
+                inv.email,
+                inv.function,
+                FUNCTION_LABEL.get(inv.function, inv.function),
+                class_name or "",
+                inv.created_at,
+                inv.expires_at,
+                status,
+                label,
+            )
+        )
     return result
 
 
@@ -371,7 +388,9 @@ def cancel_invitation(
     with unit_of_work(session):
         require(session, viewer, "staff.manage", invitation.school_id)
         if invitation.accepted_at is not None:
-            raise ValidationError("Cette invitation a déjà été acceptée : elle ne peut plus être annulée.")
+            raise ValidationError(
+                "Cette invitation a déjà été acceptée : elle ne peut plus être annulée."
+            )
         if invitation.cancelled_at is None:
             invitation.cancelled_at = _now(now)
 
@@ -434,11 +453,16 @@ def _place_teacher_in_class(
     class that has none (professeur principal), else a follower. Returns "main", "follow" or ""."""
     if klass is None or function not in TEACHER_FUNCTIONS:
         return ""
-    if function == StaffFunction.PROFESSEUR_PRINCIPAL.value and klass.main_teacher_id in (None, user_id):
+    if function == StaffFunction.PROFESSEUR_PRINCIPAL.value and klass.main_teacher_id in (
+        None,
+        user_id,
+    ):
         klass.main_teacher_id = user_id
         return "main"
     exists = session.exec(
-        select(ClassFollow.id).where(ClassFollow.user_id == user_id, ClassFollow.class_id == klass.id)
+        select(ClassFollow.id).where(
+            ClassFollow.user_id == user_id, ClassFollow.class_id == klass.id
+        )
     ).first()
     if exists is None:
         session.add(ClassFollow(user_id=user_id, class_id=klass.id))
@@ -471,30 +495,43 @@ def signup_from_invitation(
         # Conditional update: two submissions at the same instant use the link once.
         used = session.execute(
             update(Invitation)
-            .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None),
-                   Invitation.cancelled_at.is_(None))
+            .where(
+                Invitation.id == invitation.id,
+                Invitation.accepted_at.is_(None),
+                Invitation.cancelled_at.is_(None),
+            )
             .values(accepted_at=now, accepted_user_id=user.id)
         )
         if used.rowcount != 1:
             raise ValidationError(USED_INVITATION)
-        session.add(StaffMembership(
-            user_id=user.id,
-            school_id=invitation.school_id,
-            function=function,
-            status=RightsStatus.GRANTED.value,
-            created_at=now,
-            granted_by_id=invitation.invited_by_id,
-            granted_at=now,
-        ))
+        session.add(
+            StaffMembership(
+                user_id=user.id,
+                school_id=invitation.school_id,
+                function=function,
+                status=RightsStatus.GRANTED.value,
+                created_at=now,
+                granted_by_id=invitation.invited_by_id,
+                granted_at=now,
+            )
+        )
         klass = session.get(SchoolClass, invitation.class_id) if invitation.class_id else None
         placed = _place_teacher_in_class(session, user.id, function, klass)
         name = f"{user.first_name} {user.last_name}"
         body = f"{name} a créé son compte ({_function_label(function)})."
         if placed == "follow" and function == StaffFunction.PROFESSEUR_PRINCIPAL.value:
-            body += (f" La classe {klass.name} avait déjà un professeur principal : {name} la suit "
-                     "(mêmes droits). Désignez le professeur principal depuis la page des classes.")
-        _notify(session, invitation.invited_by_id, "staff_joined",
-                f"{name} a accepté votre invitation", body, routes.SCHOOL_HOME)
+            body += (
+                f" La classe {klass.name} avait déjà un professeur principal : {name} la suit "
+                "(mêmes droits). Désignez le professeur principal depuis la page des classes."
+            )
+        _notify(
+            session,
+            invitation.invited_by_id,
+            "staff_joined",
+            f"{name} a accepté votre invitation",
+            body,
+            routes.SCHOOL_HOME,
+        )
     session.refresh(user)
     return user
 
@@ -525,8 +562,11 @@ class StaffRow:
     can_manage: bool  # False on the principal's own row
 
 
-_STATUS_ORDER = {RightsStatus.PENDING.value: 0, RightsStatus.GRANTED.value: 1,
-                 RightsStatus.REVOKED.value: 2}
+_STATUS_ORDER = {
+    RightsStatus.PENDING.value: 0,
+    RightsStatus.GRANTED.value: 1,
+    RightsStatus.REVOKED.value: 2,
+}
 
 
 def list_staff(session: Session, viewer: Viewer | None) -> list[StaffRow]:
@@ -569,17 +609,27 @@ def list_staff(session: Session, viewer: Viewer | None) -> list[StaffRow]:
             revoked_at=m.revoked_at,
             main_of=sorted(main_of.get(u.id, []), key=search_key),
             follows=sorted(follows.get(u.id, []), key=search_key),
-            requested_class=class_name.get(m.requested_class_id, "") if m.requested_class_id else "",
+            requested_class=class_name.get(m.requested_class_id, "")
+            if m.requested_class_id
+            else "",
             can_manage=m.function != StaffFunction.PRINCIPAL.value and u.id != viewer.user_id,
         )
         for m, u in rows
     ]
-    result.sort(key=lambda r: (_STATUS_ORDER.get(r.status, 3), search_key(r.last_name),
-                               search_key(r.first_name), r.membership_id))
+    result.sort(
+        key=lambda r: (
+            _STATUS_ORDER.get(r.status, 3),
+            search_key(r.last_name),
+            search_key(r.first_name),
+            r.membership_id,
+        )
+    )
     return result
 
 
-def _member_and_user(session: Session, viewer: Viewer | None, membership_id) -> tuple[StaffMembership, User]:
+def _member_and_user(
+    session: Session, viewer: Viewer | None, membership_id
+) -> tuple[StaffMembership, User]:
     membership = require(session, viewer, "staff.member.manage", _require_id(membership_id))
     user = session.get(User, membership.user_id)
     return membership, user
@@ -589,8 +639,10 @@ def _release_main_classes(session: Session, membership: StaffMembership, new_fun
     """A person who stops being professeur principal no longer leads their classes; a professeur
     keeps them as followed classes."""
     led = session.exec(
-        select(SchoolClass).where(SchoolClass.school_id == membership.school_id,
-                                  SchoolClass.main_teacher_id == membership.user_id)
+        select(SchoolClass).where(
+            SchoolClass.school_id == membership.school_id,
+            SchoolClass.main_teacher_id == membership.user_id,
+        )
     ).all()
     for klass in led:
         klass.main_teacher_id = None
@@ -598,8 +650,13 @@ def _release_main_classes(session: Session, membership: StaffMembership, new_fun
             _place_teacher_in_class(session, membership.user_id, new_function, klass)
 
 
-def _apply_function(session: Session, membership: StaffMembership, user: User, function: str) -> None:
-    if membership.function == StaffFunction.PROFESSEUR_PRINCIPAL.value and function != membership.function:
+def _apply_function(
+    session: Session, membership: StaffMembership, user: User, function: str
+) -> None:
+    if (
+        membership.function == StaffFunction.PROFESSEUR_PRINCIPAL.value
+        and function != membership.function
+    ):
         _release_main_classes(session, membership, function)
     membership.function = function
     user.role = _role_for(function)
@@ -619,7 +676,9 @@ def grant(
     now = _now(now)
     with unit_of_work(session):
         membership, user = _member_and_user(session, viewer, membership_id)
-        function_value = membership.function if function in (None, "") else _clean_function(function)
+        function_value = (
+            membership.function if function in (None, "") else _clean_function(function)
+        )
         name = f"{user.first_name} {user.last_name}"
         if membership.status == RightsStatus.GRANTED.value:
             if function_value == membership.function:
@@ -642,8 +701,10 @@ def grant(
                 elif placed == "follow":
                     message += f" {name} suit la classe {klass.name}."
                     if function_value == StaffFunction.PROFESSEUR_PRINCIPAL.value:
-                        message += (" Cette classe avait déjà un professeur principal : changez-le "
-                                    "depuis la page des classes si besoin.")
+                        message += (
+                            " Cette classe avait déjà un professeur principal : changez-le "
+                            "depuis la page des classes si besoin."
+                        )
             membership.requested_class_id = None
         school = session.get(School, membership.school_id)
         queue_mail(
@@ -660,8 +721,14 @@ def grant(
             kind="staff_granted",
             dedupe_key=f"staff_granted:{membership.id}:{int(now.timestamp())}",
         )
-        _notify(session, user.id, "staff_granted", "Vos droits sont ouverts",
-                f"Le chef d'établissement du {school.name} a ouvert vos droits.", routes.SCHOOL_HOME)
+        _notify(
+            session,
+            user.id,
+            "staff_granted",
+            "Vos droits sont ouverts",
+            f"Le chef d'établissement du {school.name} a ouvert vos droits.",
+            routes.SCHOOL_HOME,
+        )
     return message
 
 
@@ -722,12 +789,16 @@ def teacher_choices(session: Session, viewer: Viewer | None) -> list[TeacherChoi
     rows = session.exec(
         select(User, StaffMembership.function)
         .join(StaffMembership, StaffMembership.user_id == User.id)
-        .where(StaffMembership.school_id == school.id,
-               StaffMembership.status == RightsStatus.GRANTED.value,
-               StaffMembership.function.in_(list(TEACHER_FUNCTIONS)))
+        .where(
+            StaffMembership.school_id == school.id,
+            StaffMembership.status == RightsStatus.GRANTED.value,
+            StaffMembership.function.in_(list(TEACHER_FUNCTIONS)),
+        )
     ).all()
     rows = sorted(rows, key=lambda r: (search_key(r[0].last_name), search_key(r[0].first_name)))
-    return [TeacherChoice(u.id, f"{u.first_name} {u.last_name}", FUNCTION_LABEL[f]) for u, f in rows]
+    return [
+        TeacherChoice(u.id, f"{u.first_name} {u.last_name}", FUNCTION_LABEL[f]) for u, f in rows
+    ]
 
 
 def set_main_teacher(
@@ -748,22 +819,30 @@ def set_main_teacher(
         membership = session.exec(
             select(StaffMembership).where(StaffMembership.user_id == _require_id(user_id))
         ).first()
-        if (membership is None or membership.school_id != klass.school_id
-                or membership.status != RightsStatus.GRANTED.value
-                or membership.function not in TEACHER_FUNCTIONS):
+        if (
+            membership is None
+            or membership.school_id != klass.school_id
+            or membership.status != RightsStatus.GRANTED.value
+            or membership.function not in TEACHER_FUNCTIONS
+        ):
             raise ValidationError(
                 "Choisissez un professeur du collège dont les droits sont accordés.",
                 field="user_id",
             )
         user = session.get(User, membership.user_id)
         if previous == user.id:
-            return (f"{user.first_name} {user.last_name} est déjà professeur principal de la "
-                    f"classe {klass.name}.")
+            return (
+                f"{user.first_name} {user.last_name} est déjà professeur principal de la "
+                f"classe {klass.name}."
+            )
         if membership.function == StaffFunction.PROFESSEUR.value:
             membership.function = StaffFunction.PROFESSEUR_PRINCIPAL.value
         klass.main_teacher_id = user.id
-        session.execute(delete(ClassFollow).where(ClassFollow.user_id == user.id,
-                                                  ClassFollow.class_id == klass.id))
+        session.execute(
+            delete(ClassFollow).where(
+                ClassFollow.user_id == user.id, ClassFollow.class_id == klass.id
+            )
+        )
         if previous:
             _place_teacher_in_class(session, previous, StaffFunction.PROFESSEUR.value, klass)
     return f"{user.first_name} {user.last_name} est professeur principal de la classe {klass.name}."
@@ -781,8 +860,9 @@ def follow_class(session: Session, viewer: Viewer | None, class_id: int) -> None
     if klass.main_teacher_id == viewer.user_id:
         return
     exists = session.exec(
-        select(ClassFollow.id).where(ClassFollow.user_id == viewer.user_id,
-                                     ClassFollow.class_id == klass.id)
+        select(ClassFollow.id).where(
+            ClassFollow.user_id == viewer.user_id, ClassFollow.class_id == klass.id
+        )
     ).first()
     if exists is not None:
         return
@@ -799,8 +879,11 @@ def unfollow_class(session: Session, viewer: Viewer | None, class_id: int) -> No
     klass = _class_or_404(session, class_id)
     with unit_of_work(session):
         require(session, viewer, "class.follow", klass)
-        session.execute(delete(ClassFollow).where(ClassFollow.user_id == viewer.user_id,
-                                                  ClassFollow.class_id == klass.id))
+        session.execute(
+            delete(ClassFollow).where(
+                ClassFollow.user_id == viewer.user_id, ClassFollow.class_id == klass.id
+            )
+        )
 
 
 @dataclasses.dataclass
@@ -826,16 +909,21 @@ def my_classes(session: Session, viewer: Viewer | None) -> list[MyClassRow]:
     membership = membership_of(session, viewer)
     teacher = membership.function in TEACHER_FUNCTIONS
     classes = session.exec(select(SchoolClass).where(SchoolClass.school_id == school.id)).all()
-    followed = set(session.exec(
-        select(ClassFollow.class_id).where(ClassFollow.user_id == viewer.user_id)
-    ).all())
+    followed = set(
+        session.exec(
+            select(ClassFollow.class_id).where(ClassFollow.user_id == viewer.user_id)
+        ).all()
+    )
     if teacher:
         classes = [c for c in classes if c.main_teacher_id == viewer.user_id or c.id in followed]
     may_manage = membership.function == StaffFunction.PRINCIPAL.value or teacher
     counts: dict[int, list[int]] = {}
     for cid, received, opened in session.exec(
-        select(PupilProfile.class_id, PupilProfile.authorisation_received_on,
-               PupilProfile.access_opened_at).where(PupilProfile.school_id == school.id)
+        select(
+            PupilProfile.class_id,
+            PupilProfile.authorisation_received_on,
+            PupilProfile.access_opened_at,
+        ).where(PupilProfile.school_id == school.id)
     ).all():
         c = counts.setdefault(cid, [0, 0, 0, 0])
         c[0] += 1
@@ -883,13 +971,23 @@ def followable_classes(session: Session, viewer: Viewer | None) -> list[FollowCh
     if membership.function not in TEACHER_FUNCTIONS:
         raise PermissionDenied("Seuls les professeurs choisissent les classes qu'ils suivent.")
     classes = session.exec(select(SchoolClass).where(SchoolClass.school_id == school.id)).all()
-    followed = set(session.exec(
-        select(ClassFollow.class_id).where(ClassFollow.user_id == viewer.user_id)
-    ).all())
+    followed = set(
+        session.exec(
+            select(ClassFollow.class_id).where(ClassFollow.user_id == viewer.user_id)
+        ).all()
+    )
     names = _names(session, {c.main_teacher_id for c in classes})
     return sorted(
-        (FollowChoice(c.id, c.name, names.get(c.main_teacher_id, ""), c.id in followed,
-                      c.main_teacher_id == viewer.user_id) for c in classes),
+        (
+            FollowChoice(
+                c.id,
+                c.name,
+                names.get(c.main_teacher_id, ""),
+                c.id in followed,
+                c.main_teacher_id == viewer.user_id,
+            )
+            for c in classes
+        ),
         key=lambda r: (search_key(r.name), r.class_id),
     )
 
@@ -907,8 +1005,9 @@ def class_choices(session: Session, school_uai: str | None) -> list[ClassChoice]
     if school is None:
         return []
     classes = session.exec(select(SchoolClass).where(SchoolClass.school_id == school.id)).all()
-    return sorted((ClassChoice(c.id, c.name) for c in classes),
-                  key=lambda c: (search_key(c.name), c.id))
+    return sorted(
+        (ClassChoice(c.id, c.name) for c in classes), key=lambda c: (search_key(c.name), c.id)
+    )
 
 
 def request_class(session: Session, viewer: Viewer | None, class_id: int | None) -> None:
@@ -925,8 +1024,12 @@ def request_class(session: Session, viewer: Viewer | None, class_id: int | None)
             membership.requested_class_id = None
         return
     klass = _class_or_404(session, class_id)
-    if (membership is not None and membership.status == RightsStatus.GRANTED.value
-            and membership.function in TEACHER_FUNCTIONS and membership.school_id == klass.school_id):
+    if (
+        membership is not None
+        and membership.status == RightsStatus.GRANTED.value
+        and membership.function in TEACHER_FUNCTIONS
+        and membership.school_id == klass.school_id
+    ):
         raise PermissionDenied(
             "Vos droits sont déjà accordés : suivez cette classe depuis « Mes classes », ou "
             "demandez au chef d'établissement de vous en nommer professeur principal."
@@ -952,8 +1055,11 @@ def announce_pending_signup(session: Session, user_id: int) -> str | None:
         return None
     user = session.get(User, membership.user_id)
     school = session.get(School, membership.school_id)
-    klass = (session.get(SchoolClass, membership.requested_class_id)
-             if membership.requested_class_id else None)
+    klass = (
+        session.get(SchoolClass, membership.requested_class_id)
+        if membership.requested_class_id
+        else None
+    )
     name = f"{user.first_name} {user.last_name}"
     what = _function_label(membership.function)
     if klass is not None:
@@ -977,7 +1083,12 @@ def announce_pending_signup(session: Session, user_id: int) -> str | None:
             dedupe_key=f"staff_pending:{membership.id}",
         )
         if mail.id is None:  # first announcement: notify in the app too
-            _notify(session, principal.id, "staff_pending", f"{name} attend ses droits",
-                    f"{what}. Accordez ou refusez l'accès depuis la page des personnels.",
-                    routes.SCHOOL_HOME)
+            _notify(
+                session,
+                principal.id,
+                "staff_pending",
+                f"{name} attend ses droits",
+                f"{what}. Accordez ou refusez l'accès depuis la page des personnels.",
+                routes.SCHOOL_HOME,
+            )
     return principal_name

@@ -13,7 +13,9 @@ def search_key(value: str) -> str:
     """'Évry-Courcouronnes' -> 'evry courcouronnes'; "L'Haÿ-les-Roses" -> 'l hay les roses'."""
     decomposed = unicodedata.normalize("NFKD", value or "")
     ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
-    ascii_only = ascii_only.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae").replace("Æ", "ae")
+    ascii_only = (
+        ascii_only.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae").replace("Æ", "ae")
+    )
     return _NON_ALNUM.sub(" ", ascii_only.lower()).strip()
 
 

@@ -15,8 +15,13 @@ from stages_app.services.schools import PARIS
 from stages_app.states.base import PageState, as_id, form_text
 
 STUDENT = {Role.STUDENT.value}
-TONE_COLOR = {"neutral": "gray", "info": "blue", "success": "green", "danger": "red",
-              "warning": "orange"}
+TONE_COLOR = {
+    "neutral": "gray",
+    "info": "blue",
+    "success": "green",
+    "danger": "red",
+    "warning": "orange",
+}
 
 
 def _moment(value) -> str:
@@ -43,9 +48,14 @@ class ApplyState(PageState):
 
     def _reload(self, session, viewer) -> None:
         self.weeks = [
-            WeekOption(w.week_start.isoformat(), w.label,
-                       f"{w.free_seats} place{'s' if w.free_seats > 1 else ''}",
-                       w.application_id or 0, w.application_status, w.blocked_reason)
+            WeekOption(
+                w.week_start.isoformat(),
+                w.label,
+                f"{w.free_seats} place{'s' if w.free_seats > 1 else ''}",
+                w.application_id or 0,
+                w.application_status,
+                w.blocked_reason,
+            )
             for w in apps.application_weeks(session, viewer, self._offer_id())
         ]
 
@@ -101,8 +111,11 @@ class ApplicationState(PageState):
         self.status, self.status_label = view.status, view.status_label
         self.letter = view.letter
         self.answer_message, self.reason = view.answer_message, view.reason
-        self.can_edit, self.can_withdraw, self.can_cancel = (view.can_edit, view.can_withdraw,
-                                                             view.can_cancel)
+        self.can_edit, self.can_withdraw, self.can_cancel = (
+            view.can_edit,
+            view.can_withdraw,
+            view.can_cancel,
+        )
 
     def _reload(self, session, viewer) -> None:
         self._fill(apps.get_application(session, viewer, self.app_id))
@@ -132,7 +145,7 @@ class ApplicationState(PageState):
             # a forged value: nothing is stored, the letter on screen stays as typed
             self.saved_label = "Brouillon non enregistré : la lettre doit être un texte."
             return None
-        self.letter = value[:apps.LETTER_MAX * 2]
+        self.letter = value[: apps.LETTER_MAX * 2]
         text, app_id = self.letter, self.app_id
         result = self._run(STUDENT, lambda s, v: apps.save_letter(s, v, app_id, text))
         if self.error:
@@ -156,8 +169,9 @@ class ApplicationState(PageState):
     @rx.event
     def submit(self):
         app_id = self.app_id
-        result = self._run(STUDENT, lambda s, v: apps.submit_application(s, v, app_id),
-                           lambda msg: msg)
+        result = self._run(
+            STUDENT, lambda s, v: apps.submit_application(s, v, app_id), lambda msg: msg
+        )
         if not self.error:
             self.reviewing = False
         return result
@@ -172,8 +186,9 @@ class ApplicationState(PageState):
         # cut well above the limit, so that a longer reason gets the service's French message
         # instead of being silently truncated into a valid one
         app_id, reason = self.app_id, form_text(form, "reason", apps.MESSAGE_MAX * 2)
-        return self._run(STUDENT, lambda s, v: apps.cancel_accepted(s, v, app_id, reason),
-                         lambda msg: msg)
+        return self._run(
+            STUDENT, lambda s, v: apps.cancel_accepted(s, v, app_id, reason), lambda msg: msg
+        )
 
 
 @dataclasses.dataclass
@@ -219,10 +234,16 @@ class TrackerState(PageState):
         if labels != (self.count_label, self.school_year_label):
             self.count_label, self.school_year_label = labels
         internships = [
-            InternshipItem(i.application_id, i.offer_title, i.employer_name, i.address,
-                           i.week_label, ", ".join(x for x in (i.tutor_name, i.tutor_role) if x),
-                           " · ".join(x for x in (i.contact_name, i.contact_email, i.contact_phone)
-                                      if x), i.answer_message)
+            InternshipItem(
+                i.application_id,
+                i.offer_title,
+                i.employer_name,
+                i.address,
+                i.week_label,
+                ", ".join(x for x in (i.tutor_name, i.tutor_role) if x),
+                " · ".join(x for x in (i.contact_name, i.contact_email, i.contact_phone) if x),
+                i.answer_message,
+            )
             for i in view.internships
         ]
         if internships != self.internships:  # a refresh tick sends nothing when nothing moved
@@ -238,11 +259,23 @@ class TrackerState(PageState):
                 dates.append(f"réponse le {_moment(r.answered_at)}")
             if not dates:
                 dates.append(f"commencée le {_moment(r.created_at)}")
-            items.append(TrackerItem(
-                r.application_id, r.offer_id, r.offer_title, r.employer_name, r.commune_name,
-                r.week_label, r.status, r.status_label, TONE_COLOR.get(r.tone, "gray"),
-                ", ".join(dates), r.answer_message, r.reason, r.can_withdraw,
-            ))
+            items.append(
+                TrackerItem(
+                    r.application_id,
+                    r.offer_id,
+                    r.offer_title,
+                    r.employer_name,
+                    r.commune_name,
+                    r.week_label,
+                    r.status,
+                    r.status_label,
+                    TONE_COLOR.get(r.tone, "gray"),
+                    ", ".join(dates),
+                    r.answer_message,
+                    r.reason,
+                    r.can_withdraw,
+                )
+            )
         if items != self.items:
             self.items = items
         self.loaded = True

@@ -92,8 +92,7 @@ class AuthState(rx.State):
         allowed = routes.roles_for(path)
         with db() as session:
             viewer = access.viewer_for_token(session, self.token)
-            self.unread_notifications = (notifications.unread_count(session, viewer)
-                                         if viewer else 0)
+            self.unread_notifications = notifications.unread_count(session, viewer) if viewer else 0
             self.user_title = home.viewer_title(session, viewer)
         self._set_viewer(viewer)
         if viewer is None and self.token:

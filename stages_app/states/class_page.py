@@ -36,19 +36,31 @@ class ClassRow:
     attention: list[str]
 
 
-def _rows(pupils: list[pupil_service.PupilRow], tracking: dashboards.ClassDashboard
-          ) -> list[ClassRow]:
+def _rows(
+    pupils: list[pupil_service.PupilRow], tracking: dashboards.ClassDashboard
+) -> list[ClassRow]:
     by_id = {r.pupil_user_id: r for r in tracking.pupils}
     rows = []
     for p in pupils:
         t = by_id.get(p.pupil_user_id)
-        rows.append(ClassRow(
-            p.pupil_user_id, p.first_name, p.last_name, p.email, p.status, p.status_label,
-            p.has_scan, routes.pupil_url(p.pupil_user_id),
-            t.status.label if t else "", TONE_COLOR.get(t.status.tone, "gray") if t else "gray",
-            t.applications if t else 0, list(t.internships) if t else [],
-            t.last_activity_label if t else "", list(t.attention) if t else [],
-        ))
+        rows.append(
+            ClassRow(
+                p.pupil_user_id,
+                p.first_name,
+                p.last_name,
+                p.email,
+                p.status,
+                p.status_label,
+                p.has_scan,
+                routes.pupil_url(p.pupil_user_id),
+                t.status.label if t else "",
+                TONE_COLOR.get(t.status.tone, "gray") if t else "gray",
+                t.applications if t else 0,
+                list(t.internships) if t else [],
+                t.last_activity_label if t else "",
+                list(t.attention) if t else [],
+            )
+        )
     return rows
 
 
@@ -71,8 +83,9 @@ class ClassPageState(PageState):
         return len(self.selected)
 
     def _reload(self, session, viewer) -> None:
-        row = next((c for c in staff.my_classes(session, viewer) if c.class_id == self.class_id),
-                   None)
+        row = next(
+            (c for c in staff.my_classes(session, viewer) if c.class_id == self.class_id), None
+        )
         if row is None:
             raise NotFound("Cette classe est introuvable ou ne fait pas partie de vos classes.")
         self._reload_rows(session, viewer)  # first: a refusal leaves nothing of the class shown
@@ -148,21 +161,29 @@ class ClassPageState(PageState):
     @rx.event
     def record_authorisation(self):
         ids, day = list(self.selected), self.received_on
-        return self._run(routes.SCHOOL_ROLES,
-                         lambda s, v: pupil_service.record_authorisation(s, v, ids, day),
-                         lambda n: f"Autorisation parentale enregistrée pour {n} élève(s).")
+        return self._run(
+            routes.SCHOOL_ROLES,
+            lambda s, v: pupil_service.record_authorisation(s, v, ids, day),
+            lambda n: f"Autorisation parentale enregistrée pour {n} élève(s).",
+        )
 
     @rx.event
     def open_access(self):
         ids = list(self.selected)
-        return self._run(routes.SCHOOL_ROLES, lambda s, v: pupil_service.open_access(s, v, ids),
-                         lambda result: result.message)
+        return self._run(
+            routes.SCHOOL_ROLES,
+            lambda s, v: pupil_service.open_access(s, v, ids),
+            lambda result: result.message,
+        )
 
     @rx.event
     def withdraw_access(self, pupil_user_id: int):
         pid = as_id(pupil_user_id)
-        return self._run(routes.SCHOOL_ROLES, lambda s, v: pupil_service.withdraw_access(s, v, pid),
-                         "Accès retiré.")
+        return self._run(
+            routes.SCHOOL_ROLES,
+            lambda s, v: pupil_service.withdraw_access(s, v, pid),
+            "Accès retiré.",
+        )
 
     @rx.event
     def download_form(self):
@@ -175,8 +196,10 @@ class ClassPageState(PageState):
         result = self._run(routes.SCHOOL_ROLES, action)
         if "pdf" not in holder:
             return result
-        return rx.download(data=holder["pdf"],
-                           filename=f"autorisation-parentale-{self.class_name}.pdf".replace(" ", "-"))
+        return rx.download(
+            data=holder["pdf"],
+            filename=f"autorisation-parentale-{self.class_name}.pdf".replace(" ", "-"),
+        )
 
     @rx.event
     def download_scan(self, pupil_user_id: int):
@@ -205,7 +228,9 @@ class ClassPageState(PageState):
         pid = as_id(self.scan_pupil)
         if pid is None or not files:
             self.message = ""
-            self.error = "Choisissez l'élève puis le fichier du formulaire signé (PDF, JPEG ou PNG)."
+            self.error = (
+                "Choisissez l'élève puis le fichier du formulaire signé (PDF, JPEG ou PNG)."
+            )
             return None
         upload = files[0]
         # read one byte more than the limit: the service refuses oversized files in French

@@ -47,21 +47,30 @@ class CVState(PageState):
     def preview_lists(self) -> dict[str, list[str]]:
         # each section named: Reflex finds a computed var's dependencies in its code, and
         # getattr(self, key) hides them (the live preview would never update)
-        lists = {"school_path": _lines(self.school_path), "interests": _lines(self.interests),
-                 "qualities": _lines(self.qualities), "languages": _lines(self.languages),
-                 "experiences": _lines(self.experiences)}
+        lists = {
+            "school_path": _lines(self.school_path),
+            "interests": _lines(self.interests),
+            "qualities": _lines(self.qualities),
+            "languages": _lines(self.languages),
+            "experiences": _lines(self.experiences),
+        }
         return {k: lists[k] for k in LIST_KEYS}
 
     def _fill(self, view: cv_service.CVView) -> None:
         self.about = view.about
         for key in LIST_KEYS:
             setattr(self, key, "\n".join(getattr(view, key)))
-        self.saved_label = (f"Enregistré le {_moment(view.updated_at)}" if view.updated_at
-                            else "Pas encore enregistré")
+        self.saved_label = (
+            f"Enregistré le {_moment(view.updated_at)}"
+            if view.updated_at
+            else "Pas encore enregistré"
+        )
 
     def _reload(self, session, viewer) -> None:
-        self.versions = [VersionRow(v.id, v.name, _moment(v.created_at))
-                         for v in cv_service.list_versions(session, viewer)]
+        self.versions = [
+            VersionRow(v.id, v.name, _moment(v.created_at))
+            for v in cv_service.list_versions(session, viewer)
+        ]
 
     def _clear(self) -> None:
         """Forget what the state holds of a CV (a refused load must not keep a previous
@@ -87,11 +96,12 @@ class CVState(PageState):
             # a forged value: nothing is stored, what was typed stays on screen
             label = next(sec.label for sec in cv_service.CV_SECTIONS if sec.key == key)
             self.message, self.error_field = "", key
-            self.error = (f"La rubrique « {label} » doit être un texte. Votre CV enregistré n'a "
-                          "pas changé.")
+            self.error = (
+                f"La rubrique « {label} » doit être un texte. Votre CV enregistré n'a pas changé."
+            )
             self.saved_label = "Non enregistré : corrigez la section signalée."
             return None
-        value = value[:cv_service.TEXT_MAX * 3]
+        value = value[: cv_service.TEXT_MAX * 3]
         setattr(self, key, value)
         content = {key: value if key == "about" else _lines(value)}
         result = self._run(STUDENT, lambda s, v: cv_service.save_cv(s, v, content))
@@ -107,8 +117,11 @@ class CVState(PageState):
     @rx.event
     def archive(self, form: dict):
         name = form_text(form, "version_name", 80)
-        return self._run(STUDENT, lambda s, v: cv_service.archive_cv(s, v, name),
-                         lambda row: f"Version « {row.name} » archivée.")
+        return self._run(
+            STUDENT,
+            lambda s, v: cv_service.archive_cv(s, v, name),
+            lambda row: f"Version « {row.name} » archivée.",
+        )
 
     @rx.event
     def view_version(self, version_id: int):
@@ -117,8 +130,10 @@ class CVState(PageState):
         def action(s, v):
             version = cv_service.get_version(s, v, vid)
             self.viewing_name = f"{version.name} ({_moment(version.created_at)})"
-            self.viewing = {k: (version.cv.about if k == "about"
-                                else "\n".join(getattr(version.cv, k))) for k in SECTION_KEYS}
+            self.viewing = {
+                k: (version.cv.about if k == "about" else "\n".join(getattr(version.cv, k)))
+                for k in SECTION_KEYS
+            }
 
         return self._run(STUDENT, action)
 
@@ -132,8 +147,11 @@ class CVState(PageState):
         vid = as_id(version_id)
         self.viewing_name = ""
         self.viewing = {}
-        return self._run(STUDENT, lambda s, v: self._fill(cv_service.restore_version(s, v, vid)),
-                         "Version restaurée : votre CV actuel a d'abord été archivé.")
+        return self._run(
+            STUDENT,
+            lambda s, v: self._fill(cv_service.restore_version(s, v, vid)),
+            "Version restaurée : votre CV actuel a d'abord été archivé.",
+        )
 
     @rx.event
     def download(self):

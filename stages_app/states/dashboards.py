@@ -71,9 +71,17 @@ class AttentionItem:
 
 def _stats_row(s: dashboards.ClassStats) -> ClassStatsRow:
     return ClassStatsRow(
-        s.class_id or 0, s.name, routes.class_url(s.class_id) if s.class_id else "", s.pupils,
-        s.accounts, s.waiting_authorisation, s.access_opened, s.with_application,
-        s.one_internship, s.two_internships, s.no_internship,
+        s.class_id or 0,
+        s.name,
+        routes.class_url(s.class_id) if s.class_id else "",
+        s.pupils,
+        s.accounts,
+        s.waiting_authorisation,
+        s.access_opened,
+        s.with_application,
+        s.one_internship,
+        s.two_internships,
+        s.no_internship,
     )
 
 
@@ -110,23 +118,47 @@ class SchoolDashboardState(PageState):
         self._set("school_year_label", d.school_year_label)
         self._set("classes", [_stats_row(c) for c in d.classes])
         self._set("totals", [_stats_row(d.totals)])
-        self._set("weeks", [
-            BarRow(w.week_label, w.label, f"{w.percent}%",
-                   "green" if w.percent >= 100 else ("orange" if 0 <= w.days_until <= 14
-                                                     else "blue"))
-            for w in d.weeks
-        ])
-        self._set("statuses", [
-            BarRow(s.label, _pupils_label(s.count, total),
-                   f"{round(100 * s.count / total) if total else 0}%",
-                   TONE_COLOR.get(s.tone, "gray"))
-            for s in d.statuses
-        ])
-        self._set("attention", [
-            AttentionItem(a.pupil_user_id, a.name, a.class_name, routes.pupil_url(a.pupil_user_id),
-                          list(a.reasons), a.status.label, TONE_COLOR.get(a.status.tone, "gray"))
-            for a in d.attention
-        ])
+        self._set(
+            "weeks",
+            [
+                BarRow(
+                    w.week_label,
+                    w.label,
+                    f"{w.percent}%",
+                    "green"
+                    if w.percent >= 100
+                    else ("orange" if 0 <= w.days_until <= 14 else "blue"),
+                )
+                for w in d.weeks
+            ],
+        )
+        self._set(
+            "statuses",
+            [
+                BarRow(
+                    s.label,
+                    _pupils_label(s.count, total),
+                    f"{round(100 * s.count / total) if total else 0}%",
+                    TONE_COLOR.get(s.tone, "gray"),
+                )
+                for s in d.statuses
+            ],
+        )
+        self._set(
+            "attention",
+            [
+                AttentionItem(
+                    a.pupil_user_id,
+                    a.name,
+                    a.class_name,
+                    routes.pupil_url(a.pupil_user_id),
+                    list(a.reasons),
+                    a.status.label,
+                    TONE_COLOR.get(a.status.tone, "gray"),
+                )
+                for a in d.attention
+            ],
+        )
         self._set("loaded", True)
         self._watch(live_topics.school_topic(d.school_id))
 
@@ -185,9 +217,13 @@ class CVSection:
     lines: list[str]
 
 
-CV_TITLES = (("school_path", "Parcours scolaire"), ("interests", "Centres d'intérêt"),
-             ("qualities", "Qualités"), ("languages", "Langues"),
-             ("experiences", "Expériences et activités"))
+CV_TITLES = (
+    ("school_path", "Parcours scolaire"),
+    ("interests", "Centres d'intérêt"),
+    ("qualities", "Qualités"),
+    ("languages", "Langues"),
+    ("experiences", "Expériences et activités"),
+)
 
 
 @live.pushable
@@ -223,27 +259,43 @@ class PupilFileState(PageState):
         self.class_id, self.class_name, self.school_name = f.class_id, f.class_name, f.school_name
         self.status_label = f.status.label
         self.status_color = TONE_COLOR.get(f.status.tone, "gray")
-        self.authorisation = (f"reçue le {_day(f.authorisation_received_on)}"
-                              if f.authorisation_received_on else "pas encore reçue")
-        self.access = (f"ouvert le {_day(f.access_opened_at)}" if f.access_opened_at
-                       else "pas encore ouvert")
+        self.authorisation = (
+            f"reçue le {_day(f.authorisation_received_on)}"
+            if f.authorisation_received_on
+            else "pas encore reçue"
+        )
+        self.access = (
+            f"ouvert le {_day(f.access_opened_at)}" if f.access_opened_at else "pas encore ouvert"
+        )
         self.internships = list(f.internships)
         self.cv_about = f.cv.about
-        self.cv_sections = [CVSection(title, list(getattr(f.cv, key)))
-                            for key, title in CV_TITLES if getattr(f.cv, key)]
-        self.cv_updated = (f"mis à jour le {_day(f.cv.updated_at)}" if f.cv.updated_at
-                           else "")
+        self.cv_sections = [
+            CVSection(title, list(getattr(f.cv, key)))
+            for key, title in CV_TITLES
+            if getattr(f.cv, key)
+        ]
+        self.cv_updated = f"mis à jour le {_day(f.cv.updated_at)}" if f.cv.updated_at else ""
         apps = []
         for a in f.applications:
             dates = [f"commencée le {_day(a.created_at)}"]
             if a.submitted_at:
                 dates.append(f"envoyée le {_day(a.submitted_at)}")
             dates.append(f"dernière mise à jour le {_day(a.updated_at)}")
-            apps.append(FileApplication(
-                a.id, a.offer_title, a.employer_name, a.commune_name, a.week_label,
-                a.status_label, TONE_COLOR.get(a.tone, "gray"), ", ".join(dates), a.letter,
-                a.answer_message, a.reason,
-            ))
+            apps.append(
+                FileApplication(
+                    a.id,
+                    a.offer_title,
+                    a.employer_name,
+                    a.commune_name,
+                    a.week_label,
+                    a.status_label,
+                    TONE_COLOR.get(a.tone, "gray"),
+                    ", ".join(dates),
+                    a.letter,
+                    a.answer_message,
+                    a.reason,
+                )
+            )
         if apps != self.applications:
             self.applications = apps
         self.found = True

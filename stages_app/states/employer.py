@@ -59,9 +59,12 @@ def seats_label(w: dashboards.EmployerWeekRow) -> str:
 
 def week_seats_row(w: dashboards.EmployerWeekRow) -> WeekSeatsRow:
     return WeekSeatsRow(
-        label=w.week_label, seats=seats_label(w), full=not w.past and w.seats_left <= 0,
+        label=w.week_label,
+        seats=seats_label(w),
+        full=not w.past and w.seats_left <= 0,
         past=w.past,
-        waiting=_n(w.waiting, "candidature en attente", "candidatures en attente") if w.waiting
+        waiting=_n(w.waiting, "candidature en attente", "candidatures en attente")
+        if w.waiting
         else "",
     )
 
@@ -73,9 +76,15 @@ def waiting_days_label(days: int) -> str:
 
 
 def todo_row(w: dashboards.WaitingRow) -> TodoRow:
-    return TodoRow(id=w.application_id, pupil=w.pupil_name, offer=w.offer_title,
-                   week=w.week_label, waiting=waiting_days_label(w.waiting_days),
-                   status_label=w.status_label, is_new=w.is_new)
+    return TodoRow(
+        id=w.application_id,
+        pupil=w.pupil_name,
+        offer=w.offer_title,
+        week=w.week_label,
+        waiting=waiting_days_label(w.waiting_days),
+        status_label=w.status_label,
+        is_new=w.is_new,
+    )
 
 
 def seats_summary(seats_left: int) -> str:
@@ -87,8 +96,11 @@ def seats_summary(seats_left: int) -> str:
 def waiting_summary(waiting: int, new: int) -> str:
     if waiting <= 0:
         return "Aucune candidature n'attend votre réponse"
-    text = (f"{waiting} candidature attend votre réponse" if waiting == 1
-            else f"{waiting} candidatures attendent votre réponse")
+    text = (
+        f"{waiting} candidature attend votre réponse"
+        if waiting == 1
+        else f"{waiting} candidatures attendent votre réponse"
+    )
     if new > 0:
         text += f", dont {_n(new, 'nouvelle', 'nouvelles')}"
     return text
@@ -124,18 +136,27 @@ class WeekInput:
 def _row(r: offers.OwnOfferRow, dash: dashboards.EmployerOfferRow | None = None) -> OfferListRow:
     waiting = dash.waiting if dash else 0
     return OfferListRow(
-        id=r.id, title=r.title, status=r.status, status_label=r.status_label,
-        commune=f"{r.commune_name} ({r.postal_code})", sector=r.sector_name,
-        weeks=[f"{week_label(w.week_start)} : {w.accepted_count}/{w.seats} place(s) prise(s)"
-               for w in r.weeks],
+        id=r.id,
+        title=r.title,
+        status=r.status,
+        status_label=r.status_label,
+        commune=f"{r.commune_name} ({r.postal_code})",
+        sector=r.sector_name,
+        weeks=[
+            f"{week_label(w.week_start)} : {w.accepted_count}/{w.seats} place(s) prise(s)"
+            for w in r.weeks
+        ],
         open_applications=r.open_applications,
         can_publish=r.status in ("draft", "unpublished"),
         can_unpublish=r.status == "published",
         can_archive=r.status != "archived",
         week_seats=[week_seats_row(w) for w in dash.weeks] if dash else [],
         waiting=waiting,
-        waiting_label=_n(waiting, "candidature en attente de réponse",
-                         "candidatures en attente de réponse") if waiting else "",
+        waiting_label=_n(
+            waiting, "candidature en attente de réponse", "candidatures en attente de réponse"
+        )
+        if waiting
+        else "",
     )
 
 
@@ -162,16 +183,20 @@ class EmployerOffersState(PageState):
     def _reload(self, session, viewer) -> None:
         dash = dashboards.employer_dashboard(session, viewer)
         by_id = {o.offer_id: o for o in dash.offers}
-        self.organisation = dash.organisation_name or home.employer_organisation_name(session,
-                                                                                      viewer)
+        self.organisation = dash.organisation_name or home.employer_organisation_name(
+            session, viewer
+        )
         self.rows = [_row(r, by_id.get(r.id)) for r in offers.list_own_offers(session, viewer)]
         self.seats_summary = seats_summary(dash.seats_left)
         self.waiting_summary = waiting_summary(dash.waiting_count, dash.new_count)
         self.waiting_count = dash.waiting_count
         self.todo = [todo_row(w) for w in dash.waiting[:TODO_LIMIT]]
         more = dash.waiting_count - len(self.todo)
-        self.todo_more = (f"et {_n(more, 'autre candidature', 'autres candidatures')} "
-                          "en attente" if more > 0 else "")
+        self.todo_more = (
+            f"et {_n(more, 'autre candidature', 'autres candidatures')} en attente"
+            if more > 0
+            else ""
+        )
         self.loaded = True
         self._watch(live_topics.organisation_topic_of(session, viewer) or "")
 
@@ -197,14 +222,20 @@ class EmployerOffersState(PageState):
     @rx.event
     def publish(self, offer_id: int):
         oid = as_id(offer_id)
-        return self._run(EMPLOYER, lambda s, v: offers.publish_offer(s, v, oid),
-                         "Offre publiée : les élèves peuvent la voir.")
+        return self._run(
+            EMPLOYER,
+            lambda s, v: offers.publish_offer(s, v, oid),
+            "Offre publiée : les élèves peuvent la voir.",
+        )
 
     @rx.event
     def unpublish(self, offer_id: int):
         oid = as_id(offer_id)
-        return self._run(EMPLOYER, lambda s, v: offers.unpublish_offer(s, v, oid),
-                         "Offre dépubliée : elle n'apparaît plus dans la recherche.")
+        return self._run(
+            EMPLOYER,
+            lambda s, v: offers.unpublish_offer(s, v, oid),
+            "Offre dépubliée : elle n'apparaît plus dans la recherche.",
+        )
 
     @rx.event
     def archive(self, offer_id: int):
@@ -235,17 +266,21 @@ class OfferEditorState(PageState):
 
     def _input(self) -> offers.OfferInput:
         return offers.OfferInput(
-            title=self.title, description=self.description, sector_id=self.sector_id or None,
-            street=self.street, postal_code=self.postal_code,
+            title=self.title,
+            description=self.description,
+            sector_id=self.sector_id or None,
+            street=self.street,
+            postal_code=self.postal_code,
             commune_insee=self.commune_insee or None,
             weeks=[(w.monday, w.seats) for w in self.weeks],
-            tutor_name=self.tutor_name, tutor_role=self.tutor_role,
-            practical_info=self.practical_info, accessibility=self.accessibility,
+            tutor_name=self.tutor_name,
+            tutor_role=self.tutor_role,
+            practical_info=self.practical_info,
+            accessibility=self.accessibility,
         )
 
     def _refresh_preview(self, session, viewer) -> None:
-        card = offers.preview_card(session, viewer, self._input(),
-                                   offer_id=self.offer_id or None)
+        card = offers.preview_card(session, viewer, self._input(), offer_id=self.offer_id or None)
         self.preview = card_view(card)
 
     def _reload(self, session, viewer) -> None:
@@ -261,8 +296,12 @@ class OfferEditorState(PageState):
         self.street, self.postal_code = d.street, d.postal_code
         self.commune_insee = d.commune_insee or ""
         self.commune_options = offers.communes_for_postal_code(session, self.postal_code)
-        self.weeks = [WeekInput(w.week_start.isoformat(), week_label(w.week_start), str(w.seats),
-                                w.accepted_count) for w in own.weeks]
+        self.weeks = [
+            WeekInput(
+                w.week_start.isoformat(), week_label(w.week_start), str(w.seats), w.accepted_count
+            )
+            for w in own.weeks
+        ]
         self.tutor_name, self.tutor_role = d.tutor_name, d.tutor_role
         self.practical_info, self.accessibility = d.practical_info, d.accessibility
 
@@ -291,8 +330,16 @@ class OfferEditorState(PageState):
 
     @rx.event
     def set_field(self, name: str, value: str):
-        if name not in ("title", "description", "street", "tutor_name", "tutor_role",
-                        "practical_info", "accessibility", "sector_id") or not isinstance(value, str):
+        if name not in (
+            "title",
+            "description",
+            "street",
+            "tutor_name",
+            "tutor_role",
+            "practical_info",
+            "accessibility",
+            "sector_id",
+        ) or not isinstance(value, str):
             return None
         setattr(self, name, value[:5000])
         return self._live()
@@ -334,16 +381,22 @@ class OfferEditorState(PageState):
         if len(self.weeks) >= 20:
             self.error = "Une offre propose au plus 20 semaines."
             return None
-        self.weeks = sorted([*self.weeks, WeekInput(monday.isoformat(), week_label(monday),
-                                                    self.new_seats or "1", 0)],
-                            key=lambda w: w.monday)
+        self.weeks = sorted(
+            [
+                *self.weeks,
+                WeekInput(monday.isoformat(), week_label(monday), self.new_seats or "1", 0),
+            ],
+            key=lambda w: w.monday,
+        )
         self.new_week = ""
         return self._live()
 
     @rx.event
     def set_week_seats(self, monday: str, seats: str):
-        self.weeks = [dataclasses.replace(w, seats=str(seats)[:3]) if w.monday == monday else w
-                      for w in self.weeks]
+        self.weeks = [
+            dataclasses.replace(w, seats=str(seats)[:3]) if w.monday == monday else w
+            for w in self.weeks
+        ]
         return self._live()
 
     @rx.event
@@ -356,15 +409,19 @@ class OfferEditorState(PageState):
         oid = self.offer_id or None
 
         def action(s, v):
-            offer = (offers.update_offer(s, v, oid, data) if oid
-                     else offers.create_offer(s, v, data))
+            offer = offers.update_offer(s, v, oid, data) if oid else offers.create_offer(s, v, data)
             if publish and offer.status != "published":
                 offer = offers.publish_offer(s, v, offer.id)
             self._fill(s, v, offer.id)
             return offer
 
-        result = self._run(EMPLOYER, action, "Offre publiée : les élèves des collèges proches "
-                           "peuvent la voir." if publish else "Offre enregistrée.")
+        result = self._run(
+            EMPLOYER,
+            action,
+            "Offre publiée : les élèves des collèges proches peuvent la voir."
+            if publish
+            else "Offre enregistrée.",
+        )
         if oid is None and self.offer_id and not self.error:
             # a new offer now has an id: put it in the address so a reload edits this offer
             # (replaceState: no navigation, the success message stays on screen)

@@ -58,14 +58,23 @@ class SchoolHomeState(PageState):
 
     def _reload(self, session, viewer) -> None:
         data = home.school_home(session, viewer)
-        for name in ("school_name", "uai", "commune", "priority_education", "function_label",
-                     "rights_status", "weeks", "national_search"):
+        for name in (
+            "school_name",
+            "uai",
+            "commune",
+            "priority_education",
+            "function_label",
+            "rights_status",
+            "weeks",
+            "national_search",
+        ):
             setattr(self, name, getattr(data, name))
         self.is_teacher = viewer.role == "teacher"
         if data.rights_status == "granted":
             self.classes = staff.my_classes(session, viewer)
-            self.follow_choices = (staff.followable_classes(session, viewer)
-                                   if self.is_teacher else [])
+            self.follow_choices = (
+                staff.followable_classes(session, viewer) if self.is_teacher else []
+            )
         else:
             self.classes = []
             self.follow_choices = []
@@ -77,14 +86,20 @@ class SchoolHomeState(PageState):
     @rx.event
     def follow(self, class_id: int):
         cid = as_id(class_id)
-        return self._run(routes.SCHOOL_ROLES, lambda s, v: staff.follow_class(s, v, cid),
-                         "Classe ajoutée à vos classes suivies.")
+        return self._run(
+            routes.SCHOOL_ROLES,
+            lambda s, v: staff.follow_class(s, v, cid),
+            "Classe ajoutée à vos classes suivies.",
+        )
 
     @rx.event
     def unfollow(self, class_id: int):
         cid = as_id(class_id)
-        return self._run(routes.SCHOOL_ROLES, lambda s, v: staff.unfollow_class(s, v, cid),
-                         "Vous ne suivez plus cette classe.")
+        return self._run(
+            routes.SCHOOL_ROLES,
+            lambda s, v: staff.unfollow_class(s, v, cid),
+            "Vous ne suivez plus cette classe.",
+        )
 
 
 class AdminHomeState(AuthState):

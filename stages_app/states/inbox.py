@@ -96,9 +96,14 @@ class OfferGroupView:
 def _row_view(r: apps.InboxRow) -> InboxRowView:
     line = " · ".join(x for x in (r.class_name, r.school_name) if x)
     return InboxRowView(
-        application_id=r.application_id, url=apps.employer_application_url(r.application_id),
-        pupil_name=r.pupil_name, school_line=line, status=r.status, status_label=r.status_label,
-        tone=r.tone, is_new=r.is_new,
+        application_id=r.application_id,
+        url=apps.employer_application_url(r.application_id),
+        pupil_name=r.pupil_name,
+        school_line=line,
+        status=r.status,
+        status_label=r.status_label,
+        tone=r.tone,
+        is_new=r.is_new,
         received=f"Reçue le {fr_moment(r.submitted_at)}" if r.submitted_at else "",
     )
 
@@ -121,8 +126,9 @@ def _seats(g: apps.InboxGroup) -> str:
     return f"{_plural(g.free_seats, 'place libre', 'places libres')} sur {g.seats}"
 
 
-def group_views(groups: list[apps.InboxGroup], rows: list[apps.InboxRow], *,
-                keep_empty: bool) -> list[OfferGroupView]:
+def group_views(
+    groups: list[apps.InboxGroup], rows: list[apps.InboxRow], *, keep_empty: bool
+) -> list[OfferGroupView]:
     """Rows under their offer and week (order of ``groups``: offer title, then week). With a
     status filter, weeks without a matching row are left out (``keep_empty=False``)."""
     weeks: dict[tuple[int, dt.date], WeekGroupView] = {}
@@ -130,8 +136,12 @@ def group_views(groups: list[apps.InboxGroup], rows: list[apps.InboxRow], *,
     for g in groups:
         offer = offers.setdefault(g.offer_id, OfferGroupView(g.offer_id, g.offer_title, []))
         week = WeekGroupView(
-            key=f"{g.offer_id}-{g.week_start.isoformat()}", week_label=f"Semaine {g.week_label}",
-            counts=_counts(g), seats=_seats(g), full=g.free_seats == 0, new_count=g.new_count,
+            key=f"{g.offer_id}-{g.week_start.isoformat()}",
+            week_label=f"Semaine {g.week_label}",
+            counts=_counts(g),
+            seats=_seats(g),
+            full=g.free_seats == 0,
+            new_count=g.new_count,
             rows=[],
         )
         weeks[(g.offer_id, g.week_start)] = week
@@ -140,8 +150,15 @@ def group_views(groups: list[apps.InboxGroup], rows: list[apps.InboxRow], *,
         week = weeks.get((r.offer_id, r.week_start))
         if week is None:  # a week no longer offered: still shown, without counts
             offer = offers.setdefault(r.offer_id, OfferGroupView(r.offer_id, r.offer_title, []))
-            week = WeekGroupView(f"{r.offer_id}-{r.week_start.isoformat()}",
-                                 f"Semaine {r.week_label}", "", "", False, 0, [])
+            week = WeekGroupView(
+                f"{r.offer_id}-{r.week_start.isoformat()}",
+                f"Semaine {r.week_label}",
+                "",
+                "",
+                False,
+                0,
+                [],
+            )
             weeks[(r.offer_id, r.week_start)] = week
             offer.weeks.append(week)
         week.rows.append(_row_view(r))
@@ -182,8 +199,10 @@ class InboxState(PageState):
         self.total = sum(g.total for g in groups)
         new = sum(g.new_count for g in groups)
         waiting = sum(g.waiting_count for g in groups)
-        self.summary = (f"{_plural(new, 'nouvelle candidature', 'nouvelles candidatures')} · "
-                        f"{waiting} en attente de votre réponse")
+        self.summary = (
+            f"{_plural(new, 'nouvelle candidature', 'nouvelles candidatures')} · "
+            f"{waiting} en attente de votre réponse"
+        )
         self.loaded = True
         self._watch(live_topics.organisation_topic_of(session, viewer) or "")
 
@@ -229,7 +248,8 @@ class InboxState(PageState):
         # the filter in the address: "back" from an application comes back to the same list
         query = f"?statut={self.status_filter}" if self.status_filter else ""
         return rx.call_script(
-            f"window.history.replaceState(null, '', '{routes.EMPLOYER_INBOX}{query}')")
+            f"window.history.replaceState(null, '', '{routes.EMPLOYER_INBOX}{query}')"
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -304,24 +324,41 @@ def _iso(moment: dt.datetime) -> str:
 
 
 def review_of(d: apps.ApplicationDetail) -> ApplicationReview:
-    school = d.school_name + (f" ({d.school_commune})" if d.school_name and d.school_commune
-                              else "")
+    school = d.school_name + (
+        f" ({d.school_commune})" if d.school_name and d.school_commune else ""
+    )
     if d.free_seats == 0:
         seats = f"Complet : {d.accepted_count} sur {d.seats} place(s) prise(s) cette semaine"
     else:
-        seats = (f"{_plural(d.free_seats, 'place libre', 'places libres')} sur {d.seats} "
-                 "cette semaine")
+        seats = (
+            f"{_plural(d.free_seats, 'place libre', 'places libres')} sur {d.seats} cette semaine"
+        )
     return ApplicationReview(
-        id=d.id, offer_id=d.offer_id, offer_title=d.offer_title,
-        week_label=d.week_label, status=d.status, status_label=d.status_label,
-        tone=d.tone, pupil_first_name=d.pupil_first_name, pupil_last_name=d.pupil_last_name,
-        class_name=d.class_name, school_name=school, submitted=fr_moment(d.submitted_at),
-        read=fr_moment(d.read_at), answered=fr_moment(d.answered_at),
-        answer_message=d.answer_message, reason=d.reason, seats=seats, letter=d.letter,
+        id=d.id,
+        offer_id=d.offer_id,
+        offer_title=d.offer_title,
+        week_label=d.week_label,
+        status=d.status,
+        status_label=d.status_label,
+        tone=d.tone,
+        pupil_first_name=d.pupil_first_name,
+        pupil_last_name=d.pupil_last_name,
+        class_name=d.class_name,
+        school_name=school,
+        submitted=fr_moment(d.submitted_at),
+        read=fr_moment(d.read_at),
+        answered=fr_moment(d.answered_at),
+        answer_message=d.answer_message,
+        reason=d.reason,
+        seats=seats,
+        letter=d.letter,
         cv=_cv_sections(d.cv),
-        history=[HistoryView(fr_moment(e.at), _iso(e.at), e.label, e.actor, e.reason)
-                 for e in d.history],
-        can_accept=d.can_accept, can_refuse=d.can_refuse, can_cancel=d.can_cancel,
+        history=[
+            HistoryView(fr_moment(e.at), _iso(e.at), e.label, e.actor, e.reason) for e in d.history
+        ],
+        can_accept=d.can_accept,
+        can_refuse=d.can_refuse,
+        can_cancel=d.can_cancel,
         accept_blocked_reason=d.accept_blocked_reason,
     )
 
@@ -337,9 +374,15 @@ _REFUSAL_TITLES = (
 
 def refusal_choice_list() -> list[tuple[str, str]]:
     """(number from 1, short title) of each ready-made refusal reason."""
-    return [(str(i), _REFUSAL_TITLES[i - 1] if i <= len(_REFUSAL_TITLES)
-             else (text[:60] + "…" if len(text) > 60 else text))
-            for i, text in enumerate(apps.REFUSAL_TEMPLATES, start=1)]
+    return [
+        (
+            str(i),
+            _REFUSAL_TITLES[i - 1]
+            if i <= len(_REFUSAL_TITLES)
+            else (text[:60] + "…" if len(text) > 60 else text),
+        )
+        for i, text in enumerate(apps.REFUSAL_TEMPLATES, start=1)
+    ]
 
 
 def cv_filename(first: str, last: str) -> str:
@@ -421,8 +464,7 @@ class ApplicationReviewState(PageState):
     @rx.event
     def cancel(self, form: dict):
         aid, reason = self.application_id, form_text(form, "reason", FORM_TEXT_LIMIT)
-        return self._answer(lambda s, v: apps.cancel_accepted(s, v, aid, reason),
-                            lambda text: text)
+        return self._answer(lambda s, v: apps.cancel_accepted(s, v, aid, reason), lambda text: text)
 
     @rx.event
     def choose_refusal_template(self, value: str):
@@ -446,6 +488,7 @@ class ApplicationReviewState(PageState):
             if result is None and self.error:
                 self._refresh_keeping_error()
             return result
-        return rx.download(data=holder["pdf"],
-                           filename=cv_filename(self.review.pupil_first_name,
-                                                self.review.pupil_last_name))
+        return rx.download(
+            data=holder["pdf"],
+            filename=cv_filename(self.review.pupil_first_name, self.review.pupil_last_name),
+        )

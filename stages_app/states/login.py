@@ -34,9 +34,7 @@ class LoginState(AuthState):
         self.error = ""
         self.error_field = ""
         params = self.router.url.query_parameters
-        self.info = (
-            "Vous êtes déconnecté(e). À bientôt !" if params.get("deconnecte") else ""
-        )
+        self.info = "Vous êtes déconnecté(e). À bientôt !" if params.get("deconnecte") else ""
         if self.is_logged_in:
             return rx.redirect(routes.home_for(self.user_role))
         return None
@@ -70,8 +68,12 @@ class LoginState(AuthState):
 
 def _identity(form: dict) -> dict[str, str]:
     """The fields every sign-up form has, bounded (forged requests may send anything)."""
-    return {"first_name": _text(form, "first_name", 200), "last_name": _text(form, "last_name", 200),
-            "email": _text(form, "email", 300), "password": _text(form, "password", 300)}
+    return {
+        "first_name": _text(form, "first_name", 200),
+        "last_name": _text(form, "last_name", 200),
+        "email": _text(form, "email", 300),
+        "password": _text(form, "password", 300),
+    }
 
 
 class SignupState(AuthState):
@@ -110,7 +112,10 @@ class SignupState(AuthState):
                 user, token = accounts.login(session, identity["email"], identity["password"])
                 role = user.role
                 self.user_first_name, self.user_last_name, self.user_role = (
-                    user.first_name, user.last_name, user.role)
+                    user.first_name,
+                    user.last_name,
+                    user.role,
+                )
         except Exception as exc:
             self._fail(exc)
             return None
@@ -121,15 +126,20 @@ class SignupState(AuthState):
     def signup_student(self, form: dict):
         code = _text(form, "class_code", 40)
         return self._signup_then_login(
-            form, lambda s, who: signup.signup_student(s, class_code=code, **who))
+            form, lambda s, who: signup.signup_student(s, class_code=code, **who)
+        )
 
     @rx.event
     def signup_employer(self, form: dict):
-        fields = {"organisation_name": _text(form, "organisation_name", 300),
-                  "kind": _text(form, "kind", 40), "siret": _text(form, "siret", 40),
-                  "phone": _text(form, "phone", 40)}
+        fields = {
+            "organisation_name": _text(form, "organisation_name", 300),
+            "kind": _text(form, "kind", 40),
+            "siret": _text(form, "siret", 40),
+            "phone": _text(form, "phone", 40),
+        }
         return self._signup_then_login(
-            form, lambda s, who: signup.signup_employer(s, **fields, **who))
+            form, lambda s, who: signup.signup_employer(s, **fields, **who)
+        )
 
     @rx.event
     def signup_staff(self, form: dict):
@@ -153,7 +163,8 @@ class SignupState(AuthState):
         try:
             with db() as session:
                 user, _token = signup.signup_principal(
-                    session, school_uai=_text(form, "school_uai", 20), **_identity(form))
+                    session, school_uai=_text(form, "school_uai", 20), **_identity(form)
+                )
                 email = user.email
         except Exception as exc:
             self._fail(exc)

@@ -27,8 +27,14 @@ class NotificationsState(PageState):
 
     def _reload(self, session, viewer) -> None:
         self.items = [
-            NotificationItem(n.id, n.title, n.body, n.link,
-                             n.created_at.astimezone(PARIS).strftime("%d/%m/%Y %H:%M"), n.read)
+            NotificationItem(
+                n.id,
+                n.title,
+                n.body,
+                n.link,
+                n.created_at.astimezone(PARIS).strftime("%d/%m/%Y %H:%M"),
+                n.read,
+            )
             for n in notifications.list_notifications(session, viewer, limit=50)
         ]
         self.unread_notifications = notifications.unread_count(session, viewer)
@@ -39,6 +45,8 @@ class NotificationsState(PageState):
 
     @rx.event
     def mark_all_read(self):
-        return self._run(routes.PAGE_ROLES[routes.NOTIFICATIONS],
-                         lambda s, v: notifications.mark_read(s, v, None),
-                         "Toutes les notifications sont marquées comme lues.")
+        return self._run(
+            routes.PAGE_ROLES[routes.NOTIFICATIONS],
+            lambda s, v: notifications.mark_read(s, v, None),
+            "Toutes les notifications sont marquées comme lues.",
+        )

@@ -48,8 +48,10 @@ def card_view(card: OfferCard) -> CardView:
         sector=card.sector_name,
         sector_url=card.sector_url,
         distance=distance_label(card.distance_km),
-        weeks=[f"Semaine {week_label(monday)} : {free} place{'s' if free > 1 else ''}"
-               for monday, free in card.weeks],
+        weeks=[
+            f"Semaine {week_label(monday)} : {free} place{'s' if free > 1 else ''}"
+            for monday, free in card.weeks
+        ],
         excerpt=card.excerpt,
         description=card.description,
         tutor=", ".join(x for x in (card.tutor_name, card.tutor_role) if x),
@@ -94,8 +96,14 @@ class OfferSearchState(PageState):
             radius = float(self.radius) if self.radius else None
         except ValueError:
             radius = None
-        return search.SearchQuery(sector_ids=list(self.sector_ids), week=week, radius_km=radius,
-                                  keyword=self.keyword, sort=self.sort, page=self.page)
+        return search.SearchQuery(
+            sector_ids=list(self.sector_ids),
+            week=week,
+            radius_km=radius,
+            keyword=self.keyword,
+            sort=self.sort,
+            page=self.page,
+        )
 
     pupil_name: str = ""  # staff view: whose search this is
     detail_base: str = routes.STUDENT_OFFER + "?id="
@@ -115,8 +123,11 @@ class OfferSearchState(PageState):
         self.suggestions = list(result.suggestions)
         self.week_options = [(w.isoformat(), week_label(w)) for w in result.weeks]
         self.radius = "" if result.radius_km is None else str(int(result.radius_km))
-        self.radius_label = ("dans toute la France" if result.radius_km is None
-                             else f"à moins de {int(result.radius_km)} km du collège")
+        self.radius_label = (
+            "dans toute la France"
+            if result.radius_km is None
+            else f"à moins de {int(result.radius_km)} km du collège"
+        )
         self.loaded = True
         self.filters_version += 1
 

@@ -38,19 +38,22 @@ class StaffState(PageState):
         class_id = as_id(form.get("class_id")) if form_text(form, "class_id", 12) else None
 
         def action(s, v):
-            invitation, token = staff.invite_staff(s, v, email=email, function=function,
-                                                   class_id=class_id)
+            invitation, token = staff.invite_staff(
+                s, v, email=email, function=function, class_id=class_id
+            )
             self.last_link = staff.invitation_link(token)
             return invitation.email
 
-        return self._run(PRINCIPAL, action,
-                         lambda to: f"Invitation envoyée à {to}. Le lien est valable 7 jours.")
+        return self._run(
+            PRINCIPAL, action, lambda to: f"Invitation envoyée à {to}. Le lien est valable 7 jours."
+        )
 
     @rx.event
     def cancel_invitation(self, invitation_id: int):
         iid = as_id(invitation_id)
-        return self._run(PRINCIPAL, lambda s, v: staff.cancel_invitation(s, v, iid),
-                         "Invitation annulée.")
+        return self._run(
+            PRINCIPAL, lambda s, v: staff.cancel_invitation(s, v, iid), "Invitation annulée."
+        )
 
     @rx.event
     def grant(self, membership_id: int):
@@ -66,8 +69,9 @@ class StaffState(PageState):
     def change_function(self, form: dict):
         mid = as_id(form_text(form, "membership_id", 12))
         function = form_text(form, "function", 40)
-        return self._run(PRINCIPAL, lambda s, v: staff.change_function(s, v, mid, function),
-                         lambda msg: msg)
+        return self._run(
+            PRINCIPAL, lambda s, v: staff.change_function(s, v, mid, function), lambda msg: msg
+        )
 
 
 class InvitationSignupState(AuthState):
@@ -109,14 +113,18 @@ class InvitationSignupState(AuthState):
         try:
             with db() as session:
                 user = staff.signup_from_invitation(
-                    session, self._token(),
+                    session,
+                    self._token(),
                     first_name=form_text(form, "first_name", 200),
                     last_name=form_text(form, "last_name", 200),
                     password=password,
                 )
                 user, token = accounts.login(session, user.email, password)
                 self.user_first_name, self.user_last_name, self.user_role = (
-                    user.first_name, user.last_name, user.role)
+                    user.first_name,
+                    user.last_name,
+                    user.role,
+                )
         except DomainError as exc:
             self.error = exc.message
             return None

@@ -84,26 +84,46 @@ class Employer:
 
 
 EMPLOYER_A = Employer(
-    "A", "Pharmacie des Trois Moulins", "Yannick", "Guérin",
+    "A",
+    "Pharmacie des Trois Moulins",
+    "Yannick",
+    "Guérin",
     "yannick.guerin@pharmacie-trois-moulins.example.fr",
     "Une semaine au comptoir d'une pharmacie",
     "Tu découvriras le métier de pharmacien et de préparateur : accueil des patients, "
     "rangement des commandes, préparations simples et règles d'hygiène.",
-    HEALTH, REZE, "3 rue des Trois Moulins", ("Yannick Guérin", "Pharmacien titulaire"),
+    HEALTH,
+    REZE,
+    "3 rue des Trois Moulins",
+    ("Yannick Guérin", "Pharmacien titulaire"),
 )
 EMPLOYER_B = Employer(
-    "B", "Garage Loire Auto", "Maëlys", "Bernard", "maelys.bernard@loire-auto.example.fr",
+    "B",
+    "Garage Loire Auto",
+    "Maëlys",
+    "Bernard",
+    "maelys.bernard@loire-auto.example.fr",
     "Découvrir la mécanique automobile",
     "Diagnostic d'une panne, vidange, changement des pneus : tu suivras les mécaniciens de "
     "l'atelier et l'accueil des clients.",
-    AUTOMOTIVE, BOUGUENAIS, "18 route de Pornic", ("Maëlys Bernard", "Cheffe d'atelier"),
+    AUTOMOTIVE,
+    BOUGUENAIS,
+    "18 route de Pornic",
+    ("Maëlys Bernard", "Cheffe d'atelier"),
 )
 EMPLOYER_C = Employer(
-    "C", "Médiathèque de Vertou", "Ronan", "Kerlo", "ronan.kerlo@mediatheque-vertou.example.fr",
+    "C",
+    "Médiathèque de Vertou",
+    "Ronan",
+    "Kerlo",
+    "ronan.kerlo@mediatheque-vertou.example.fr",
     "Les coulisses d'une médiathèque",
     "Accueil du public, rangement des livres, préparation d'une animation pour les enfants et "
     "découverte du catalogue numérique.",
-    CULTURE, VERTOU, "1 place du Beau Verger", ("Ronan Kerlo", "Bibliothécaire"),
+    CULTURE,
+    VERTOU,
+    "1 place du Beau Verger",
+    ("Ronan Kerlo", "Bibliothécaire"),
 )
 EMPLOYERS = (EMPLOYER_A, EMPLOYER_B, EMPLOYER_C)
 
@@ -139,20 +159,44 @@ def _sector(s: Session, name: str, url: str) -> Sector:
     return row
 
 
-def publish_offer(s: Session, e: Employer, sector: Sector, weeks: list[tuple[dt.date, int]], *,
-                  password: str = PASSWORD, phone: str = "02 40 00 00 00") -> int:
+def publish_offer(
+    s: Session,
+    e: Employer,
+    sector: Sector,
+    weeks: list[tuple[dt.date, int]],
+    *,
+    password: str = PASSWORD,
+    phone: str = "02 40 00 00 00",
+) -> int:
     """The employer signs up and publishes one offer; its id."""
     user = signup.signup_employer(
-        s, organisation_name=e.organisation, kind="entreprise", siret="",
-        first_name=e.first_name, last_name=e.last_name, phone=phone, email=e.email,
+        s,
+        organisation_name=e.organisation,
+        kind="entreprise",
+        siret="",
+        first_name=e.first_name,
+        last_name=e.last_name,
+        phone=phone,
+        email=e.email,
         password=password,
     )
     viewer = Viewer.of(user)
-    offer = offers.create_offer(s, viewer, OfferInput(
-        title=e.title, description=e.description, sector_id=sector.id, street=e.street,
-        postal_code=e.place.postal_code, commune_insee=e.place.insee, weeks=weeks,
-        tutor_name=e.tutor[0], tutor_role=e.tutor[1],
-    ), geocoder=None)
+    offer = offers.create_offer(
+        s,
+        viewer,
+        OfferInput(
+            title=e.title,
+            description=e.description,
+            sector_id=sector.id,
+            street=e.street,
+            postal_code=e.place.postal_code,
+            commune_insee=e.place.insee,
+            weeks=weeks,
+            tutor_name=e.tutor[0],
+            tutor_role=e.tutor[1],
+        ),
+        geocoder=None,
+    )
     offers.publish_offer(s, viewer, offer.id)
     return offer.id
 
@@ -161,32 +205,59 @@ def create_world(engine) -> World:
     week1, week2 = internship_weeks(paris_today())
     with Session(engine, expire_on_commit=False) as s:
         for p in PLACES:
-            s.add(Commune(
-                insee_code=p.insee, name=p.name, full_name=p.name, search_name=search_key(p.name),
-                department_code="44", department_name="Loire-Atlantique",
-                postal_codes=p.postal_code, population=p.population, latitude=p.latitude,
-                longitude=p.longitude,
-            ))
-        s.add(School(
-            uai=UAI, name=SCHOOL, address="20 rue Jean Fraix", postal_code=REZE.postal_code,
-            commune_name=REZE.name, commune_insee=REZE.insee, department_code="44",
-            department_name="Loire-Atlantique", academy_code="17", academy_name="Nantes",
-            region_name="Pays de la Loire", academy_domain=DOMAIN, latitude=SCHOOL_LAT,
-            longitude=SCHOOL_LON, priority_education="",
-        ))
+            s.add(
+                Commune(
+                    insee_code=p.insee,
+                    name=p.name,
+                    full_name=p.name,
+                    search_name=search_key(p.name),
+                    department_code="44",
+                    department_name="Loire-Atlantique",
+                    postal_codes=p.postal_code,
+                    population=p.population,
+                    latitude=p.latitude,
+                    longitude=p.longitude,
+                )
+            )
+        s.add(
+            School(
+                uai=UAI,
+                name=SCHOOL,
+                address="20 rue Jean Fraix",
+                postal_code=REZE.postal_code,
+                commune_name=REZE.name,
+                commune_insee=REZE.insee,
+                department_code="44",
+                department_name="Loire-Atlantique",
+                academy_code="17",
+                academy_name="Nantes",
+                region_name="Pays de la Loire",
+                academy_domain=DOMAIN,
+                latitude=SCHOOL_LAT,
+                longitude=SCHOOL_LON,
+                priority_education="",
+            )
+        )
         s.commit()
         sectors = {name: _sector(s, name, url) for name, url in (HEALTH, AUTOMOTIVE, CULTURE)}
 
         first, last, email = PRINCIPAL
         _principal, token = signup.signup_principal(
-            s, school_uai=UAI, first_name=first, last_name=last, email=email, password=PASSWORD)
+            s, school_uai=UAI, first_name=first, last_name=last, email=email, password=PASSWORD
+        )
         principal = Viewer.of(signup.confirm_email(s, token))
         klass = schools.create_class(s, principal, CLASS_NAME)
         schools.add_period(s, principal, week1, week2)
 
         first, last, email = PUPIL
-        pupil = signup.signup_student(s, class_code=klass.join_code, first_name=first,
-                                      last_name=last, email=email, password=PASSWORD)
+        pupil = signup.signup_student(
+            s,
+            class_code=klass.join_code,
+            first_name=first,
+            last_name=last,
+            email=email,
+            password=PASSWORD,
+        )
         pupils.record_authorisation(s, principal, [pupil.id], paris_today())
         opened = pupils.open_access(s, principal, [pupil.id])
         assert opened.opened == [pupil.id], opened.message
@@ -196,5 +267,10 @@ def create_world(engine) -> World:
             "B": publish_offer(s, EMPLOYER_B, sectors[AUTOMOTIVE[0]], [(week1, 1)]),
             "C": publish_offer(s, EMPLOYER_C, sectors[CULTURE[0]], [(week1, 1)]),
         }
-        return World(week1=week1, week2=week2, offer_ids=offer_ids,
-                     principal_email=PRINCIPAL[2], pupil_email=PUPIL[2])
+        return World(
+            week1=week1,
+            week2=week2,
+            offer_ids=offer_ids,
+            principal_email=PRINCIPAL[2],
+            pupil_email=PUPIL[2],
+        )

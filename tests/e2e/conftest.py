@@ -133,7 +133,9 @@ def e2e_seed(e2e_engine):
 def e2e_app(e2e_db_url, e2e_engine, e2e_seed):
     """The real app, production build, started once per session (AppHarnessProd)."""
     if not Path(CHROMIUM_PATH).exists():
-        pytest.fail(f"{CHROMIUM_PATH} is missing: `apt-get install chromium` (scripts/test.sh does it)")
+        pytest.fail(
+            f"{CHROMIUM_PATH} is missing: `apt-get install chromium` (scripts/test.sh does it)"
+        )
     from reflex.testing import AppHarnessProd
 
     harness = AppHarnessProd.create(root=REPO_ROOT, app_name="stages_app")

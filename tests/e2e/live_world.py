@@ -59,12 +59,18 @@ PLACES = (ECHIROLLES, GRENOBLE, EYBENS)
 SPORT = ("Sport, animation", ONISEP + "Sport-et-animation")
 
 EMPLOYER = Employer(
-    "V", "Cycles de la Bastille", "Bastien", "Faure",
+    "V",
+    "Cycles de la Bastille",
+    "Bastien",
+    "Faure",
     "bastien.faure@cycles-bastille.example.fr",
     "Une semaine dans un atelier de vélos",
     "Réglage des freins, changement d'une chambre à air, conseil aux clients : tu suivras les "
     "mécaniciens de l'atelier et la vente en boutique.",
-    SPORT, GRENOBLE, "12 quai Stéphane Jay", ("Bastien Faure", "Gérant"),
+    SPORT,
+    GRENOBLE,
+    "12 quai Stéphane Jay",
+    ("Bastien Faure", "Gérant"),
 )
 
 
@@ -83,25 +89,46 @@ def create_world(engine) -> World:
     week1, week2 = internship_weeks(paris_today())
     with Session(engine, expire_on_commit=False) as s:
         for p in PLACES:
-            s.add(Commune(
-                insee_code=p.insee, name=p.name, full_name=p.name, search_name=search_key(p.name),
-                department_code="38", department_name="Isère", postal_codes=p.postal_code,
-                population=p.population, latitude=p.latitude, longitude=p.longitude,
-            ))
-        s.add(School(
-            uai=UAI, name=SCHOOL, address="4 avenue des Etats Généraux",
-            postal_code=ECHIROLLES.postal_code, commune_name=ECHIROLLES.name,
-            commune_insee=ECHIROLLES.insee, department_code="38", department_name="Isère",
-            academy_code="08", academy_name="Grenoble", region_name="Auvergne-Rhône-Alpes",
-            academy_domain=DOMAIN, latitude=SCHOOL_LAT, longitude=SCHOOL_LON,
-            priority_education="",
-        ))
+            s.add(
+                Commune(
+                    insee_code=p.insee,
+                    name=p.name,
+                    full_name=p.name,
+                    search_name=search_key(p.name),
+                    department_code="38",
+                    department_name="Isère",
+                    postal_codes=p.postal_code,
+                    population=p.population,
+                    latitude=p.latitude,
+                    longitude=p.longitude,
+                )
+            )
+        s.add(
+            School(
+                uai=UAI,
+                name=SCHOOL,
+                address="4 avenue des Etats Généraux",
+                postal_code=ECHIROLLES.postal_code,
+                commune_name=ECHIROLLES.name,
+                commune_insee=ECHIROLLES.insee,
+                department_code="38",
+                department_name="Isère",
+                academy_code="08",
+                academy_name="Grenoble",
+                region_name="Auvergne-Rhône-Alpes",
+                academy_domain=DOMAIN,
+                latitude=SCHOOL_LAT,
+                longitude=SCHOOL_LON,
+                priority_education="",
+            )
+        )
         s.commit()
         sector = _sector(s, *SPORT)
 
         first, last, email = PRINCIPAL
         _principal, token = signup.signup_principal(
-            s, school_uai=UAI, first_name=first, last_name=last, email=email, password=PASSWORD)
+            s, school_uai=UAI, first_name=first, last_name=last, email=email, password=PASSWORD
+        )
         principal = Viewer.of(signup.confirm_email(s, token))
         klass = schools.create_class(s, principal, CLASS_NAME)
         schools.add_period(s, principal, week1, week2)
@@ -109,23 +136,44 @@ def create_world(engine) -> World:
         # the professeur principal: signs up, the principal grants the rights and names them
         # professeur principal of the class (as on the "Personnels" and class settings pages)
         first, last, email = TEACHER
-        teacher = signup.signup_staff(s, school_uai=UAI, function="professeur_principal",
-                                      first_name=first, last_name=last, email=email,
-                                      password=PASSWORD)
-        membership = s.exec(select(StaffMembership)
-                            .where(StaffMembership.user_id == teacher.id)).one()
+        teacher = signup.signup_staff(
+            s,
+            school_uai=UAI,
+            function="professeur_principal",
+            first_name=first,
+            last_name=last,
+            email=email,
+            password=PASSWORD,
+        )
+        membership = s.exec(
+            select(StaffMembership).where(StaffMembership.user_id == teacher.id)
+        ).one()
         staff.grant(s, principal, membership.id)
         staff.set_main_teacher(s, principal, klass.id, teacher.id)
 
         first, last, email = PUPIL
-        pupil = signup.signup_student(s, class_code=klass.join_code, first_name=first,
-                                      last_name=last, email=email, password=PASSWORD)
+        pupil = signup.signup_student(
+            s,
+            class_code=klass.join_code,
+            first_name=first,
+            last_name=last,
+            email=email,
+            password=PASSWORD,
+        )
         pupils.record_authorisation(s, principal, [pupil.id], paris_today())
         opened = pupils.open_access(s, principal, [pupil.id])
         assert opened.opened == [pupil.id], opened.message
         cv.save_cv(s, Viewer.of(pupil), PUPIL_CV)
 
-        offer_id = publish_offer(s, EMPLOYER, sector, [(week1, 1)], password=PASSWORD,
-                                 phone="04 76 00 00 00")
-        return World(week1=week1, week2=week2, class_id=klass.id, offer_id=offer_id,
-                     teacher_email=TEACHER[2], pupil_email=PUPIL[2], employer_email=EMPLOYER.email)
+        offer_id = publish_offer(
+            s, EMPLOYER, sector, [(week1, 1)], password=PASSWORD, phone="04 76 00 00 00"
+        )
+        return World(
+            week1=week1,
+            week2=week2,
+            class_id=klass.id,
+            offer_id=offer_id,
+            teacher_email=TEACHER[2],
+            pupil_email=PUPIL[2],
+            employer_email=EMPLOYER.email,
+        )

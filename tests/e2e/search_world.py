@@ -74,8 +74,10 @@ EMPLOYER = {
 }
 OFFER = {
     "title": "Découvrir un laboratoire de chimie",
-    "description": ("Tu suivras une technicienne de laboratoire : préparation d'échantillons, "
-                    "contrôles de qualité des peintures et règles de sécurité."),
+    "description": (
+        "Tu suivras une technicienne de laboratoire : préparation d'échantillons, "
+        "contrôles de qualité des peintures et règles de sécurité."
+    ),
     "street": "12 rue du Port",
     "tutor_name": "Claire Vernet",
     "tutor_role": "Technicienne de laboratoire",
@@ -118,20 +120,48 @@ def _sector(s: Session, name: str, url: str) -> Sector:
     return row
 
 
-def _publish(s: Session, *, organisation: str, contact: tuple[str, str, str], title: str,
-             description: str, sector: Sector, place: Place, street: str, week: dt.date,
-             tutor: tuple[str, str]) -> None:
+def _publish(
+    s: Session,
+    *,
+    organisation: str,
+    contact: tuple[str, str, str],
+    title: str,
+    description: str,
+    sector: Sector,
+    place: Place,
+    street: str,
+    week: dt.date,
+    tutor: tuple[str, str],
+) -> None:
     first, last, email = contact
     employer = signup.signup_employer(
-        s, organisation_name=organisation, kind="entreprise", siret="", first_name=first,
-        last_name=last, phone="", email=email, password=PASSWORD,
+        s,
+        organisation_name=organisation,
+        kind="entreprise",
+        siret="",
+        first_name=first,
+        last_name=last,
+        phone="",
+        email=email,
+        password=PASSWORD,
     )
     viewer = Viewer.of(employer)
-    offer = offers.create_offer(s, viewer, OfferInput(
-        title=title, description=description, sector_id=sector.id, street=street,
-        postal_code=place.postal_code, commune_insee=place.insee, weeks=[(week, 2)],
-        tutor_name=tutor[0], tutor_role=tutor[1],
-    ), geocoder=None)
+    offer = offers.create_offer(
+        s,
+        viewer,
+        OfferInput(
+            title=title,
+            description=description,
+            sector_id=sector.id,
+            street=street,
+            postal_code=place.postal_code,
+            commune_insee=place.insee,
+            weeks=[(week, 2)],
+            tutor_name=tutor[0],
+            tutor_role=tutor[1],
+        ),
+        geocoder=None,
+    )
     offers.publish_offer(s, viewer, offer.id)
 
 
@@ -139,53 +169,92 @@ def create_world(engine) -> World:
     week = internship_monday(paris_today())
     with Session(engine, expire_on_commit=False) as s:
         for p in PLACES:
-            s.add(Commune(
-                insee_code=p.insee, name=p.name, full_name=p.name, search_name=search_key(p.name),
-                department_code=p.department[0], department_name=p.department[1],
-                postal_codes=p.postal_code, population=p.population, latitude=p.latitude,
-                longitude=p.longitude,
-            ))
-        s.add(School(
-            uai=UAI, name=SCHOOL, address="4 avenue Jules Guesde",
-            postal_code=VENISSIEUX.postal_code, commune_name=VENISSIEUX.name,
-            commune_insee=VENISSIEUX.insee, department_code="69", department_name="Rhône",
-            academy_code="10", academy_name="Lyon",
-            region_name="Auvergne-Rhône-Alpes", academy_domain=DOMAIN, latitude=SCHOOL_LAT,
-            longitude=SCHOOL_LON, priority_education="REP+",
-        ))
+            s.add(
+                Commune(
+                    insee_code=p.insee,
+                    name=p.name,
+                    full_name=p.name,
+                    search_name=search_key(p.name),
+                    department_code=p.department[0],
+                    department_name=p.department[1],
+                    postal_codes=p.postal_code,
+                    population=p.population,
+                    latitude=p.latitude,
+                    longitude=p.longitude,
+                )
+            )
+        s.add(
+            School(
+                uai=UAI,
+                name=SCHOOL,
+                address="4 avenue Jules Guesde",
+                postal_code=VENISSIEUX.postal_code,
+                commune_name=VENISSIEUX.name,
+                commune_insee=VENISSIEUX.insee,
+                department_code="69",
+                department_name="Rhône",
+                academy_code="10",
+                academy_name="Lyon",
+                region_name="Auvergne-Rhône-Alpes",
+                academy_domain=DOMAIN,
+                latitude=SCHOOL_LAT,
+                longitude=SCHOOL_LON,
+                priority_education="REP+",
+            )
+        )
         s.commit()
-        sectors = {name: _sector(s, name, url) for name, url in (CHEMISTRY, AGRICULTURE,
-                                                                 HOSPITALITY)}
+        sectors = {
+            name: _sector(s, name, url) for name, url in (CHEMISTRY, AGRICULTURE, HOSPITALITY)
+        }
 
         first, last, email = PRINCIPAL
         _principal, token = signup.signup_principal(
-            s, school_uai=UAI, first_name=first, last_name=last, email=email, password=PASSWORD)
+            s, school_uai=UAI, first_name=first, last_name=last, email=email, password=PASSWORD
+        )
         principal = Viewer.of(signup.confirm_email(s, token))
         klass = schools.create_class(s, principal, CLASS_NAME)
         schools.add_period(s, principal, week)
 
         first, last, email = PUPIL
-        pupil = signup.signup_student(s, class_code=klass.join_code, first_name=first,
-                                      last_name=last, email=email, password=PASSWORD)
+        pupil = signup.signup_student(
+            s,
+            class_code=klass.join_code,
+            first_name=first,
+            last_name=last,
+            email=email,
+            password=PASSWORD,
+        )
         pupils.record_authorisation(s, principal, [pupil.id], paris_today())
         opened = pupils.open_access(s, principal, [pupil.id])
         assert opened.opened == [pupil.id], opened.message
 
         _publish(
-            s, organisation="Haras national de Cluny",
+            s,
+            organisation="Haras national de Cluny",
             contact=("Bernard", "Lachaux", "b.lachaux@haras-cluny.example.fr"),
             title=FAR_TITLE,
             description="Pansage, alimentation et sortie des chevaux avec les palefreniers.",
-            sector=sectors[AGRICULTURE[0]], place=CLUNY, street="2 rue Porte des Prés", week=week,
+            sector=sectors[AGRICULTURE[0]],
+            place=CLUNY,
+            street="2 rue Porte des Prés",
+            week=week,
             tutor=("Bernard Lachaux", "Chef palefrenier"),
         )
         _publish(
-            s, organisation="Brasserie des Essarts",
+            s,
+            organisation="Brasserie des Essarts",
             contact=("Karima", "Haddou", "karima@brasserie-essarts.example.fr"),
             title=DECOY_TITLE,
             description="Mise en place, préparation des entrées et service du midi avec l'équipe.",
-            sector=sectors[HOSPITALITY[0]], place=BRON, street="8 route de Genas", week=week,
+            sector=sectors[HOSPITALITY[0]],
+            place=BRON,
+            street="8 route de Genas",
+            week=week,
             tutor=("Karima Haddou", "Cheffe de cuisine"),
         )
-        return World(week=week, sectors={k: v.id for k, v in sectors.items()},
-                     principal_email=PRINCIPAL[2], pupil_email=PUPIL[2])
+        return World(
+            week=week,
+            sectors={k: v.id for k, v in sectors.items()},
+            principal_email=PRINCIPAL[2],
+            pupil_email=PUPIL[2],
+        )

@@ -46,24 +46,37 @@ from tests.e2e.helpers import assert_accessible, screenshot, sign_in, url
 
 pytestmark = pytest.mark.e2e
 
-CV_ABOUT = ("Je m'appelle Chloé, je suis en 3e au collège de Rezé. J'aime comprendre comment "
-            "les choses fonctionnent et aider les autres.")
-CV_SCHOOL = ["Depuis 2023 : Collège Simone Veil, Rezé (3e Estuaire)",
-             "2017-2023 : École élémentaire Ouche Dinier, Rezé"]
+CV_ABOUT = (
+    "Je m'appelle Chloé, je suis en 3e au collège de Rezé. J'aime comprendre comment "
+    "les choses fonctionnent et aider les autres."
+)
+CV_SCHOOL = [
+    "Depuis 2023 : Collège Simone Veil, Rezé (3e Estuaire)",
+    "2017-2023 : École élémentaire Ouche Dinier, Rezé",
+]
 CV_INTERESTS = ["Handball au club de Rezé", "Lecture de mangas", "Atelier robotique du collège"]
 
 LETTERS = {
-    "A": ("Madame, Monsieur,\nJe voudrais découvrir le travail en pharmacie : conseiller les "
-          "patients et préparer les commandes m'intéresse beaucoup.\nChloé Le Gall"),
-    "B": ("Bonjour,\nJ'aime démonter et réparer mon vélo : j'aimerais voir comment on répare "
-          "une voiture dans un vrai atelier.\nChloé Le Gall"),
-    "C": ("Madame, Monsieur,\nJe lis beaucoup et je voudrais savoir comment on choisit et "
-          "range les livres d'une médiathèque.\nChloé Le Gall"),
+    "A": (
+        "Madame, Monsieur,\nJe voudrais découvrir le travail en pharmacie : conseiller les "
+        "patients et préparer les commandes m'intéresse beaucoup.\nChloé Le Gall"
+    ),
+    "B": (
+        "Bonjour,\nJ'aime démonter et réparer mon vélo : j'aimerais voir comment on répare "
+        "une voiture dans un vrai atelier.\nChloé Le Gall"
+    ),
+    "C": (
+        "Madame, Monsieur,\nJe lis beaucoup et je voudrais savoir comment on choisit et "
+        "range les livres d'une médiathèque.\nChloé Le Gall"
+    ),
 }
-ACCEPT_MESSAGE = ("Bienvenue Chloé ! Rendez-vous lundi à 9 h à la pharmacie, avec une tenue "
-                  "correcte et un bloc-notes.")
-AUTO_REASON = "Annulée automatiquement : une autre de vos candidatures a été acceptée pour la " \
-              "semaine {week}."
+ACCEPT_MESSAGE = (
+    "Bienvenue Chloé ! Rendez-vous lundi à 9 h à la pharmacie, avec une tenue "
+    "correcte et un bloc-notes."
+)
+AUTO_REASON = (
+    "Annulée automatiquement : une autre de vos candidatures a été acceptée pour la semaine {week}."
+)
 
 
 @dataclass(kw_only=True)
@@ -73,8 +86,7 @@ class Journey(BaseJourney):
 
 @pytest.fixture(scope="module")
 def journey(e2e_app, e2e_engine, browser, browser_context_args):
-    j = Journey(browser=browser, context_args=browser_context_args,
-                world=create_world(e2e_engine))
+    j = Journey(browser=browser, context_args=browser_context_args, world=create_world(e2e_engine))
     yield j
     j.close()
 
@@ -90,9 +102,11 @@ def week_name(monday) -> str:
 def tracker_card(page: Page, title: str, monday):
     """The tracker card of the application to ``title`` for this week (not the internship
     card on top: its link is "Détails du stage …", not the offer title)."""
-    return (page.locator(".rt-Card")
-            .filter(has=page.get_by_role("link", name=title, exact=True))
-            .filter(has_text=f"Semaine {week_label(monday)}"))
+    return (
+        page.locator(".rt-Card")
+        .filter(has=page.get_by_role("link", name=title, exact=True))
+        .filter(has_text=f"Semaine {week_label(monday)}")
+    )
 
 
 def apply(page: Page, journey: Journey, employer: Employer, monday, step: str) -> None:
@@ -104,10 +118,12 @@ def apply(page: Page, journey: Journey, employer: Employer, monday, step: str) -
     page.get_by_role("button", name=f"Postuler pour la {week_name(monday)}").click()
 
     expect(page).to_have_url(url("/eleve/candidature", r"\?id=\d+"))
-    expect(page.get_by_role("heading", level=1, name=f"Candidature : {employer.title}"))\
-        .to_be_visible()
-    expect(page.get_by_text(f"{employer.organisation} · {employer.place.name} · "
-                            f"{week_label(monday)}")).to_be_visible()
+    expect(
+        page.get_by_role("heading", level=1, name=f"Candidature : {employer.title}")
+    ).to_be_visible()
+    expect(
+        page.get_by_text(f"{employer.organisation} · {employer.place.name} · {week_label(monday)}")
+    ).to_be_visible()
     letter = page.get_by_label("Ma lettre de motivation pour cette offre")
     expect(letter).to_be_editable()
     expect(letter).to_have_value("")
@@ -119,14 +135,16 @@ def apply(page: Page, journey: Journey, employer: Employer, monday, step: str) -
         assert_accessible(page, f"{step}-letter")
         screenshot(page, f"{step}-letter")
     page.get_by_role("button", name="Relire avant d'envoyer").click()
-    expect(page.get_by_text("Relisez votre lettre. Votre CV, tel qu'il est maintenant, sera "
-                            "joint.")).to_be_visible()
+    expect(
+        page.get_by_text("Relisez votre lettre. Votre CV, tel qu'il est maintenant, sera joint.")
+    ).to_be_visible()
     expect(page.get_by_text(text.splitlines()[1])).to_be_visible()
     if step:
         screenshot(page, f"{step}-review")
     page.get_by_role("button", name="Envoyer ma candidature").click()
-    expect(page.get_by_text(f"Votre candidature est envoyée à {employer.organisation}.",
-                            exact=False)).to_be_visible()
+    expect(
+        page.get_by_text(f"Votre candidature est envoyée à {employer.organisation}.", exact=False)
+    ).to_be_visible()
     expect(page.get_by_text("Envoyée", exact=True)).to_be_visible()
     expect(page.get_by_role("heading", level=2, name="Ma lettre telle qu'envoyée")).to_be_visible()
     expect(page.get_by_role("button", name="Retirer ma candidature")).to_be_visible()
@@ -165,8 +183,9 @@ def test_01_pupil_writes_the_cv_and_it_survives_a_reload(journey: Journey):
     expect(badge).to_have_text(re.compile(r"^Enregistré le \d\d/\d\d/\d{4} à \d\d:\d\d$"))
     expect(page.get_by_label("À propos de moi")).to_have_value(CV_ABOUT)
     expect(page.get_by_label("Ma scolarité")).to_have_value("\n".join(CV_SCHOOL))
-    expect(page.get_by_label("Mes centres d'intérêt et activités"))\
-        .to_have_value("\n".join(CV_INTERESTS))
+    expect(page.get_by_label("Mes centres d'intérêt et activités")).to_have_value(
+        "\n".join(CV_INTERESTS)
+    )
     for item in CV_INTERESTS:
         expect(preview.get_by_role("listitem").filter(has_text=item)).to_be_visible()
     assert_accessible(page, "apply-02-cv-reloaded")
@@ -191,17 +210,23 @@ def test_02_pupil_applies_to_three_offers_for_week_1_and_one_for_week_2(journey:
     page.get_by_role("link", name="Mes candidatures", exact=True).click()
     expect(page).to_have_url(url("/eleve/candidatures"))
     year = school_year_label(school_year_of(paris_today()))
-    expect(page.get_by_role("heading", level=2, name=f"Mes stages {year} : 0 stage sur 2"))\
-        .to_be_visible()
+    expect(
+        page.get_by_role("heading", level=2, name=f"Mes stages {year} : 0 stage sur 2")
+    ).to_be_visible()
     expect(page.get_by_text("Pas encore de stage accepté.", exact=False)).to_be_visible()
-    for employer, monday in ((EMPLOYER_A, w1), (EMPLOYER_B, w1), (EMPLOYER_C, w1),
-                             (EMPLOYER_A, w2)):
+    for employer, monday in (
+        (EMPLOYER_A, w1),
+        (EMPLOYER_B, w1),
+        (EMPLOYER_C, w1),
+        (EMPLOYER_A, w2),
+    ):
         card = tracker_card(page, employer.title, monday)
         expect(card).to_have_count(1)
         expect(card).to_contain_text("Envoyée")
         expect(card).to_contain_text(f"{employer.organisation} · {employer.place.name}")
-        expect(card.get_by_role("button", name=f"Retirer la candidature {employer.title}"))\
-            .to_be_visible()
+        expect(
+            card.get_by_role("button", name=f"Retirer la candidature {employer.title}")
+        ).to_be_visible()
     expect(page.get_by_text("Envoyée", exact=True)).to_have_count(4)
     assert_accessible(page, "apply-05-tracker-sent")
     screenshot(page, "apply-05-tracker-sent")
@@ -216,25 +241,30 @@ def test_03_employer_a_opens_and_accepts_the_week_1_application(journey: Journey
     expect(page).to_have_url(url("/employeur"))
     page.goto("/employeur/candidatures")
     expect(page.get_by_role("heading", level=1, name="Candidatures reçues")).to_be_visible()
-    expect(page.get_by_text("2 nouvelles candidatures · 2 en attente de votre réponse"))\
-        .to_be_visible()
+    expect(
+        page.get_by_text("2 nouvelles candidatures · 2 en attente de votre réponse")
+    ).to_be_visible()
     offer = page.locator(".rt-Card").filter(
-        has=page.get_by_role("heading", level=2, name=EMPLOYER_A.title))
-    expect(offer.get_by_role("heading", level=3)).to_have_text(
-        [week_name(w1), week_name(w2)])
+        has=page.get_by_role("heading", level=2, name=EMPLOYER_A.title)
+    )
+    expect(offer.get_by_role("heading", level=3)).to_have_text([week_name(w1), week_name(w2)])
     # the pupil's application under the week-1 heading (the same pupil applied for week 2 too)
     week1_rows = offer.locator(
         f"xpath=.//h3[normalize-space()='{week_name(w1)}']/ancestor::div[1]"
-        "/following-sibling::ul[1]")
-    row = week1_rows.get_by_role("link", name=re.compile(rf"Candidature de {PUPIL_NAME}, .*\(Nouvelle\)"))
+        "/following-sibling::ul[1]"
+    )
+    row = week1_rows.get_by_role(
+        "link", name=re.compile(rf"Candidature de {PUPIL_NAME}, .*\(Nouvelle\)")
+    )
     expect(row).to_be_visible()
     expect(week1_rows).to_contain_text(SCHOOL)
     screenshot(page, "apply-06-employer-inbox")
     row.click()
 
     expect(page).to_have_url(url("/employeur/candidature", r"\?id=\d+"))
-    expect(page.get_by_role("heading", level=1, name=f"Candidature de {PUPIL_NAME}"))\
-        .to_be_visible()
+    expect(
+        page.get_by_role("heading", level=1, name=f"Candidature de {PUPIL_NAME}")
+    ).to_be_visible()
     summary = page.locator("dl")
     expect(summary).to_contain_text(week_label(w1))
     expect(summary).to_contain_text("Lue")  # opening it marked it read
@@ -246,8 +276,12 @@ def test_03_employer_a_opens_and_accepts_the_week_1_application(journey: Journey
 
     page.locator("#reponse-accepter").fill(ACCEPT_MESSAGE)
     page.get_by_role("button", name="Accepter la candidature").click()
-    expect(page.get_by_text(f"Vous avez accepté la candidature de {PUPIL_NAME} pour la semaine "
-                            f"{week_label(w1)}", exact=False)).to_be_visible()
+    expect(
+        page.get_by_text(
+            f"Vous avez accepté la candidature de {PUPIL_NAME} pour la semaine {week_label(w1)}",
+            exact=False,
+        )
+    ).to_be_visible()
     expect(summary).to_contain_text("Acceptée")
     expect(summary).to_contain_text(ACCEPT_MESSAGE)
     expect(page.get_by_role("button", name="Accepter la candidature")).to_have_count(0)
@@ -258,32 +292,38 @@ def test_03_employer_a_opens_and_accepts_the_week_1_application(journey: Journey
     # back in the inbox: week 1 has one seat left, week 2 still waits for an answer
     page.get_by_role("link", name="← Candidatures reçues").click()
     expect(page).to_have_url(url("/employeur/candidatures"))
-    expect(page.get_by_text("1 nouvelle candidature · 1 en attente de votre réponse"))\
-        .to_be_visible()
-    expect(week1_rows.get_by_role("link", name=re.compile(rf"Candidature de {PUPIL_NAME}, .*\(Acceptée\)")))\
-        .to_be_visible()
+    expect(
+        page.get_by_text("1 nouvelle candidature · 1 en attente de votre réponse")
+    ).to_be_visible()
+    expect(
+        week1_rows.get_by_role(
+            "link", name=re.compile(rf"Candidature de {PUPIL_NAME}, .*\(Acceptée\)")
+        )
+    ).to_be_visible()
     screenshot(page, "apply-09-employer-inbox-after")
     journey.done.add("accepted")
 
 
-def test_04_pupil_tracker_shows_the_internship_and_the_automatic_cancellations(
-        journey: Journey):
+def test_04_pupil_tracker_shows_the_internship_and_the_automatic_cancellations(journey: Journey):
     journey.after("accepted")
     page = journey.page_for("pupil")
     w1, w2 = journey.world.week1, journey.world.week2
     page.reload()
     expect(page).to_have_url(url("/eleve/candidatures"))
     year = school_year_label(school_year_of(paris_today()))
-    expect(page.get_by_role("heading", level=2, name=f"Mes stages {year} : 1 stage sur 2"))\
-        .to_be_visible()
+    expect(
+        page.get_by_role("heading", level=2, name=f"Mes stages {year} : 1 stage sur 2")
+    ).to_be_visible()
 
     internship = page.locator(".rt-Card").filter(
-        has=page.get_by_role("heading", level=3, name=EMPLOYER_A.title))
+        has=page.get_by_role("heading", level=3, name=EMPLOYER_A.title)
+    )
     expect(internship).to_have_count(1)
     expect(internship).to_contain_text(f"Semaine {week_label(w1)}")
     expect(internship).to_contain_text(
         f"{EMPLOYER_A.organisation} · {EMPLOYER_A.street}, {EMPLOYER_A.place.postal_code} "
-        f"{EMPLOYER_A.place.name}")
+        f"{EMPLOYER_A.place.name}"
+    )
     expect(internship).to_contain_text(f"Tuteur ou tutrice : {', '.join(EMPLOYER_A.tutor)}")
     expect(internship).to_contain_text(EMPLOYER_A.email)
     expect(internship).to_contain_text(ACCEPT_MESSAGE)
@@ -300,8 +340,9 @@ def test_04_pupil_tracker_shows_the_internship_and_the_automatic_cancellations(
     pending = tracker_card(page, EMPLOYER_A.title, w2)
     expect(pending).to_contain_text(re.compile("Envoyée|Lue par l'employeur"))
     expect(pending).not_to_contain_text("Annulée")
-    expect(pending.get_by_role("button", name=f"Retirer la candidature {EMPLOYER_A.title}"))\
-        .to_be_visible()
+    expect(
+        pending.get_by_role("button", name=f"Retirer la candidature {EMPLOYER_A.title}")
+    ).to_be_visible()
     expect(page.get_by_text("Annulée automatiquement", exact=True)).to_have_count(2)
     assert_accessible(page, "apply-10-tracker-answered")
     screenshot(page, "apply-10-tracker-answered")

@@ -106,8 +106,9 @@ WAIT_S = 30.0
 SERVERS = ["un-worker", "redis-deux-workers"]
 
 REDIS_URL = os.environ.get("STAGES_E2E_REDIS_URL", "redis://127.0.0.1:6379/7")
-PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = os.environ.get(
+    "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 REDIS_WEB_DIR = Path(os.environ.get("STAGES_E2E_REDIS_WEB_DIR") or REPO_ROOT / ".web-e2e-redis")
 REDIS_WORKERS = 2
 START_TIMEOUT_S = 300.0  # frontend build (npm install the first time) and start
@@ -116,8 +117,10 @@ DELAYS_FILE = ARTIFACTS_DIR / "live-delays.json"
 SOCKET_RECORD_KEY = "token_manager_socket_record_{}"  # reflex.utils.token_manager
 MAX_RELOADS = 20
 
-LETTER = ("Bonjour,\nJe répare les vélos de ma famille et j'aimerais voir le travail d'un vrai "
-          "atelier, et comment on conseille les clients.\nLéna Chabert")
+LETTER = (
+    "Bonjour,\nJe répare les vélos de ma famille et j'aimerais voir le travail d'un vrai "
+    "atelier, et comment on conseille les clients.\nLéna Chabert"
+)
 ACCEPT_MESSAGE = "Bienvenue Léna ! Rendez-vous lundi à 9 h à l'atelier, en tenue de travail."
 
 _delays: dict[str, dict] = {}
@@ -146,8 +149,9 @@ class LiveServer:
             if raw is not None:
                 return pickle.loads(raw).instance_id
             if time.monotonic() > deadline:
-                raise AssertionError(f"no socket record in Redis for the tab {page.url} "
-                                     f"(client token {token!r})")
+                raise AssertionError(
+                    f"no socket record in Redis for the tab {page.url} (client token {token!r})"
+                )
             time.sleep(0.1)
 
 
@@ -179,8 +183,10 @@ def _backend_workers(pid: int, port: int) -> list[int]:
     workers = []
     for child in psutil.Process(pid).children(recursive=True):
         try:
-            if any(c.status == psutil.CONN_LISTEN and c.laddr.port == port
-                   for c in child.net_connections("tcp")):
+            if any(
+                c.status == psutil.CONN_LISTEN and c.laddr.port == port
+                for c in child.net_connections("tcp")
+            ):
                 workers.append(child.pid)
         except psutil.Error:
             continue
@@ -189,24 +195,29 @@ def _backend_workers(pid: int, port: int) -> list[int]:
 
 def _server_env(root: Path, db_url: str) -> dict[str, str]:
     # Nothing of this test session's app (REFLEX_*, STAGES_*, the harness flag) leaks in.
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("REFLEX_", "STAGES_", "GRANIAN_")) and k != "APP_HARNESS_FLAG"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("REFLEX_", "STAGES_", "GRANIAN_")) and k != "APP_HARNESS_FLAG"
+    }
     venv_bin = os.path.dirname(sys.executable)
-    env.update({
-        "PATH": venv_bin + os.pathsep + env.get("PATH", ""),  # Node 24 + npm of the venv
-        "REFLEX_DB_URL": db_url,
-        "REFLEX_REDIS_URL": REDIS_URL,
-        "GRANIAN_WORKERS": str(REDIS_WORKERS),
-        "REFLEX_WEB_WORKDIR": str(REDIS_WEB_DIR),
-        "REFLEX_STATES_WORKDIR": str(root / "states"),
-        "REFLEX_UPLOADED_FILES_DIR": str(root / "uploaded_files"),
-        "STAGES_PRIVATE_DIR": str(root / "private"),
-        "STAGES_BCRYPT_ROUNDS": "4",
-        "STAGES_LIVE_FALLBACK_S": str(E2E_LIVE_FALLBACK_S),
-        "REFLEX_USE_NPM": "1",
-        "REFLEX_TELEMETRY_ENABLED": "false",
-        "REFLEX_CHECK_LATEST_VERSION": "false",
-    })
+    env.update(
+        {
+            "PATH": venv_bin + os.pathsep + env.get("PATH", ""),  # Node 24 + npm of the venv
+            "REFLEX_DB_URL": db_url,
+            "REFLEX_REDIS_URL": REDIS_URL,
+            "GRANIAN_WORKERS": str(REDIS_WORKERS),
+            "REFLEX_WEB_WORKDIR": str(REDIS_WEB_DIR),
+            "REFLEX_STATES_WORKDIR": str(root / "states"),
+            "REFLEX_UPLOADED_FILES_DIR": str(root / "uploaded_files"),
+            "STAGES_PRIVATE_DIR": str(root / "private"),
+            "STAGES_BCRYPT_ROUNDS": "4",
+            "STAGES_LIVE_FALLBACK_S": str(E2E_LIVE_FALLBACK_S),
+            "REFLEX_USE_NPM": "1",
+            "REFLEX_TELEMETRY_ENABLED": "false",
+            "REFLEX_CHECK_LATEST_VERSION": "false",
+        }
+    )
     return env
 
 
@@ -222,8 +233,9 @@ def _redis_server(root: Path) -> Iterator[LiveServer]:
     need_redis(REDIS_URL)
     need_postgres(PG_ADMIN_URL)
     client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT",
-                        connect_args={"connect_timeout": 2})
+    admin = make_engine(
+        PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 2}
+    )
 
     name = f"stages_e2e_live_{uuid.uuid4().hex[:10]}"
     db_url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
@@ -250,10 +262,24 @@ def _redis_server(root: Path) -> Iterator[LiveServer]:
         log = stack.enter_context(SERVER_LOG.open("w"))
         started = time.monotonic()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port",
-             "--frontend-port", str(port), "--backend-host", "127.0.0.1"],
-            cwd=REPO_ROOT, env=_server_env(root, db_url), stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "reflex",
+                "run",
+                "--env",
+                "prod",
+                "--single-port",
+                "--frontend-port",
+                str(port),
+                "--backend-host",
+                "127.0.0.1",
+            ],
+            cwd=REPO_ROOT,
+            env=_server_env(root, db_url),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
         @stack.callback
@@ -270,28 +296,42 @@ def _redis_server(root: Path) -> Iterator[LiveServer]:
 
         while not (_answers(base + "/ping") and _answers(base + "/")):
             if proc.poll() is not None:
-                pytest.fail(f"the Redis server stopped (code {proc.returncode}) before "
-                            f"answering; {SERVER_LOG}:\n{_log_tail()}")
+                pytest.fail(
+                    f"the Redis server stopped (code {proc.returncode}) before "
+                    f"answering; {SERVER_LOG}:\n{_log_tail()}"
+                )
             if time.monotonic() - started > START_TIMEOUT_S:
-                pytest.fail(f"the Redis server did not answer {base}/ping and {base}/ within "
-                            f"{START_TIMEOUT_S:.0f} s; {SERVER_LOG}:\n{_log_tail()}")
+                pytest.fail(
+                    f"the Redis server did not answer {base}/ping and {base}/ within "
+                    f"{START_TIMEOUT_S:.0f} s; {SERVER_LOG}:\n{_log_tail()}"
+                )
             time.sleep(1)
         _delays.setdefault("redis-deux-workers", {})["build_and_start_s"] = round(
-            time.monotonic() - started, 1)
+            time.monotonic() - started, 1
+        )
 
         workers = _backend_workers(proc.pid, port)
         assert len(workers) >= REDIS_WORKERS, (
             f"expected at least {REDIS_WORKERS} backend worker processes listening on port "
-            f"{port}, found {workers}; {SERVER_LOG}:\n{_log_tail()}")
-        yield LiveServer(name="redis-deux-workers", base_url=base, engine=engine, redis=client,
-                         worker_pids=workers)
+            f"{port}, found {workers}; {SERVER_LOG}:\n{_log_tail()}"
+        )
+        yield LiveServer(
+            name="redis-deux-workers",
+            base_url=base,
+            engine=engine,
+            redis=client,
+            worker_pids=workers,
+        )
 
 
 @pytest.fixture(scope="module", params=SERVERS)
 def live_server(request, tmp_path_factory) -> Iterator[LiveServer]:
     if request.param == "un-worker":
-        yield LiveServer(name="un-worker", base_url=request.getfixturevalue("base_url"),
-                         engine=request.getfixturevalue("e2e_engine"))
+        yield LiveServer(
+            name="un-worker",
+            base_url=request.getfixturevalue("base_url"),
+            engine=request.getfixturevalue("e2e_engine"),
+        )
     else:
         with _redis_server(tmp_path_factory.mktemp("live-redis")) as server:
             yield server
@@ -307,8 +347,12 @@ def context_args(request, server: LiveServer) -> dict:
         return request.getfixturevalue("browser_context_args")
     # pytest-playwright's browser_context_args derives from base_url, which would start the
     # one-worker harness for nothing: the same settings as tests/e2e/conftest.py, this server.
-    return {"viewport": DESKTOP_VIEWPORT, "locale": "fr-FR", "timezone_id": "Europe/Paris",
-            "base_url": server.base_url}
+    return {
+        "viewport": DESKTOP_VIEWPORT,
+        "locale": "fr-FR",
+        "timezone_id": "Europe/Paris",
+        "base_url": server.base_url,
+    }
 
 
 # ---- watching the teacher's page ----------------------------------------------------------------
@@ -350,8 +394,12 @@ _WATCH_TEXT = """([key, text]) => {
 def _seen_at(page: Page, key: str, timeout_s: float) -> float | None:
     """Wall-clock time (s) the watcher ``key`` fired, waiting up to ``timeout_s``."""
     try:
-        page.wait_for_function("(k) => (window.__stagesSeen || {})[k] !== undefined", arg=key,
-                               timeout=timeout_s * 1000, polling=50)
+        page.wait_for_function(
+            "(k) => (window.__stagesSeen || {})[k] !== undefined",
+            arg=key,
+            timeout=timeout_s * 1000,
+            polling=50,
+        )
     except Exception:  # noqa: BLE001 - Playwright's TimeoutError: reported by the caller
         return None
     return page.evaluate("(k) => window.__stagesSeen[k]", key) / 1000
@@ -382,8 +430,12 @@ class TeacherPage:
         self.marker = f"live-{uuid.uuid4().hex}"
         self.page.evaluate("(m) => { window.__stagesMarker = m; }", self.marker)
         self.page.on("load", lambda _p: self.events.append("load"))
-        self.page.on("framenavigated", lambda f: self.events.append(f"navigation to {f.url}")
-                     if f == self.page.main_frame else None)
+        self.page.on(
+            "framenavigated",
+            lambda f: (
+                self.events.append(f"navigation to {f.url}") if f == self.page.main_frame else None
+            ),
+        )
 
     def assert_not_reloaded(self, address: str) -> None:
         assert self.page.url == address, f"the teacher's page moved: {self.page.url}"
@@ -392,15 +444,19 @@ class TeacherPage:
         assert marker == self.marker, "the teacher's page was reloaded (its window marker is gone)"
 
 
-def _measure(report: dict, key: str, teacher: TeacherPage, clicked_at: float, actor: Page,
-             what: str) -> None:
+def _measure(
+    report: dict, key: str, teacher: TeacherPage, clicked_at: float, actor: Page, what: str
+) -> None:
     """``report[key]``: the delay between the click and the row change, and between the actor's
     confirmation and the row change (negative: the teacher saw it first)."""
     seen = _seen_at(teacher.page, key, WAIT_S)
     confirmed = _seen_at(actor, key, 10.0)
-    report[key] = {"since_click_s": None if seen is None else round(seen - clicked_at, 3),
-                   "since_confirmation_s": (None if seen is None or confirmed is None
-                                            else round(seen - confirmed, 3))}
+    report[key] = {
+        "since_click_s": None if seen is None else round(seen - clicked_at, 3),
+        "since_confirmation_s": (
+            None if seen is None or confirmed is None else round(seen - confirmed, 3)
+        ),
+    }
     if seen is None:
         screenshot(teacher.page, f"live-{teacher.server}-failure-{key}-teacher")
         screenshot(actor, f"live-{teacher.server}-failure-{key}-actor")
@@ -408,11 +464,13 @@ def _measure(report: dict, key: str, teacher: TeacherPage, clicked_at: float, ac
         f"{what}: the teacher's row did not change within {WAIT_S:.0f} s (without a reload); "
         f"the row now: {teacher.row().all_inner_texts()}; the actor's confirmation "
         f"{'was' if confirmed is not None else 'was not'} seen; loads and navigations of the "
-        f"teacher's page: {teacher.events or 'none'}")
+        f"teacher's page: {teacher.events or 'none'}"
+    )
 
 
-def _other_worker(server: LiveServer, page: Page, avoid: str | None,
-                  ready: Callable[[Page], None]) -> int:
+def _other_worker(
+    server: LiveServer, page: Page, avoid: str | None, ready: Callable[[Page], None]
+) -> int:
     """Reload ``page`` until its websocket is held by another worker than ``avoid``; returns
     the number of reloads it took."""
     if server.redis is None:
@@ -422,8 +480,10 @@ def _other_worker(server: LiveServer, page: Page, avoid: str | None,
             return reloads
         page.reload()
         ready(page)
-    pytest.fail(f"after {MAX_RELOADS} reloads the tab's websocket is still on the teacher's "
-                f"worker: every connection lands on one worker ({server.worker_pids})")
+    pytest.fail(
+        f"after {MAX_RELOADS} reloads the tab's websocket is still on the teacher's "
+        f"worker: every connection lands on one worker ({server.worker_pids})"
+    )
 
 
 def _short(instance_id: str | None, names: dict[str, str]) -> str | None:
@@ -435,8 +495,9 @@ def _short(instance_id: str | None, names: dict[str, str]) -> str | None:
 def _report(name: str, data: dict, capsys) -> None:
     _delays.setdefault(name, {}).update(data)
     ARTIFACTS_DIR.mkdir(exist_ok=True)
-    DELAYS_FILE.write_text(json.dumps({"wait_bound_s": WAIT_S, **_delays}, indent=2,
-                                      ensure_ascii=False))
+    DELAYS_FILE.write_text(
+        json.dumps({"wait_bound_s": WAIT_S, **_delays}, indent=2, ensure_ascii=False)
+    )
     with capsys.disabled():
         print(f"\nlive delays [{name}]: {json.dumps(_delays[name], ensure_ascii=False)}")
 
@@ -445,7 +506,8 @@ def _report(name: str, data: dict, capsys) -> None:
 
 
 def test_teacher_row_follows_application_and_acceptance_without_reload(
-        live_server: LiveServer, live_world: World, browser: Browser, request, capsys):
+    live_server: LiveServer, live_world: World, browser: Browser, request, capsys
+):
     server, world = live_server, live_world
     tag = f"live-{server.name}"
     week = week_label(world.week1)
@@ -461,14 +523,21 @@ def test_teacher_row_follows_application_and_acceptance_without_reload(
         sign_in(teacher_page, world.teacher_email, password=PASSWORD)
         expect(teacher_page).to_have_url(url("/etablissement"))
         teacher_page.goto(f"/etablissement/classe?id={world.class_id}")
-        expect(teacher_page.get_by_role("heading", level=1, name=f"Classe {CLASS_NAME}"))\
-            .to_be_visible()
+        expect(
+            teacher_page.get_by_role("heading", level=1, name=f"Classe {CLASS_NAME}")
+        ).to_be_visible()
         headers = teacher_page.locator("thead th")
         expect(headers.filter(has_text="Situation")).to_have_count(1)
         names = [t.strip() for t in headers.all_text_contents()]
-        teacher = TeacherPage(server.name, teacher_page, world.pupil_email,
-                              {c: names.index(c) for c in ("Élève", "Accès", "Situation",
-                                                           "Candidatures", "Stages acceptés")})
+        teacher = TeacherPage(
+            server.name,
+            teacher_page,
+            world.pupil_email,
+            {
+                c: names.index(c)
+                for c in ("Élève", "Accès", "Situation", "Candidatures", "Stages acceptés")
+            },
+        )
         expect(teacher.row()).to_have_count(1)
         expect(teacher.cell("Élève")).to_contain_text(PUPIL_NAME.split()[1])
         expect(teacher.cell("Accès")).to_have_text("Accès ouvert")
@@ -503,19 +572,25 @@ def test_teacher_row_follows_application_and_acceptance_without_reload(
         send = actor.get_by_role("button", name="Envoyer ma candidature")
         expect(send).to_be_visible()
 
-        teacher.watch("applied", {"Situation": (False, "Candidature envoyée"),
-                                  "Candidatures": (True, "1")})
-        actor.evaluate(_WATCH_TEXT, ["applied", f"Votre candidature est envoyée à "
-                                                f"{EMPLOYER.organisation}."])
+        teacher.watch(
+            "applied", {"Situation": (False, "Candidature envoyée"), "Candidatures": (True, "1")}
+        )
+        actor.evaluate(
+            _WATCH_TEXT, ["applied", f"Votre candidature est envoyée à {EMPLOYER.organisation}."]
+        )
         pupil_worker = server.worker_of(actor)
-        assert server.redis is None or pupil_worker != server.worker_of(teacher_page), \
+        assert server.redis is None or pupil_worker != server.worker_of(teacher_page), (
             "the pupil's and the teacher's websockets are on the same worker"
+        )
         report["pupil_worker"] = _short(pupil_worker, workers)
         clicked_at = time.time()
         send.click()
         _measure(report, "applied", teacher, clicked_at, actor, "after the pupil's application")
-        expect(actor.get_by_text(f"Votre candidature est envoyée à {EMPLOYER.organisation}.",
-                                 exact=False)).to_be_visible()
+        expect(
+            actor.get_by_text(
+                f"Votre candidature est envoyée à {EMPLOYER.organisation}.", exact=False
+            )
+        ).to_be_visible()
         screenshot(actor, f"{tag}-02-pupil-sent")
         expect(teacher.cell("Situation")).to_have_text("Candidature envoyée")
         expect(teacher.cell("Candidatures")).to_have_text("1")
@@ -533,36 +608,42 @@ def test_teacher_row_follows_application_and_acceptance_without_reload(
         actor.goto(f"/employeur/candidature?id={application_id}")
 
         def application_ready(page: Page) -> None:
-            expect(page.get_by_role("heading", level=1, name=f"Candidature de {PUPIL_NAME}"))\
-                .to_be_visible()
+            expect(
+                page.get_by_role("heading", level=1, name=f"Candidature de {PUPIL_NAME}")
+            ).to_be_visible()
 
         application_ready(actor)
-        report["employer_reloads"] = _other_worker(server, actor, teacher_worker,
-                                                   application_ready)
+        report["employer_reloads"] = _other_worker(server, actor, teacher_worker, application_ready)
         actor.locator("#reponse-accepter").fill(ACCEPT_MESSAGE)
         accept = actor.get_by_role("button", name="Accepter la candidature")
         expect(accept).to_be_enabled()
 
-        teacher.watch("accepted", {"Situation": (False, "1 stage"),
-                                   "Candidatures": (True, "1"),
-                                   "Stages acceptés": (False, internship)})
+        teacher.watch(
+            "accepted",
+            {
+                "Situation": (False, "1 stage"),
+                "Candidatures": (True, "1"),
+                "Stages acceptés": (False, internship),
+            },
+        )
         confirmation = f"Vous avez accepté la candidature de {PUPIL_NAME} pour la semaine {week}"
         actor.evaluate(_WATCH_TEXT, ["accepted", confirmation])
         employer_worker = server.worker_of(actor)
-        assert server.redis is None or employer_worker != server.worker_of(teacher_page), \
+        assert server.redis is None or employer_worker != server.worker_of(teacher_page), (
             "the employer's and the teacher's websockets are on the same worker"
+        )
         report["employer_worker"] = _short(employer_worker, workers)
         clicked_at = time.time()
         accept.click()
-        _measure(report, "accepted", teacher, clicked_at, actor,
-                 "after the employer's acceptance")
+        _measure(report, "accepted", teacher, clicked_at, actor, "after the employer's acceptance")
         expect(actor.get_by_text(confirmation, exact=False)).to_be_visible()
         screenshot(actor, f"{tag}-04-employer-accepted")
         # informative only: opening the application marked it read ("Candidature lue"), the
         # row may have shown it before the acceptance (the employer's page loaded meanwhile)
         read_seen = _seen_at(teacher_page, "read", 0.1)
-        report["read_since_opening_s"] = None if read_seen is None else round(
-            read_seen - read_at, 3)
+        report["read_since_opening_s"] = (
+            None if read_seen is None else round(read_seen - read_at, 3)
+        )
         expect(teacher.cell("Situation")).to_have_text("1 stage")
         expect(teacher.cell("Candidatures")).to_have_text("1")
         expect(teacher.cell("Stages acceptés")).to_have_text(internship)

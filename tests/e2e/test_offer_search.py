@@ -56,8 +56,7 @@ class Journey(BaseJourney):
 
 @pytest.fixture(scope="module")
 def journey(e2e_app, e2e_engine, browser, browser_context_args):
-    j = Journey(browser=browser, context_args=browser_context_args,
-                world=create_world(e2e_engine))
+    j = Journey(browser=browser, context_args=browser_context_args, world=create_world(e2e_engine))
     yield j
     j.close()
 
@@ -114,7 +113,8 @@ def test_01_employer_signs_up_and_publishes_an_offer_near_the_college(journey: J
     expect(page).to_have_url(url("/employeur/offre"))
     expect(page.get_by_role("heading", level=1, name="Offre de stage")).to_be_visible()
     preview = page.locator(".rt-Card").filter(
-        has=page.get_by_role("link", name=OFFER["title"], exact=True))
+        has=page.get_by_role("link", name=OFFER["title"], exact=True)
+    )
     page.get_by_label("Titre de l'offre").fill(OFFER["title"])
     expect(preview).to_be_visible()  # the live preview follows the typed title
     page.get_by_label("Description").fill(OFFER["description"])
@@ -143,7 +143,8 @@ def test_01_employer_signs_up_and_publishes_an_offer_near_the_college(journey: J
 
     page.get_by_role("button", name="Enregistrer et publier").click()
     expect(page.get_by_role("status")).to_contain_text(
-        "Offre publiée : les élèves des collèges proches peuvent la voir.")
+        "Offre publiée : les élèves des collèges proches peuvent la voir."
+    )
     expect(page.get_by_text("Publiée", exact=True)).to_be_visible()
     assert_accessible(page, "search-04-offer-published")
     screenshot(page, "search-04-offer-published")
@@ -166,8 +167,9 @@ def test_02_pupil_finds_the_offer_with_the_sector_filter(journey: Journey):
     page.goto("/eleve/offres")
     expect(page).to_have_url(url("/eleve/offres"))
     expect(page.get_by_role("heading", level=1, name="Rechercher un stage")).to_be_visible()
-    expect(page.get_by_text(f"Offres pour les élèves du {SCHOOL}, à moins de 60 km du collège"))\
-        .to_be_visible()
+    expect(
+        page.get_by_text(f"Offres pour les élèves du {SCHOOL}, à moins de 60 km du collège")
+    ).to_be_visible()
 
     # Default search: the school's weeks within 60 km; Cluny (≈ 83 km) is out of reach.
     near = card(page, OFFER["title"])
@@ -188,11 +190,13 @@ def test_02_pupil_finds_the_offer_with_the_sector_filter(journey: Journey):
     expect(card(page, DECOY_TITLE)).to_have_count(0)
     expect(near).to_be_visible()
     expect(near).to_contain_text(expected_distance(SAINT_FONS))
-    expect(near).to_contain_text(f"{EMPLOYER['organisation']} · {SAINT_FONS.name} "
-                                 f"({SAINT_FONS.postal_code})")
+    expect(near).to_contain_text(
+        f"{EMPLOYER['organisation']} · {SAINT_FONS.name} ({SAINT_FONS.postal_code})"
+    )
     expect(near).to_contain_text(f"Secteur : {sector}")
-    expect(near.get_by_role("link", name="les métiers sur le site de l'ONISEP"))\
-        .to_have_attribute("href", onisep)
+    expect(near.get_by_role("link", name="les métiers sur le site de l'ONISEP")).to_have_attribute(
+        "href", onisep
+    )
     expect(near).to_contain_text(f"Semaine {week_label(journey.world.week)} : 1 place")
     expect(card(page, FAR_TITLE)).to_have_count(0)
     assert_accessible(page, "search-07-pupil-sector")
@@ -204,8 +208,9 @@ def test_02_pupil_finds_the_offer_with_the_sector_filter(journey: Journey):
     expect(page.get_by_text(OFFER["description"])).to_be_visible()
     expect(page.get_by_text(f"Semaine {week_label(journey.world.week)} : 1 place")).to_be_visible()
     expect(page.get_by_text(f"{OFFER['tutor_name']}, {OFFER['tutor_role']}")).to_be_visible()
-    expect(page.get_by_text(f"{OFFER['street']} {SAINT_FONS.postal_code} {SAINT_FONS.name}"))\
-        .to_be_visible()
+    expect(
+        page.get_by_text(f"{OFFER['street']} {SAINT_FONS.postal_code} {SAINT_FONS.name}")
+    ).to_be_visible()
     assert_accessible(page, "search-08-offer-detail")
     screenshot(page, "search-08-offer-detail")
 
@@ -234,11 +239,13 @@ def test_03_principal_opens_national_search(journey: Journey):
     page.get_by_role("link", name="Paramètres").click()
     expect(page).to_have_url(url("/etablissement/parametres"))
     expect(page.get_by_role("heading", level=1, name="Paramètres du collège")).to_be_visible()
-    expect(page.get_by_text("Vos élèves voient les offres à moins de 60 km du collège.")
-           ).to_be_visible()
+    expect(
+        page.get_by_text("Vos élèves voient les offres à moins de 60 km du collège.")
+    ).to_be_visible()
     page.get_by_role("button", name="Ouvrir la recherche à toute la France").click()
     expect(page.get_by_role("status")).to_contain_text(
-        "La recherche est ouverte à toute la France.")
+        "La recherche est ouverte à toute la France."
+    )
     expect(page.get_by_text("Vos élèves voient les offres de toute la France")).to_be_visible()
     expect(page.get_by_role("button", name="Revenir à 60 km")).to_be_visible()
     assert_accessible(page, "search-10-national-search")
@@ -250,8 +257,9 @@ def test_04_pupil_now_sees_the_far_offer(journey: Journey):
     journey.after("national")
     page = journey.page_for("pupil")
     page.reload()
-    expect(page.get_by_text(f"Offres pour les élèves du {SCHOOL}, dans toute la France"))\
-        .to_be_visible()
+    expect(
+        page.get_by_text(f"Offres pour les élèves du {SCHOOL}, dans toute la France")
+    ).to_be_visible()
     distance = page.get_by_label("Distance")
     expect(distance).to_have_value("")  # the form offers what is applied: no limit
     expect(distance.locator("option:checked")).to_have_text("Toute la France")

@@ -70,8 +70,11 @@ class Journey(BaseJourney):
     def outbox_link(self, to: str, path: str) -> str:
         """The path + query of the newest mail to ``to`` that holds a link to ``path``."""
         with Session(self.engine) as s:
-            bodies = s.exec(select(OutboxMail.body).where(OutboxMail.to_email == to)
-                            .order_by(OutboxMail.id.desc())).all()
+            bodies = s.exec(
+                select(OutboxMail.body)
+                .where(OutboxMail.to_email == to)
+                .order_by(OutboxMail.id.desc())
+            ).all()
         for body in bodies:
             found = re.search(re.escape(path) + r"\?jeton=[A-Za-z0-9_\-]+", body)
             if found:
@@ -82,19 +85,42 @@ class Journey(BaseJourney):
 @pytest.fixture(scope="module")
 def journey(e2e_app, e2e_engine, browser, browser_context_args):
     with Session(e2e_engine) as s:
-        s.add(Commune(
-            insee_code=INSEE, name=COMMUNE, full_name=COMMUNE, search_name=search_key(COMMUNE),
-            department_code="91", department_name="Essonne", postal_codes="91000;91080",
-            population=66000, latitude=48.6243, longitude=2.4407,
-        ))
-        for uai, name, address in ((UAI, SCHOOL, "2 rue Jules Vallès"),
-                                   (OTHER_UAI, OTHER_SCHOOL, "1 place des Pyramides")):
-            s.add(School(
-                uai=uai, name=name, address=address, postal_code="91000", commune_name=COMMUNE,
-                commune_insee=INSEE, department_code="91", department_name="Essonne",
-                academy_code="25", academy_name="Versailles", region_name="Île-de-France",
-                academy_domain=DOMAIN, latitude=48.6290, longitude=2.4310,
-            ))
+        s.add(
+            Commune(
+                insee_code=INSEE,
+                name=COMMUNE,
+                full_name=COMMUNE,
+                search_name=search_key(COMMUNE),
+                department_code="91",
+                department_name="Essonne",
+                postal_codes="91000;91080",
+                population=66000,
+                latitude=48.6243,
+                longitude=2.4407,
+            )
+        )
+        for uai, name, address in (
+            (UAI, SCHOOL, "2 rue Jules Vallès"),
+            (OTHER_UAI, OTHER_SCHOOL, "1 place des Pyramides"),
+        ):
+            s.add(
+                School(
+                    uai=uai,
+                    name=name,
+                    address=address,
+                    postal_code="91000",
+                    commune_name=COMMUNE,
+                    commune_insee=INSEE,
+                    department_code="91",
+                    department_name="Essonne",
+                    academy_code="25",
+                    academy_name="Versailles",
+                    region_name="Île-de-France",
+                    academy_domain=DOMAIN,
+                    latitude=48.6290,
+                    longitude=2.4310,
+                )
+            )
         s.commit()
     j = Journey(browser=browser, context_args=browser_context_args, engine=e2e_engine)
     yield j
@@ -108,7 +134,9 @@ def pick_school(page: Page) -> None:
     """City type-ahead ("evry", no accent, lower case), then the collège radio."""
     page.get_by_label("Ville du collège").fill("evry")
     expect(page.get_by_text(re.compile(r"^\d+ ville\(s\) avec un collège$"))).to_be_visible()
-    page.get_by_role("button", name=re.compile(r"^Évry-Courcouronnes \(91000\) — 2 collège")).click()
+    page.get_by_role(
+        "button", name=re.compile(r"^Évry-Courcouronnes \(91000\) — 2 collège")
+    ).click()
     expect(page.get_by_text(f"Ville : {COMMUNE} (91000)")).to_be_visible()
     expect(page.get_by_role("radio", name=re.compile(re.escape(OTHER_SCHOOL)))).to_be_visible()
     page.get_by_role("radio", name=re.compile(re.escape(SCHOOL))).check()
@@ -127,20 +155,24 @@ def test_01_principal_signs_up_from_the_pickers_and_confirms(journey: Journey):
     expect(page.get_by_role("heading", level=1, name="Inscrire mon collège")).to_be_visible()
     assert_accessible(page, "onboarding-01-principal-signup")
     pick_school(page)
-    expect(page.get_by_text(f"Utilisez l'adresse fonctionnelle du collège : {email}")).to_be_visible()
+    expect(
+        page.get_by_text(f"Utilisez l'adresse fonctionnelle du collège : {email}")
+    ).to_be_visible()
     fill_identity(page, first, last)
     page.get_by_label("Adresse e-mail").fill(email.upper())  # any case is accepted
     page.get_by_label("Mot de passe").fill(PASSWORD)
     screenshot(page, "onboarding-01-principal-signup-filled")
     page.get_by_role("button", name="Inscrire le collège").click()
     expect(page.get_by_role("status").filter(has_text="Compte créé")).to_contain_text(
-        f"Un lien de confirmation a été envoyé à {email}")
+        f"Un lien de confirmation a été envoyé à {email}"
+    )
     assert_accessible(page, "onboarding-01-principal-signup-done")
     screenshot(page, "onboarding-01-principal-signup-done")
 
     page.goto(journey.outbox_link(email, "/confirmer-email"))
-    expect(page.get_by_role("status").filter(has_text="Votre adresse e-mail est confirmée")
-           ).to_be_visible()
+    expect(
+        page.get_by_role("status").filter(has_text="Votre adresse e-mail est confirmée")
+    ).to_be_visible()
     assert_accessible(page, "onboarding-02-email-confirmed")
     screenshot(page, "onboarding-02-email-confirmed")
 
@@ -204,9 +236,12 @@ def test_03_teacher_signs_up_from_the_invitation(journey: Journey):
     page = journey.page_for("teacher")
     first, last, email = TEACHER
     page.goto(journey.invitation)
-    expect(page.get_by_role("heading", level=1, name="Rejoindre l'espace de votre collège")
-           ).to_be_visible()
-    expect(page.get_by_text(f"{PRINCIPAL[0]} {PRINCIPAL[1]} vous invite à rejoindre")).to_be_visible()
+    expect(
+        page.get_by_role("heading", level=1, name="Rejoindre l'espace de votre collège")
+    ).to_be_visible()
+    expect(
+        page.get_by_text(f"{PRINCIPAL[0]} {PRINCIPAL[1]} vous invite à rejoindre")
+    ).to_be_visible()
     expect(page.get_by_text(email)).to_be_visible()
     assert_accessible(page, "onboarding-06-invitation")
     fill_identity(page, first, last)
@@ -220,8 +255,11 @@ def test_03_teacher_signs_up_from_the_invitation(journey: Journey):
     expect(row).to_contain_text(f"{first} {last}")  # professeur principal of the class
     journey.class_code = row.locator("code").inner_text().strip()
     with Session(journey.engine) as s:
-        expected = s.exec(select(SchoolClass.join_code).join(School)
-                          .where(School.uai == UAI, SchoolClass.name == CLASS_A)).one()
+        expected = s.exec(
+            select(SchoolClass.join_code)
+            .join(School)
+            .where(School.uai == UAI, SchoolClass.name == CLASS_A)
+        ).one()
     assert journey.class_code == expected
     expect(page.get_by_text("Votre classe", exact=True)).to_be_visible()
     assert_accessible(page, "onboarding-07-teacher-home")
@@ -246,8 +284,9 @@ def test_04_cpe_signs_up_without_invitation_and_is_granted(journey: Journey):
     screenshot(page, "onboarding-08-staff-signup-filled")
     page.get_by_role("button", name="Demander l'accès").click()
     expect(page).to_have_url(url("/etablissement"))
-    expect(page.get_by_role("status").filter(has_text="Votre demande d'accès est en attente")
-           ).to_be_visible()
+    expect(
+        page.get_by_role("status").filter(has_text="Votre demande d'accès est en attente")
+    ).to_be_visible()
     expect(page.get_by_role("link", name=f"Ouvrir la classe {CLASS_A}")).to_have_count(0)
     assert_accessible(page, "onboarding-09-cpe-pending")
     screenshot(page, "onboarding-09-cpe-pending")
@@ -258,8 +297,9 @@ def test_04_cpe_signs_up_without_invitation_and_is_granted(journey: Journey):
     expect(grant).to_be_visible()
     assert_accessible(principal, "onboarding-10-staff-pending")
     grant.click()
-    expect(principal.get_by_role("button", name=f"Retirer l'accès de {first} {last}")
-           ).to_be_visible()
+    expect(
+        principal.get_by_role("button", name=f"Retirer l'accès de {first} {last}")
+    ).to_be_visible()
     expect(principal.get_by_role("row").filter(has_text=email)).to_contain_text("Droits accordés")
     assert_accessible(principal, "onboarding-10-staff-granted")
     screenshot(principal, "onboarding-10-staff-granted")
@@ -288,16 +328,20 @@ def test_05_pupil_signs_up_with_the_class_code_and_waits(journey: Journey):
     page.get_by_role("button", name="Créer mon compte élève").click()
     expect(page).to_have_url(url("/eleve"))
     expect(page.get_by_text(f"{CLASS_A} · {SCHOOL}")).to_be_visible()  # the page has loaded
-    expect(page.get_by_role("heading", name="En attente de l'autorisation de vos parents")
-           ).to_be_visible()
-    expect(page.get_by_text("Le collège n'a pas encore reçu l'autorisation signée.")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="En attente de l'autorisation de vos parents")
+    ).to_be_visible()
+    expect(
+        page.get_by_text("Le collège n'a pas encore reçu l'autorisation signée.")
+    ).to_be_visible()
     assert_accessible(page, "onboarding-13-pupil-waiting")
     screenshot(page, "onboarding-13-pupil-waiting")
 
     # R1: without opened access, the offer search only says why.
     page.goto("/eleve/offres")
-    expect(page.get_by_role("status").filter(has_text="Votre accès n'est pas encore ouvert")
-           ).to_be_visible()
+    expect(
+        page.get_by_role("status").filter(has_text="Votre accès n'est pas encore ouvert")
+    ).to_be_visible()
     expect(page.get_by_role("heading", name=re.compile("offre\\(s\\) trouvée"))).to_have_count(0)
     assert_accessible(page, "onboarding-13-pupil-search-refused")
     screenshot(page, "onboarding-13-pupil-search-refused")
@@ -323,7 +367,8 @@ def test_06_teacher_records_the_authorisation_and_opens_access(journey: Journey)
     expect(page.get_by_text("1 élève(s) sélectionné(s)")).to_be_visible()
     page.get_by_role("button", name="Enregistrer l'autorisation reçue").click()
     expect(page.get_by_role("status")).to_contain_text(
-        "Autorisation parentale enregistrée pour 1 élève(s).")
+        "Autorisation parentale enregistrée pour 1 élève(s)."
+    )
     expect(box).to_be_checked()  # the selection survives the reload of the rows
     page.get_by_role("button", name="Ouvrir l'accès").click()
     expect(page.get_by_role("status")).to_contain_text("1 accès ouvert.")

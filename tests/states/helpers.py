@@ -22,8 +22,22 @@ LOGIN_PREFIX = "/connexion"
 FORBIDDEN = "/acces-refuse"
 
 # Values a forged websocket call may send where the page sends an id.
-FORGED_IDS = ["abc", None, -1, 0, 2**31, 2**80, True, False, 3.5, "1 OR 1=1", [1], {"id": 1},
-              "", " 1e3 "]
+FORGED_IDS = [
+    "abc",
+    None,
+    -1,
+    0,
+    2**31,
+    2**80,
+    True,
+    False,
+    3.5,
+    "1 OR 1=1",
+    [1],
+    {"id": 1},
+    "",
+    " 1e3 ",
+]
 
 
 def tokens(session: Session, world) -> dict[str, str]:
@@ -32,9 +46,15 @@ def tokens(session: Session, world) -> dict[str, str]:
     result = {}
     for key, user in world.users.items():
         result[key] = secrets.token_urlsafe(32)
-        session.add(AuthSession(token_hash=accounts.hash_token(result[key]), user_id=user.id,
-                                created_at=now, last_seen_at=now,
-                                expires_at=now + dt.timedelta(hours=settings.SESSION_TTL_HOURS)))
+        session.add(
+            AuthSession(
+                token_hash=accounts.hash_token(result[key]),
+                user_id=user.id,
+                created_at=now,
+                last_seen_at=now,
+                expires_at=now + dt.timedelta(hours=settings.SESSION_TTL_HOURS),
+            )
+        )
     session.commit()
     return result
 
@@ -71,14 +91,16 @@ def secrets_of(session: Session) -> list[str]:
 def other_school_emails(session: Session, school_id: int) -> list[str]:
     """E-mails of staff of every other school (never shown to this school)."""
     rows = session.exec(
-        select(User.email).join(StaffMembership, StaffMembership.user_id == User.id)
+        select(User.email)
+        .join(StaffMembership, StaffMembership.user_id == User.id)
         .where(StaffMembership.school_id != school_id)
     ).all()
     return list(rows)
 
 
-def assert_nothing_private(state, session: Session, *, school_id: int | None = None,
-                           forbidden: tuple[str, ...] = ()) -> None:
+def assert_nothing_private(
+    state, session: Session, *, school_id: int | None = None, forbidden: tuple[str, ...] = ()
+) -> None:
     text = browser_text(state)
     assert "$2b$" not in text, "a bcrypt hash reaches the browser"
     for secret in secrets_of(session):
@@ -116,8 +138,9 @@ def forged(state_cls, path: str, token: str, handler, *args):
     return state
 
 
-def assert_refused_and_unchanged(session: Session, state_cls, path: str, token: str, handler,
-                                 *args):
+def assert_refused_and_unchanged(
+    session: Session, state_cls, path: str, token: str, handler, *args
+):
     """``forged`` for one call, checking the database is untouched."""
     with unchanged(session):
         return forged(state_cls, path, token, handler, *args)

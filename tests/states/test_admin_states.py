@@ -9,16 +9,18 @@ from tests.unit.account_helpers import PASSWORD
 
 
 def _user(session, role, email):
-    user = accounts.create_user(session, email=email, password=PASSWORD, role=role,
-                                first_name="Camille", last_name="Roux")
+    user = accounts.create_user(
+        session, email=email, password=PASSWORD, role=role, first_name="Camille", last_name="Roux"
+    )
     session.commit()
     return accounts.open_session(session, user.id)
 
 
 def test_admin_reads_and_filters_the_mailbox(db_session):
     token = _user(db_session, Role.ADMIN.value, "admin@stages3e.fr")
-    queue_mail(db_session, to="a@ac-creteil.fr", subject="Un", body="/confirmer-email?jeton=t1",
-               kind="k")
+    queue_mail(
+        db_session, to="a@ac-creteil.fr", subject="Un", body="/confirmer-email?jeton=t1", kind="k"
+    )
     queue_mail(db_session, to="b@ac-creteil.fr", subject="Deux", body="corps", kind="k")
     db_session.commit()
     state = make_state(MailboxState, "/admin/courriels", token)
@@ -38,5 +40,7 @@ def test_other_roles_and_anonymous_are_refused(db_session):
     assert redirect_target(call(state, MailboxState.go, 1)) == "/acces-refuse"
     assert state.mails == []
     anon = make_state(MailboxState, "/admin/courriels", "")
-    assert redirect_target(call(anon, MailboxState.filter, {"recipient": ""})).startswith("/connexion")
+    assert redirect_target(call(anon, MailboxState.filter, {"recipient": ""})).startswith(
+        "/connexion"
+    )
     assert anon.mails == []

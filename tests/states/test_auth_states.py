@@ -18,15 +18,26 @@ from tests.unit.account_helpers import PASSWORD, make_class, make_school
 
 def _employer(session, email="contact@boulangerie-dupont.fr"):
     return signup.signup_employer(
-        session, organisation_name="Boulangerie Dupont", kind="entreprise", siret="",
-        first_name="Marie", last_name="Dupont", phone="", email=email, password=PASSWORD,
+        session,
+        organisation_name="Boulangerie Dupont",
+        kind="entreprise",
+        siret="",
+        first_name="Marie",
+        last_name="Dupont",
+        phone="",
+        email=email,
+        password=PASSWORD,
     )
 
 
 def _student(session, code="3B-K7Q2"):
     return signup.signup_student(
-        session, class_code=code, first_name="Inès", last_name="Benali",
-        email="ines.benali@exemple.fr", password=PASSWORD,
+        session,
+        class_code=code,
+        first_name="Inès",
+        last_name="Benali",
+        email="ines.benali@exemple.fr",
+        password=PASSWORD,
     )
 
 
@@ -37,8 +48,9 @@ def _token(session, user) -> str:
 def test_login_sets_token_and_goes_to_the_role_home(db_session):
     _employer(db_session)
     state = make_state(LoginState, "/connexion")
-    result = call(state, LoginState.submit, {"email": " Contact@Boulangerie-Dupont.FR ",
-                                             "password": PASSWORD})
+    result = call(
+        state, LoginState.submit, {"email": " Contact@Boulangerie-Dupont.FR ", "password": PASSWORD}
+    )
     assert state.error == ""
     assert redirect_target(result) == "/employeur"
     assert state.token and state.user_role == "employer"
@@ -48,16 +60,20 @@ def test_login_sets_token_and_goes_to_the_role_home(db_session):
 def test_login_keeps_the_requested_page_when_allowed(db_session):
     _employer(db_session)
     state = make_state(LoginState, "/connexion?suite=/admin")
-    result = call(state, LoginState.submit, {"email": "contact@boulangerie-dupont.fr",
-                                             "password": PASSWORD})
+    result = call(
+        state, LoginState.submit, {"email": "contact@boulangerie-dupont.fr", "password": PASSWORD}
+    )
     assert redirect_target(result) == "/employeur"  # an employer may not open /admin
 
 
 def test_wrong_password_gives_a_french_message_and_no_token(db_session):
     _employer(db_session)
     state = make_state(LoginState, "/connexion")
-    result = call(state, LoginState.submit, {"email": "contact@boulangerie-dupont.fr",
-                                             "password": "mauvais mot de passe"})
+    result = call(
+        state,
+        LoginState.submit,
+        {"email": "contact@boulangerie-dupont.fr", "password": "mauvais mot de passe"},
+    )
     assert result is None
     assert state.error == "E-mail ou mot de passe incorrect."
     assert state.token == ""
@@ -128,10 +144,17 @@ def test_student_signup_form_logs_in_to_the_waiting_page(db_session):
     school = make_school(db_session)
     make_class(db_session, school)
     state = make_state(SignupState, "/inscription/eleve")
-    result = call(state, SignupState.signup_student, {
-        "class_code": "3b-k7q2", "first_name": "Inès", "last_name": "Benali",
-        "email": "ines.benali@exemple.fr", "password": PASSWORD,
-    })
+    result = call(
+        state,
+        SignupState.signup_student,
+        {
+            "class_code": "3b-k7q2",
+            "first_name": "Inès",
+            "last_name": "Benali",
+            "email": "ines.benali@exemple.fr",
+            "password": PASSWORD,
+        },
+    )
     assert state.error == ""
     assert redirect_target(result) == "/eleve"
     assert state.user_role == Role.STUDENT.value
@@ -140,18 +163,36 @@ def test_student_signup_form_logs_in_to_the_waiting_page(db_session):
 
 def test_signup_form_errors_are_french_and_save_nothing(db_session):
     state = make_state(SignupState, "/inscription/employeur")
-    result = call(state, SignupState.signup_employer, {
-        "organisation_name": "<script>alert(1)</script>", "kind": "entreprise", "siret": "",
-        "first_name": "Marie", "last_name": "Dupont", "phone": "",
-        "email": "marie@exemple.fr", "password": PASSWORD,
-    })
+    result = call(
+        state,
+        SignupState.signup_employer,
+        {
+            "organisation_name": "<script>alert(1)</script>",
+            "kind": "entreprise",
+            "siret": "",
+            "first_name": "Marie",
+            "last_name": "Dupont",
+            "phone": "",
+            "email": "marie@exemple.fr",
+            "password": PASSWORD,
+        },
+    )
     assert result is None and state.error and state.token == ""
     state2 = make_state(SignupState, "/inscription/employeur")
-    call(state2, SignupState.signup_employer, {
-        "organisation_name": "Boulangerie", "kind": "entreprise", "siret": "",
-        "first_name": "Marie", "last_name": "Dupont", "phone": "",
-        "email": "marie@exemple.fr", "password": "court",
-    })
+    call(
+        state2,
+        SignupState.signup_employer,
+        {
+            "organisation_name": "Boulangerie",
+            "kind": "entreprise",
+            "siret": "",
+            "first_name": "Marie",
+            "last_name": "Dupont",
+            "phone": "",
+            "email": "marie@exemple.fr",
+            "password": "court",
+        },
+    )
     assert "12 caractères" in state2.error
     assert db_session.exec(select(User)).all() == []
     assert db_session.exec(select(Organisation)).all() == []
@@ -161,10 +202,16 @@ def test_the_header_says_what_each_person_is(db_session, world):
     """School staff by their function at the collège (a professeur principal is not just
     "Professeur"), everyone else by their role; nothing once logged out."""
     w, tok = world
-    expected = {"principal_a": "Chef d'établissement", "pp_granted": "Professeur principal",
-                "prof_granted": "Professeur", "cpe_granted": "CPE",
-                "doc_pending": "Professeur documentaliste", "pupil_open": "Élève",
-                "employer": "Employeur", "admin": "Administrateur"}
+    expected = {
+        "principal_a": "Chef d'établissement",
+        "pp_granted": "Professeur principal",
+        "prof_granted": "Professeur",
+        "cpe_granted": "CPE",
+        "doc_pending": "Professeur documentaliste",
+        "pupil_open": "Élève",
+        "employer": "Employeur",
+        "admin": "Administrateur",
+    }
     for who, title in expected.items():
         state = make_state(AuthState, "/", tok[who])
         call(state, AuthState.check_access)

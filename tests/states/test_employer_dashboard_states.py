@@ -75,10 +75,15 @@ def desk(db_session) -> Desk:
     ines_app = ah.submitted(db_session, ines, mine, W1)
     apps.open_application(db_session, me, ines_app)  # read, still waiting for an answer
     desk = Desk(
-        me=me, tokens={}, offer=mine, ines=ines_app,
+        me=me,
+        tokens={},
+        offer=mine,
+        ines=ines_app,
         lucas_w1=ah.submitted(db_session, lucas, mine, W1),
         lucas_w2=ah.submitted(db_session, lucas, mine, W2),
-        accepted=accepted, rival_pupil="Rivalpupil", world=w,
+        accepted=accepted,
+        rival_pupil="Rivalpupil",
+        world=w,
     )
     ah.draft(db_session, drafter, mine, W2)  # a draft: never the employer's
     ah.submitted(db_session, other, theirs, W1)
@@ -119,14 +124,21 @@ def test_summary_weeks_and_waiting_list(db_session, desk):
         (week_label(W1), "2 places libres sur 3", False, False),
         (week_label(W2), "1 place libre sur 1", False, False),
     ]
-    assert [w.waiting for w in row.week_seats] == ["2 candidatures en attente",
-                                                    "1 candidature en attente"]
+    assert [w.waiting for w in row.week_seats] == [
+        "2 candidatures en attente",
+        "1 candidature en attente",
+    ]
     assert row.waiting == 3 and row.waiting_label == "3 candidatures en attente de réponse"
     # the longest waiting first; the accepted one and the draft are not there
     assert [t.id for t in state.todo] == [desk.ines, desk.lucas_w1, desk.lucas_w2]
     first = state.todo[0]
     assert (first.pupil, first.offer, first.week, first.status_label, first.is_new) == (
-        "Inès Benali", "Découverte du fournil", week_label(W1), "Lue", False)
+        "Inès Benali",
+        "Découverte du fournil",
+        week_label(W1),
+        "Lue",
+        False,
+    )
     assert first.waiting == "reçue aujourd'hui"
     assert [t.is_new for t in state.todo[1:]] == [True, True]
     assert state.todo_more == ""
@@ -181,8 +193,9 @@ def test_others_are_redirected_and_see_nothing(db_session, desk, who):
                 assert target == "" and state.loaded
                 assert all(r.id != desk.offer for r in state.rows)
                 assert [t.id for t in state.todo] != [desk.ines, desk.lucas_w1, desk.lucas_w2]
-                assert "Inès" not in browser_text(state) and "Découverte du fournil" not in \
-                    browser_text(state)
+                assert "Inès" not in browser_text(
+                    state
+                ) and "Découverte du fournil" not in browser_text(state)
                 continue
             assert target.startswith(LOGIN_PREFIX if who == "anonymous" else FORBIDDEN)
             assert state.rows == [] and state.todo == [] and not state.loaded

@@ -51,13 +51,18 @@ def shop(db_session) -> Shop:
         "admin": oh.user(db_session, Role.ADMIN),
     }
     mine = oh.published_offer(db_session, people["me"], sector)
-    theirs_input = dataclasses.replace(oh.offer_input(sector, title=SECRETS[0]),
-                                       street=SECRETS[1], tutor_name=SECRETS[2],
-                                       practical_info=f"Digicode : {SECRETS[3]}.")
+    theirs_input = dataclasses.replace(
+        oh.offer_input(sector, title=SECRETS[0]),
+        street=SECRETS[1],
+        tutor_name=SECRETS[2],
+        practical_info=f"Digicode : {SECRETS[3]}.",
+    )
     theirs = create_offer(db_session, people["rival"], theirs_input, geocoder=None)
     return Shop(
         tokens={k: accounts.open_session(db_session, v.user_id) for k, v in people.items()},
-        sector=sector.id, mine=mine.id, theirs=theirs.id,
+        sector=sector.id,
+        mine=mine.id,
+        theirs=theirs.id,
         emails={k: v.email for k, v in people.items()},
     )
 
@@ -72,8 +77,12 @@ def _offers(session, org_name: str | None = None) -> list[Offer]:
 
 def _type_an_offer(state) -> None:
     call(state, OfferEditorState.set_field, "title", "Découverte de la pâtisserie")
-    call(state, OfferEditorState.set_field, "description",
-         "Observer la fabrication des gâteaux et la vente en boutique, de 8 h à 12 h.")
+    call(
+        state,
+        OfferEditorState.set_field,
+        "description",
+        "Observer la fabrication des gâteaux et la vente en boutique, de 8 h à 12 h.",
+    )
     call(state, OfferEditorState.set_field, "street", "3 rue du Port")
     call(state, OfferEditorState.set_postal_code, "93000")
     call(state, OfferEditorState.set_new_week, oh.WEEK2.isoformat())
@@ -126,8 +135,11 @@ def test_save_creates_a_draft_and_save_and_publish_publishes(db_session, shop):
     assert state.message.startswith("Offre publiée")
     assert len(_offers(db_session)) == before + 1  # the same offer, updated
     row = _offers(db_session, "Boulangerie du Canal")[-1]
-    assert (row.id, row.status, row.title) == (new.id, "published",
-                                               "Découverte de la pâtisserie fine")
+    assert (row.id, row.status, row.title) == (
+        new.id,
+        "published",
+        "Découverte de la pâtisserie fine",
+    )
     assert state.status_label == "Publiée"
 
     listing = make_state(EmployerOffersState, LIST, shop.tokens["me"])
@@ -182,9 +194,14 @@ def test_forged_weeks_and_seats_are_refused_in_french(db_session, shop):
         call(state, OfferEditorState.set_new_week, oh.WEEK2.isoformat())
         call(state, OfferEditorState.add_week)
         assert state.error.endswith("est déjà dans la liste.")
-        for seats, fragment in [("0", "au moins 1 place"), ("-5", "au moins 1 place"),
-                                ("999", "50 places au plus"), ("abc", "nombre entier"),
-                                (["2"], "nombre entier"), ({"n": 2}, "nombre entier")]:
+        for seats, fragment in [
+            ("0", "au moins 1 place"),
+            ("-5", "au moins 1 place"),
+            ("999", "50 places au plus"),
+            ("abc", "nombre entier"),
+            (["2"], "nombre entier"),
+            ({"n": 2}, "nombre entier"),
+        ]:
             call(state, OfferEditorState.set_week_seats, oh.WEEK2.isoformat(), seats)
             assert state.error == ""
             call(state, OfferEditorState.save)
@@ -204,9 +221,18 @@ def test_forged_fields_are_ignored(db_session, shop):
     state = make_state(OfferEditorState, EDITOR, shop.tokens["me"])
     call(state, OfferEditorState.load)
     with unchanged(db_session):
-        for name, value in [("offer_id", shop.theirs), ("token", "x"), ("user_role", "admin"),
-                            ("preview", {"title": "x"}), ("__class__", "x"), ("title", ["x"]),
-                            ("title", {"a": 1}), ("title", None), (["title"], "x"), (None, None)]:
+        for name, value in [
+            ("offer_id", shop.theirs),
+            ("token", "x"),
+            ("user_role", "admin"),
+            ("preview", {"title": "x"}),
+            ("__class__", "x"),
+            ("title", ["x"]),
+            ("title", {"a": 1}),
+            ("title", None),
+            (["title"], "x"),
+            (None, None),
+        ]:
             assert call(state, OfferEditorState.set_field, name, value) is None
         assert state.offer_id == 0 and state.title == "" and state.user_role == "employer"
         for value in [["93000"], {"cp": "93000"}, None, 93000, "9" * 10_000]:
@@ -218,9 +244,14 @@ def test_forged_fields_are_ignored(db_session, shop):
 def test_another_employers_offer_in_the_url_shows_an_error_and_none_of_its_fields(db_session, shop):
     # an id that is not one (abc, -1, 2**80) opens a new, empty offer; a real id of another
     # employer, or an unknown one, says it is not found
-    for query, error in [(f"?id={shop.theirs}", True), (f"?id= {shop.theirs} ", True),
-                         ("?id=999999", True), ("?id=abc", False), ("?id=-1", False),
-                         (f"?id={2**80}", False)]:
+    for query, error in [
+        (f"?id={shop.theirs}", True),
+        (f"?id= {shop.theirs} ", True),
+        ("?id=999999", True),
+        ("?id=abc", False),
+        ("?id=-1", False),
+        (f"?id={2**80}", False),
+    ]:
         state = make_state(OfferEditorState, EDITOR + query, shop.tokens["me"])
         assert call(state, OfferEditorState.load) is None
         assert state.error == ("Cette offre est introuvable." if error else ""), query
@@ -231,8 +262,11 @@ def test_another_employers_offer_in_the_url_shows_an_error_and_none_of_its_field
 
 def test_another_employer_cannot_change_our_offers(db_session, shop):
     with unchanged(db_session):
-        for handler in (EmployerOffersState.publish, EmployerOffersState.unpublish,
-                        EmployerOffersState.archive):
+        for handler in (
+            EmployerOffersState.publish,
+            EmployerOffersState.unpublish,
+            EmployerOffersState.archive,
+        ):
             state = forged(EmployerOffersState, LIST, shop.tokens["rival"], handler, shop.mine)
             assert state.error == "Cette offre est introuvable."
             assert shop.mine not in {r.id for r in state.rows}
@@ -251,8 +285,11 @@ def test_another_employer_cannot_change_our_offers(db_session, shop):
 def test_forged_offer_ids_on_the_list_change_nothing(db_session, shop):
     with unchanged(db_session):
         for bad in FORGED_IDS:
-            for handler in (EmployerOffersState.publish, EmployerOffersState.unpublish,
-                            EmployerOffersState.archive):
+            for handler in (
+                EmployerOffersState.publish,
+                EmployerOffersState.unpublish,
+                EmployerOffersState.archive,
+            ):
                 forged(EmployerOffersState, LIST, shop.tokens["me"], handler, bad)
 
 
@@ -261,17 +298,21 @@ def test_other_roles_and_anonymous_cannot_use_the_employer_pages(db_session, sho
         for who in ("pupil", "teacher", "admin", "anonymous"):
             token = "" if who == "anonymous" else shop.tokens[who]
             expected = "/connexion" if who == "anonymous" else FORBIDDEN
-            for handler, args in [(EmployerOffersState.load, ()),
-                                  (EmployerOffersState.publish, (shop.mine,)),
-                                  (EmployerOffersState.unpublish, (shop.mine,)),
-                                  (EmployerOffersState.archive, (shop.theirs,))]:
+            for handler, args in [
+                (EmployerOffersState.load, ()),
+                (EmployerOffersState.publish, (shop.mine,)),
+                (EmployerOffersState.unpublish, (shop.mine,)),
+                (EmployerOffersState.archive, (shop.theirs,)),
+            ]:
                 state = make_state(EmployerOffersState, LIST, token)
                 assert (redirect_target(call(state, handler, *args)) or "").startswith(expected)
                 assert state.rows == [] and state.organisation == ""
-            for handler, args in [(OfferEditorState.load, ()),
-                                  (OfferEditorState.set_field, ("title", "Pirate")),
-                                  (OfferEditorState.save, ()),
-                                  (OfferEditorState.save_and_publish, ())]:
+            for handler, args in [
+                (OfferEditorState.load, ()),
+                (OfferEditorState.set_field, ("title", "Pirate")),
+                (OfferEditorState.save, ()),
+                (OfferEditorState.save_and_publish, ()),
+            ]:
                 state = make_state(OfferEditorState, f"{EDITOR}?id={shop.mine}", token)
                 result = call(state, handler, *args)
                 assert refused(result, state), (who, handler)

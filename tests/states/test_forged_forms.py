@@ -20,16 +20,26 @@ def test_login_and_signup_forms_that_are_not_dicts(db_session):
             state = make_state(LoginState, "/connexion")
             assert call(state, LoginState.submit, form) is None
             assert state.error == "Indiquez votre adresse e-mail et votre mot de passe."
-            for handler in (SignupState.signup_student, SignupState.signup_employer,
-                            SignupState.signup_staff, SignupState.signup_principal):
+            for handler in (
+                SignupState.signup_student,
+                SignupState.signup_employer,
+                SignupState.signup_staff,
+                SignupState.signup_principal,
+            ):
                 signup = make_state(SignupState, "/inscription")
                 assert call(signup, handler, form) is None
                 assert signup.error and signup.token == "", (handler, form)
 
 
 def test_admin_mailbox_filter_that_is_not_a_dict(db_session):
-    user = accounts.create_user(db_session, email="admin@stages3e.fr", password=PASSWORD,
-                                role=Role.ADMIN.value, first_name="Ada", last_name="Admin")
+    user = accounts.create_user(
+        db_session,
+        email="admin@stages3e.fr",
+        password=PASSWORD,
+        role=Role.ADMIN.value,
+        first_name="Ada",
+        last_name="Admin",
+    )
     db_session.commit()
     token = accounts.open_session(db_session, user.id)
     for form in NOT_FORMS:

@@ -39,11 +39,16 @@ from tests.unit.application_helpers import W1, W2
 
 INBOX = "/employeur/candidatures"
 NOT_FOUND = "Cette candidature est introuvable."
-HTML_LETTER = ("Madame, Monsieur,\n\n<b>Je suis en 3e</b> <script>alert('x')</script> et votre "
-               "métier m'intéresse beaucoup.\n\nMerci de votre attention.")
+HTML_LETTER = (
+    "Madame, Monsieur,\n\n<b>Je suis en 3e</b> <script>alert('x')</script> et votre "
+    "métier m'intéresse beaucoup.\n\nMerci de votre attention."
+)
 # what belongs to the other organisation and must never reach our pages
-SECRETS = ("Atelier secret de Mme Roux", "Lettre confidentielle pour la pâtisserie Roux",
-           "Pâtisserie Roux")
+SECRETS = (
+    "Atelier secret de Mme Roux",
+    "Lettre confidentielle pour la pâtisserie Roux",
+    "Pâtisserie Roux",
+)
 
 
 def _page(app_id) -> str:
@@ -72,13 +77,15 @@ def desk(db_session) -> Desk:
     _, theirs = ah.offer(db_session, w, rival, title=SECRETS[0])
     ines, lucas, other, drafter = (ah.pupil(db_session, w) for _ in range(4))
     desk = Desk(
-        me=me, tokens={},
+        me=me,
+        tokens={},
         new=ah.submitted(db_session, ines, mine, W1, HTML_LETTER),
         second=ah.submitted(db_session, lucas, mine, W1),
         later=ah.submitted(db_session, lucas, mine, W2),
         draft=ah.draft(db_session, drafter, mine, W1),
         theirs=ah.submitted(db_session, other, theirs, W1, SECRETS[1] + " : " + ah.LETTER),
-        rival_pupil_last_name=other.last_name, rival_email=rival.email,
+        rival_pupil_last_name=other.last_name,
+        rival_email=rival.email,
     )
     teacher = oh.staff(db_session, w.school)
     for key, viewer in (("me", me), ("rival", rival), ("pupil", ines), ("teacher", teacher)):
@@ -119,7 +126,11 @@ def test_inbox_groups_applications_per_offer_and_week_with_counts(db_session, de
     assert row.pupil_name.startswith("Inès ") and row.school_line.startswith("3e ")
     assert row.school_line.endswith("· Collège République")
     assert (row.status, row.status_label, row.tone, row.is_new) == (
-        "submitted", "Nouvelle", "info", True)
+        "submitted",
+        "Nouvelle",
+        "info",
+        True,
+    )
     assert row.url == _page(desk.new) and row.received.startswith("Reçue le ")
     assert desk.draft not in {r.application_id for w in offer.weeks for r in w.rows}
     assert "datetime" not in browser_text(state)  # dates reach the browser as French labels
@@ -134,21 +145,35 @@ def test_the_status_filter(db_session, desk):
     assert redirect_target(result) is None and result is not None  # the filter in the address
     assert state.status_filter == "accepted" and state.filter_label == "Acceptées"
     assert state.shown == 1 and [w.week_label for w in state.offers[0].weeks] == [
-        f"Semaine {week_label(W2)}"]
+        f"Semaine {week_label(W2)}"
+    ]
     assert state.offers[0].weeks[0].seats == "Complet : 1 place prise sur 1"
     call(state, InboxState.apply_filter, {"status": "submitted"})
     assert state.shown == 2 and {r.application_id for r in state.offers[0].weeks[0].rows} == {
-        desk.new, desk.second}
+        desk.new,
+        desk.second,
+    }
     call(state, InboxState.apply_filter, {"status": "refused"})
     assert state.shown == 0 and state.offers == [] and state.total == 3
     # forged filters show everything, never an error
     with unchanged(db_session):
-        for form in ({"status": "hack"}, {"status": ["open"]}, {"status": None}, None, [1], "x",
-                     {"status": "draft"}, {}):
+        for form in (
+            {"status": "hack"},
+            {"status": ["open"]},
+            {"status": None},
+            None,
+            [1],
+            "x",
+            {"status": "draft"},
+            {},
+        ):
             call(state, InboxState.apply_filter, form)
             assert state.error == "" and state.status_filter == "" and state.shown == 3, form
-    for query, expected in (("?statut=open", "open"), ("?statut=<script>", ""),
-                            ("?statut=draft", "")):
+    for query, expected in (
+        ("?statut=open", "open"),
+        ("?statut=<script>", ""),
+        ("?statut=draft", ""),
+    ):
         state = make_state(InboxState, INBOX + query, desk.tokens["me"])
         call(state, InboxState.load)
         assert state.status_filter == expected and state.error == ""
@@ -181,10 +206,14 @@ def test_opening_an_application_marks_it_read_and_shows_what_was_sent(db_session
     assert state.title == f"Candidature d'{state.pupil_name}"  # Inès: elided
     sent = db_session.get(Application, desk.new).letter_sent
     assert v.letter == sent and "<script>alert('x')</script>" in v.letter  # as sent, as text
-    assert [s.label for s in v.cv] == ["À propos de moi", "Ma scolarité",
-                                       "Mes centres d'intérêt et activités",
-                                       "Mes qualités et compétences", "Langues",
-                                       "Mes expériences"]
+    assert [s.label for s in v.cv] == [
+        "À propos de moi",
+        "Ma scolarité",
+        "Mes centres d'intérêt et activités",
+        "Mes qualités et compétences",
+        "Langues",
+        "Mes expériences",
+    ]
     assert v.cv[0].text == ah.CV["about"] and v.cv[2].lines == ah.CV["interests"]
     assert [(h.label, h.actor) for h in v.history] == [("Nouvelle", "L'élève"), ("Lue", "Vous")]
     assert v.submitted and v.read and v.seats == "2 places libres sur 2 cette semaine"
@@ -206,8 +235,14 @@ def test_opening_an_application_marks_it_read_and_shows_what_was_sent(db_session
 def test_accept_with_a_message_then_cancel_with_a_reason(db_session, desk):
     state = _opened(desk.tokens["me"], desk.second)
     version = state.forms_version
-    assert call(state, ApplicationReviewState.accept,
-                {"message": "Rendez-vous lundi à 9 h à l'accueil du fournil."}) is None
+    assert (
+        call(
+            state,
+            ApplicationReviewState.accept,
+            {"message": "Rendez-vous lundi à 9 h à l'accueil du fournil."},
+        )
+        is None
+    )
     assert state.error == ""
     assert state.message.startswith("Vous avez accepté la candidature")
     assert state.message.endswith("L'élève et son professeur principal sont prévenus.")
@@ -225,13 +260,17 @@ def test_accept_with_a_message_then_cancel_with_a_reason(db_session, desk):
             assert call(state, ApplicationReviewState.cancel, form) is None
             assert state.error.startswith("Le motif de l'annulation est obligatoire"), form
             assert state.message == "" and state.review.can_cancel
-    call(state, ApplicationReviewState.cancel,
-         {"reason": "Notre atelier ferme pour travaux cette semaine-là."})
+    call(
+        state,
+        ApplicationReviewState.cancel,
+        {"reason": "Notre atelier ferme pour travaux cette semaine-là."},
+    )
     assert state.error == "" and state.message.startswith("Le stage est annulé")
     assert ah.status(db_session, desk.second) == "cancelled"
     assert state.review.status_label == "Annulée" and not state.review.can_cancel
-    assert state.review.reason == ("Annulé par l'employeur : Notre atelier ferme pour travaux "
-                                   "cette semaine-là.")
+    assert state.review.reason == (
+        "Annulé par l'employeur : Notre atelier ferme pour travaux cette semaine-là."
+    )
     assert state.review.seats == "2 places libres sur 2 cette semaine"
 
 
@@ -253,12 +292,22 @@ def test_accepting_updates_the_inbox_counts(db_session, desk):
 def test_refusal_needs_a_message_and_ready_made_reasons_fill_it(db_session, desk):
     state = _opened(desk.tokens["me"], desk.new)
     with unchanged(db_session):
-        for form in ({"message": ""}, {"message": "   "}, {"message": "Non merci"},
-                     {"message": ["Un long message de refus"]}, {"message": None}, {}, None,
-                     ["message"], 42):
+        for form in (
+            {"message": ""},
+            {"message": "   "},
+            {"message": "Non merci"},
+            {"message": ["Un long message de refus"]},
+            {"message": None},
+            {},
+            None,
+            ["message"],
+            42,
+        ):
             assert call(state, ApplicationReviewState.refuse, form) is None
-            assert state.error == ("Le message à l'élève est obligatoire (10 caractères au "
-                                   "moins) : il sera transmis tel quel."), form
+            assert state.error == (
+                "Le message à l'élève est obligatoire (10 caractères au "
+                "moins) : il sera transmis tel quel."
+            ), form
             assert state.error_field == "message" and state.message == ""
             assert state.found and state.review.status == "read" and state.review.can_refuse
         call(state, ApplicationReviewState.refuse, {"message": "x" * 2001})
@@ -277,8 +326,11 @@ def test_refusal_needs_a_message_and_ready_made_reasons_fill_it(db_session, desk
     assert state.error == "" and state.message.startswith("Vous avez refusé la candidature")
     assert ah.status(db_session, desk.new) == "refused"
     v = state.review
-    assert (v.status_label, v.tone, v.answer_message) == ("Refusée", "danger",
-                                                        apps.REFUSAL_TEMPLATES[1])
+    assert (v.status_label, v.tone, v.answer_message) == (
+        "Refusée",
+        "danger",
+        apps.REFUSAL_TEMPLATES[1],
+    )
     assert not v.can_accept and not v.can_refuse and not v.can_cancel
     assert state.refusal_message == ""
     # answering again: a French error, and the page shows the application as it is
@@ -292,8 +344,7 @@ def test_an_answer_given_meanwhile_shows_the_new_situation(db_session, desk):
     state = _opened(desk.tokens["me"], desk.new)
     assert state.review.can_accept
     # the same employer, in another tab, refuses it
-    apps.refuse(db_session, desk.me, desk.new,
-                apps.REFUSAL_TEMPLATES[0])
+    apps.refuse(db_session, desk.me, desk.new, apps.REFUSAL_TEMPLATES[0])
     call(state, ApplicationReviewState.accept, {"message": "Bienvenue !"})
     assert "déjà été refusée" in state.error and state.message == ""
     assert state.review.status == "refused" and not state.review.can_accept
@@ -305,8 +356,10 @@ def test_download_the_cv_as_sent(db_session, desk):
         result = call(state, ApplicationReviewState.download_cv)
     assert state.error == "" and result is not None and redirect_target(result) is None
     text = repr(result)
-    assert "download" in text and cv_filename(state.review.pupil_first_name,
-                                              state.review.pupil_last_name) in text
+    assert (
+        "download" in text
+        and cv_filename(state.review.pupil_first_name, state.review.pupil_last_name) in text
+    )
     assert cv_filename("Inès", "Élève 12") == "CV-ines-eleve-12.pdf"
     assert cv_filename("", "") == "CV.pdf"
 
@@ -314,18 +367,32 @@ def test_download_the_cv_as_sent(db_session, desk):
 def test_french_labels():
     import datetime as dt
 
-    group = apps.InboxGroup(1, "Fournil", W1, week_label(W1), seats=2, accepted=2, free_seats=0,
-                            new_count=0, waiting_count=0, total=3)
+    group = apps.InboxGroup(
+        1,
+        "Fournil",
+        W1,
+        week_label(W1),
+        seats=2,
+        accepted=2,
+        free_seats=0,
+        new_count=0,
+        waiting_count=0,
+        total=3,
+    )
     assert group_views([group], [], keep_empty=True)[0].weeks[0].counts == (
-        "3 candidatures, aucune en attente de réponse")
+        "3 candidatures, aucune en attente de réponse"
+    )
     assert group_views([group], [], keep_empty=True)[0].weeks[0].seats == (
-        "Complet : 2 places prises sur 2")
+        "Complet : 2 places prises sur 2"
+    )
     assert group_views([group], [], keep_empty=False) == []
     group = dataclasses.replace(group, accepted=0, free_seats=2, waiting_count=2, total=2)
     assert group_views([group], [], keep_empty=True)[0].weeks[0].counts == (
-        "2 candidatures : 2 en attente de réponse")
+        "2 candidatures : 2 en attente de réponse"
+    )
     assert fr_moment(dt.datetime(2027, 3, 1, 13, 5, tzinfo=dt.timezone.utc)) == (
-        "1 mars 2027 à 14\u00a0h\u00a005")
+        "1 mars 2027 à 14\u00a0h\u00a005"
+    )
     assert fr_moment(dt.datetime(2027, 7, 1, 8, 0)) == "1 juillet 2027 à 10\u00a0h\u00a000"
     assert fr_moment(None) == ""
 
@@ -343,8 +410,13 @@ ANSWERS = [
 
 
 def _empty(state: ApplicationReviewState) -> bool:
-    return (not state.found and state.review.letter == "" and state.review.pupil_last_name == ""
-            and state.review.cv == [] and state.review.history == [])
+    return (
+        not state.found
+        and state.review.letter == ""
+        and state.review.pupil_last_name == ""
+        and state.review.cv == []
+        and state.review.history == []
+    )
 
 
 def test_another_employer_gets_nothing_on_every_handler(db_session, desk):
@@ -373,7 +445,8 @@ def test_another_employer_gets_nothing_on_every_handler(db_session, desk):
     inbox = make_state(InboxState, INBOX, desk.tokens["rival"])
     call(inbox, InboxState.load)
     assert [r.application_id for o in inbox.offers for w in o.weeks for r in w.rows] == [
-        desk.theirs]
+        desk.theirs
+    ]
 
 
 def test_other_roles_and_anonymous_are_sent_away_from_every_handler(db_session, desk):
@@ -386,8 +459,10 @@ def test_other_roles_and_anonymous_are_sent_away_from_every_handler(db_session, 
                 result = call(state, handler, *args)
                 assert (redirect_target(result) or "").startswith(expected), (who, handler)
                 assert _empty(state) and state.message == ""
-            for handler, args in [(InboxState.load, ()),
-                                  (InboxState.apply_filter, ({"status": "open"},))]:
+            for handler, args in [
+                (InboxState.load, ()),
+                (InboxState.apply_filter, ({"status": "open"},)),
+            ]:
                 state = make_state(InboxState, INBOX, token)
                 result = call(state, handler, *args)
                 assert (redirect_target(result) or "").startswith(expected), (who, handler)
@@ -397,13 +472,23 @@ def test_other_roles_and_anonymous_are_sent_away_from_every_handler(db_session, 
 
 def test_forged_application_ids_give_a_french_error_and_change_nothing(db_session, desk):
     queries = [f"?id={v}" for v in FORGED_IDS] + [
-        "", "?id=", f"?id={2**80}", f"?id={2**31}", f"?id={desk.theirs}", f"?id={desk.draft}",
-        "?id=999999", "?id=1%20OR%201=1", f"?id={desk.new}abc", "?id=0x10", "?id=%00",
+        "",
+        "?id=",
+        f"?id={2**80}",
+        f"?id={2**31}",
+        f"?id={desk.theirs}",
+        f"?id={desk.draft}",
+        "?id=999999",
+        "?id=1%20OR%201=1",
+        f"?id={desk.new}abc",
+        "?id=0x10",
+        "?id=%00",
     ]
     with unchanged(db_session):
         for query in queries:
-            state = make_state(ApplicationReviewState, "/employeur/candidature" + query,
-                               desk.tokens["me"])
+            state = make_state(
+                ApplicationReviewState, "/employeur/candidature" + query, desk.tokens["me"]
+            )
             assert call(state, ApplicationReviewState.load) is None, query
             assert state.error == NOT_FOUND and _empty(state), query
             for handler, args in ANSWERS:

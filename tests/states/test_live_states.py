@@ -37,9 +37,14 @@ def _tab(state_cls, path: str, token: str, tab: str):
     while root.parent_state is not None:
         root = root.parent_state
     pathname = path.split("?", 1)[0]
-    root.router = RouterData.from_router_data({
-        "pathname": pathname, "asPath": path, "token": tab,
-        "headers": {"origin": "http://localhost:3000"}})
+    root.router = RouterData.from_router_data(
+        {
+            "pathname": pathname,
+            "asPath": path,
+            "token": tab,
+            "headers": {"origin": "http://localhost:3000"},
+        }
+    )
     return state
 
 
@@ -60,8 +65,9 @@ def published(monkeypatch):
     return calls
 
 
-def test_a_change_in_one_tab_reaches_the_other_tab_following_the_class(db_session, world,
-                                                                       published):
+def test_a_change_in_one_tab_reaches_the_other_tab_following_the_class(
+    db_session, world, published
+):
     w, tok = world
     teacher = _tab(ClassPageState, _class_path(w), tok["pp_granted"], "tab-teacher")
     call(teacher, ClassPageState.load)
@@ -81,8 +87,10 @@ def test_a_change_in_one_tab_reaches_the_other_tab_following_the_class(db_sessio
     assert len(changes) == 1 and changes[0].pupil_ids == {w.uid("pupil_waiting")}
     topics = live_topics.topics_for(db_session, changes[0])
     assert topic in topics
-    assert live.registry().watchers(topics) == {("tab-teacher", CLASS_PAGE),
-                                                ("tab-principal", CLASS_PAGE)}
+    assert live.registry().watchers(topics) == {
+        ("tab-teacher", CLASS_PAGE),
+        ("tab-principal", CLASS_PAGE),
+    }
 
     # the push: the teacher's tab re-reads its rows; what the teacher had on screen stays
     teacher.message = "Message que l'enseignant lit"
@@ -99,9 +107,14 @@ def test_a_tab_that_changes_page_no_longer_follows_the_old_class(db_session, wor
     tab = _tab(ClassPageState, _class_path(w), tok["principal_a"], "tab-1")
     call(tab, ClassPageState.load)
     other = w.classes["class_c"].id
-    tab.router = RouterData.from_router_data({
-        "pathname": "/etablissement/classe", "asPath": f"/etablissement/classe?id={other}",
-        "token": "tab-1", "headers": {"origin": "http://localhost:3000"}})
+    tab.router = RouterData.from_router_data(
+        {
+            "pathname": "/etablissement/classe",
+            "asPath": f"/etablissement/classe?id={other}",
+            "token": "tab-1",
+            "headers": {"origin": "http://localhost:3000"},
+        }
+    )
     call(tab, ClassPageState.load)
     assert tab.class_id == other and tab.class_name == "3e C"
     assert live.registry().watchers({live_topics.class_topic(w.classes["class_a"].id)}) == set()
@@ -145,8 +158,9 @@ class _FakeApp:
         yield _Root()
 
 
-def test_the_push_refreshes_connected_tabs_and_forgets_closed_ones(db_engine, db_session, world,
-                                                                    published, monkeypatch):
+def test_the_push_refreshes_connected_tabs_and_forgets_closed_ones(
+    db_engine, db_session, world, published, monkeypatch
+):
     w, tok = world
     teacher = _tab(ClassPageState, _class_path(w), tok["pp_granted"], "tab-teacher")
     call(teacher, ClassPageState.load)
@@ -155,8 +169,10 @@ def test_the_push_refreshes_connected_tabs_and_forgets_closed_ones(db_engine, db
     board = _tab(SchoolDashboardState, "/etablissement/suivi", tok["principal_a"], "tab-board")
     call(board, SchoolDashboardState.load)
     assert board.loaded
-    app = _FakeApp({"tab-teacher": teacher, "tab-closed": closed, "tab-board": board},
-                   connected={"tab-teacher", "tab-board"})
+    app = _FakeApp(
+        {"tab-teacher": teacher, "tab-closed": closed, "tab-board": board},
+        connected={"tab-teacher", "tab-board"},
+    )
     monkeypatch.setattr(live, "_app", lambda: app)
     monkeypatch.setattr(live, "get_engine", lambda: db_engine)
 
@@ -182,8 +198,9 @@ def test_nothing_committed_pushes_nothing(db_engine, world, published, monkeypat
     w, _tok = world
     with Session(db_engine, expire_on_commit=False) as s:
         changes = live_topics.track(s)
-        profile = s.exec(select(PupilProfile).where(
-            PupilProfile.user_id == w.uid("pupil_waiting"))).one()
+        profile = s.exec(
+            select(PupilProfile).where(PupilProfile.user_id == w.uid("pupil_waiting"))
+        ).one()
         profile.authorisation_received_on = None
         s.add(profile)
         s.flush()

@@ -23,8 +23,11 @@ def deprecations(monkeypatch):
     return seen
 
 
-@pytest.mark.parametrize("route, page", [(route, page) for route, page, _t, _l in PAGES],
-                         ids=[route for route, *_ in PAGES])
+@pytest.mark.parametrize(
+    "route, page",
+    [(route, page) for route, page, _t, _l in PAGES],
+    ids=[route for route, *_ in PAGES],
+)
 def test_page_builds_without_deprecation(route, page, deprecations):
     component = page()
     assert component is not None

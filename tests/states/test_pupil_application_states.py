@@ -39,12 +39,16 @@ CV_PAGE = "/eleve/cv"
 OFFER_PAGE = "/eleve/offre"
 APP_PAGE = "/eleve/candidature"
 TRACKER = "/eleve/candidatures"
-R1_DENIED = ("Votre accès n'est pas encore ouvert : il faut l'autorisation signée de vos parents, "
-             "puis l'ouverture par votre professeur principal.")
+R1_DENIED = (
+    "Votre accès n'est pas encore ouvert : il faut l'autorisation signée de vos parents, "
+    "puis l'ouverture par votre professeur principal."
+)
 NOT_FOUND = "Cette candidature est introuvable."
 # What only the rival pupil may read: their letters, their CV, their archived version's name
-RIVAL_LETTER = ("Madame, Monsieur, je m'appelle Zoé et mon numéro secret est 0612345678. "
-                "J'aimerais découvrir votre métier.")
+RIVAL_LETTER = (
+    "Madame, Monsieur, je m'appelle Zoé et mon numéro secret est 0612345678. "
+    "J'aimerais découvrir votre métier."
+)
 RIVAL_DRAFT = "Brouillon confidentiel de Zoé : ma famille déménage à Lyon en janvier."
 RIVAL_ABOUT = "Zoé, collégienne : journal intime de Zoé, à ne montrer à personne."
 RIVAL_VERSION = "Version secrète de Zoé"
@@ -85,8 +89,12 @@ def place(db_session) -> Place:
     rival_draft = ah.draft(db_session, rival, offer_id, W2, RIVAL_DRAFT)
     return Place(
         tokens={k: accounts.open_session(db_session, v.user_id) for k, v in people.items()},
-        people=people, offer=offer_id, full_offer=full_offer, rival_sent=rival_sent,
-        rival_draft=rival_draft, rival_version=rival_version,
+        people=people,
+        offer=offer_id,
+        full_offer=full_offer,
+        rival_sent=rival_sent,
+        rival_draft=rival_draft,
+        rival_version=rival_version,
     )
 
 
@@ -102,9 +110,13 @@ def _app(session, app_id: int) -> Application:
 
 def _my_apps(session, viewer: Viewer) -> list[Application]:
     session.expire_all()
-    return list(session.execute(
-        select(Application).where(Application.student_id == viewer.user_id)
-        .order_by(Application.id)).scalars())
+    return list(
+        session.execute(
+            select(Application)
+            .where(Application.student_id == viewer.user_id)
+            .order_by(Application.id)
+        ).scalars()
+    )
 
 
 def _start(place: Place, week, token_key: str = "me") -> tuple[ApplyState, object]:
@@ -155,8 +167,7 @@ def test_the_cv_is_loaded_and_each_section_is_autosaved(db_session, place):
 
     again = make_state(CVState, CV_PAGE, place.tokens["me"])  # a reload keeps everything
     call(again, CVState.load)
-    assert again.about == "J'adore la cuisine et le basket." and again.interests == \
-        "Danse\nThéâtre"
+    assert again.about == "J'adore la cuisine et le basket." and again.interests == "Danse\nThéâtre"
     assert_nothing_private(again, db_session, forbidden=SECRETS)
 
 
@@ -179,12 +190,23 @@ def test_a_bad_section_keeps_the_stored_cv_and_what_was_typed(db_session, place)
         typed = state.about
         for value in (None, 123, 4.5, True, ["x"], {"about": "x"}, b"bytes"):
             assert call(state, CVState.set_section, "about", value) is None
-            assert state.error == ("La rubrique « À propos de moi » doit être un texte. Votre CV "
-                                   "enregistré n'a pas changé."), value
+            assert state.error == (
+                "La rubrique « À propos de moi » doit être un texte. Votre CV "
+                "enregistré n'a pas changé."
+            ), value
             assert state.about == typed
         state.error = ""
-        for key in ("token", "user_role", "versions", "viewing", "__class__", None, ["about"],
-                    {"about": 1}, 3):
+        for key in (
+            "token",
+            "user_role",
+            "versions",
+            "viewing",
+            "__class__",
+            None,
+            ["about"],
+            {"about": 1},
+            3,
+        ):
             assert call(state, CVState.set_section, key, "pirate") is None
             assert state.error == "" and state.user_role == "student"
         assert state.token == place.tokens["me"]
@@ -218,16 +240,24 @@ def test_archive_view_restore_and_download_the_cv(db_session, place):
 
     result = call(state, CVState.download)
     assert state.error == ""
-    args = {str(getattr(n, "_js_expr", n)): str(getattr(v, "_var_value", v)).strip('"')
-            for n, v in result.args}
+    args = {
+        str(getattr(n, "_js_expr", n)): str(getattr(v, "_var_value", v)).strip('"')
+        for n, v in result.args
+    }
     assert args["filename"] == "mon-cv.pdf"
     prefix = "data:application/octet-stream;base64,"
     assert args["url"].startswith(prefix)
-    assert base64.b64decode(args["url"][len(prefix):]).startswith(b"%PDF")
+    assert base64.b64decode(args["url"][len(prefix) :]).startswith(b"%PDF")
 
     # forged archive forms: a default or truncated name, never a crash
-    for form in (None, [], "x", {"version_name": ["x"]}, {"version_name": {"a": 1}},
-                 {"version_name": "n" * 5000}):
+    for form in (
+        None,
+        [],
+        "x",
+        {"version_name": ["x"]},
+        {"version_name": {"a": 1}},
+        {"version_name": "n" * 5000},
+    ):
         call(state, CVState.archive, form)
         assert state.error == "" and state.message.startswith("Version « "), form
         assert all(len(v.name) <= 80 for v in state.versions)
@@ -269,8 +299,7 @@ def test_a_pupil_applies_writes_sends_follows_and_withdraws(db_session, place):
 
     app_id = _draft_id(place, W1)
     (row,) = _my_apps(db_session, me)
-    assert (row.id, row.status, row.week_start, row.offer_id) == (app_id, "draft", W1,
-                                                                   place.offer)
+    assert (row.id, row.status, row.week_start, row.offer_id) == (app_id, "draft", W1, place.offer)
     # R7: starting again for the same offer and week gives the same draft
     assert _draft_id(place, W1) == app_id
     assert _draft_id(place, f"{W1.isoformat()}T08:00:00") == app_id
@@ -299,15 +328,20 @@ def test_a_pupil_applies_writes_sends_follows_and_withdraws(db_session, place):
     assert call(state, ApplicationState.submit) is None
     assert state.error == "" and state.message.startswith("Votre candidature est envoyée à ")
     assert (state.status, state.status_label, state.can_edit, state.reviewing) == (
-        "submitted", "Envoyée", False, False)
+        "submitted",
+        "Envoyée",
+        False,
+        False,
+    )
     row = _app(db_session, app_id)
     assert (row.status, row.letter_sent) == ("submitted", LETTER) and row.cv_sent
     assert _draft_id(place, W1) == app_id  # R7 still: the sent application
 
     with unchanged(db_session):  # the letter as sent never changes
         call(state, ApplicationState.set_letter, "Une autre lettre, écrite après l'envoi.")
-        assert state.saved_label.startswith("Brouillon non enregistré : Cette candidature a "
-                                            "déjà été envoyée")
+        assert state.saved_label.startswith(
+            "Brouillon non enregistré : Cette candidature a déjà été envoyée"
+        )
         assert state.error == ""
         call(state, ApplicationState.submit)
         assert state.error.startswith("Cette candidature a déjà été envoyée")
@@ -317,7 +351,11 @@ def test_a_pupil_applies_writes_sends_follows_and_withdraws(db_session, place):
     assert tracker.error == "" and tracker.count_label == "0 stage sur 2"
     (item,) = tracker.items
     assert (item.application_id, item.status, item.status_label, item.can_withdraw) == (
-        app_id, "submitted", "Envoyée", True)
+        app_id,
+        "submitted",
+        "Envoyée",
+        True,
+    )
     assert item.dates.startswith("envoyée le ") and item.color == "blue"
     assert_nothing_private(tracker, db_session, forbidden=SECRETS)
 
@@ -345,22 +383,28 @@ def test_an_accepted_internship_shows_on_top_and_can_be_cancelled(db_session, pl
     call(tracker, TrackerState.load)
     assert tracker.count_label == "1 stage sur 2"
     (internship,) = tracker.internships
-    assert internship.application_id == app_id and internship.answer_message == \
-        "Bienvenue chez nous !"
+    assert (
+        internship.application_id == app_id and internship.answer_message == "Bienvenue chez nous !"
+    )
     assert place.people["employer"].email in internship.contact
 
     state = _letter_state(place, app_id)
     assert state.status == "accepted" and state.can_cancel and not state.can_withdraw
     with unchanged(db_session):
         for form, fragment in [
-            (None, "est obligatoire"), ([], "est obligatoire"), ({}, "est obligatoire"),
-            ({"reason": ["malade"]}, "est obligatoire"), ({"reason": None}, "est obligatoire"),
+            (None, "est obligatoire"),
+            ([], "est obligatoire"),
+            ({}, "est obligatoire"),
+            ({"reason": ["malade"]}, "est obligatoire"),
+            ({"reason": None}, "est obligatoire"),
             ({"reason": "x"}, "est obligatoire (5 caractères au moins)"),
             ({"reason": "m" * 20_000}, "est trop long (4000 caractères, 2000 au plus)"),
         ]:
             call(state, ApplicationState.cancel, form)
-            assert state.error.startswith("Le motif de l'annulation " + fragment), \
-                (form, state.error)
+            assert state.error.startswith("Le motif de l'annulation " + fragment), (
+                form,
+                state.error,
+            )
             assert state.message == ""
         call(state, ApplicationState.withdraw)
         assert state.error.startswith("Cette candidature a été acceptée")
@@ -379,13 +423,13 @@ def test_a_bad_letter_is_not_saved_and_not_sent(db_session, place):
         assert state.message == "" and state.status == "draft"
         long = "Je veux découvrir votre métier. " * 700  # ~22,000 characters
         call(state, ApplicationState.set_letter, long)
-        assert state.saved_label.startswith("Brouillon non enregistré : Votre lettre est trop "
-                                            "longue")
+        assert state.saved_label.startswith(
+            "Brouillon non enregistré : Votre lettre est trop longue"
+        )
         assert state.letter == long[:10_000]  # what was typed stays on screen
         for value in (None, 42, ["lettre"], {"letter": "x"}, True):
             assert call(state, ApplicationState.set_letter, value) is None
-            assert state.saved_label == ("Brouillon non enregistré : la lettre doit être un "
-                                         "texte.")
+            assert state.saved_label == ("Brouillon non enregistré : la lettre doit être un texte.")
             assert state.letter == long[:10_000] and state.error == ""
     assert _app(db_session, app_id).letter == "Trop court."
     html = "<script>alert('x')</script> Madame, Monsieur, j'aimerais beaucoup venir."
@@ -422,8 +466,18 @@ def test_weeks_that_cannot_be_chosen_are_refused_in_french(db_session, place):
 
 def test_forged_offer_and_application_ids_change_nothing(db_session, place):
     with unchanged(db_session):
-        for query in ("abc", "-1", "0", "999999", str(2**80), "1 OR 1=1", "", " 1e3 ",
-                      "%00", "[1]"):
+        for query in (
+            "abc",
+            "-1",
+            "0",
+            "999999",
+            str(2**80),
+            "1 OR 1=1",
+            "",
+            " 1e3 ",
+            "%00",
+            "[1]",
+        ):
             block = make_state(ApplyState, f"{OFFER_PAGE}?id={query}", place.tokens["me"])
             assert call(block, ApplyState.load) is None
             assert block.error.startswith("Cette offre est introuvable"), (query, block.error)
@@ -437,9 +491,11 @@ def test_forged_offer_and_application_ids_change_nothing(db_session, place):
             assert page.error == NOT_FOUND and not page.found, query
             call(page, ApplicationState.set_letter, LETTER)
             assert page.saved_label == "Brouillon non enregistré : " + NOT_FOUND
-            for handler, args in [(ApplicationState.submit, ()),
-                                  (ApplicationState.withdraw, ()),
-                                  (ApplicationState.cancel, ({"reason": "Je suis malade."},))]:
+            for handler, args in [
+                (ApplicationState.submit, ()),
+                (ApplicationState.withdraw, ()),
+                (ApplicationState.cancel, ({"reason": "Je suis malade."},)),
+            ]:
                 call(page, handler, *args)
                 assert page.error == NOT_FOUND and page.message == "", (query, handler)
         for bad in FORGED_IDS:
@@ -460,17 +516,20 @@ def test_another_pupils_application_is_not_found_and_nothing_leaks(db_session, p
             assert (page.letter, page.offer_title, page.status, page.app_id) == ("", "", "", rid)
             call(page, ApplicationState.set_letter, "Lettre pirate, écrite par quelqu'un d'autre.")
             assert page.saved_label == "Brouillon non enregistré : " + NOT_FOUND
-            for handler, args in [(ApplicationState.submit, ()),
-                                  (ApplicationState.withdraw, ()),
-                                  (ApplicationState.cancel, ({"reason": "Je suis malade."},))]:
+            for handler, args in [
+                (ApplicationState.submit, ()),
+                (ApplicationState.withdraw, ()),
+                (ApplicationState.cancel, ({"reason": "Je suis malade."},)),
+            ]:
                 assert refused(call(page, handler, *args), page)
                 assert page.error == NOT_FOUND, handler
             call(page, ApplicationState.review)
             assert page.letter == "Lettre pirate, écrite par quelqu'un d'autre."  # only typed
             assert_nothing_private(page, db_session, forbidden=SECRETS)
             for bad in (rid, str(rid)):
-                state = forged(TrackerState, TRACKER, place.tokens["me"], TrackerState.withdraw,
-                               bad)
+                state = forged(
+                    TrackerState, TRACKER, place.tokens["me"], TrackerState.withdraw, bad
+                )
                 assert state.error == NOT_FOUND
                 assert rid not in {i.application_id for i in state.items}
                 assert_nothing_private(state, db_session, forbidden=SECRETS)
@@ -528,8 +587,12 @@ def _handlers(place: Place, my_app: int, my_version: int):
         (ApplicationState, f"{APP_PAGE}?id={my_app}", ApplicationState.set_letter, (LETTER,)),
         (ApplicationState, f"{APP_PAGE}?id={my_app}", ApplicationState.submit, ()),
         (ApplicationState, f"{APP_PAGE}?id={my_app}", ApplicationState.withdraw, ()),
-        (ApplicationState, f"{APP_PAGE}?id={my_app}", ApplicationState.cancel,
-         ({"reason": "Je ne peux plus venir."},)),
+        (
+            ApplicationState,
+            f"{APP_PAGE}?id={my_app}",
+            ApplicationState.cancel,
+            ({"reason": "Je ne peux plus venir."},),
+        ),
         (TrackerState, TRACKER, TrackerState.load, ()),
         (TrackerState, TRACKER, TrackerState.withdraw, (my_app,)),
     ]
@@ -551,8 +614,10 @@ def test_employers_staff_and_anonymous_visitors_get_nothing(db_session, place):
                 assert target.startswith(expected), (who, handler.fn.__name__, target)
                 assert state.error == "" and state.message == ""
                 assert not getattr(state, "found", False)
-                assert getattr(state, "letter", "") in ("", LETTER if handler is
-                                                        ApplicationState.set_letter else "")
+                assert getattr(state, "letter", "") in (
+                    "",
+                    LETTER if handler is ApplicationState.set_letter else "",
+                )
                 assert getattr(state, "saved_label", "") == ""
                 assert getattr(state, "versions", []) == [] and getattr(state, "items", []) == []
                 assert getattr(state, "weeks", []) == [] and getattr(state, "viewing", {}) == {}
@@ -569,15 +634,19 @@ def test_employers_staff_and_anonymous_visitors_get_nothing(db_session, place):
     assert _app(db_session, my_app).status == "draft"
 
 
-@pytest.mark.parametrize("key, message", [
-    ("closed", R1_DENIED),
-    ("class_closed", "L'accès de votre classe à la plateforme n'est pas ouvert."),
-])
+@pytest.mark.parametrize(
+    "key, message",
+    [
+        ("closed", R1_DENIED),
+        ("class_closed", "L'accès de votre classe à la plateforme n'est pas ouvert."),
+    ],
+)
 def test_a_pupil_whose_access_is_not_open_gets_the_r1_message(db_session, place, key, message):
     closed = place.people[key]
     with unchanged(db_session):
-        for state_cls, path, handler, args in _handlers(place, place.rival_draft,
-                                                        place.rival_version):
+        for state_cls, path, handler, args in _handlers(
+            place, place.rival_draft, place.rival_version
+        ):
             state = make_state(state_cls, path, place.tokens[key])
             result = call(state, handler, *args)
             assert state.error != GENERIC_ERROR

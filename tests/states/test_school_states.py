@@ -60,8 +60,11 @@ def _future_period(taken: set[dt.date]) -> tuple[dt.date, dt.date]:
     first = monday_of(paris_today()) + dt.timedelta(weeks=2)
     while True:
         last = first + dt.timedelta(weeks=1)
-        if (first not in taken and last not in taken
-                and school_year_of(first) == school_year_of(last + dt.timedelta(days=4))):
+        if (
+            first not in taken
+            and last not in taken
+            and school_year_of(first) == school_year_of(last + dt.timedelta(days=4))
+        ):
             return first, last
         first += dt.timedelta(weeks=1)
 
@@ -117,8 +120,14 @@ def test_duplicate_or_bad_class_names_are_refused_in_french(db_session, world):
         ({"class_name": "3E a"}, "Une classe « 3E a » existe déjà dans votre collège."),
         ({"class_name": ""}, "Indiquez le nom de la classe (par exemple « 3e B »)."),
         ({}, "Indiquez le nom de la classe (par exemple « 3e B »)."),
-        ({"class_name": "x" * 10_000}, "Le nom de la classe est trop long (40 caractères au plus)."),
-        ({"class_name": "<script>"}, "Le nom de la classe ne peut pas contenir les caractères < et >."),
+        (
+            {"class_name": "x" * 10_000},
+            "Le nom de la classe est trop long (40 caractères au plus).",
+        ),
+        (
+            {"class_name": "<script>"},
+            "Le nom de la classe ne peut pas contenir les caractères < et >.",
+        ),
         ({"class_name": ["3e Z"]}, "Indiquez le nom de la classe (par exemple « 3e B »)."),
         ({"class_name": {"name": "3e Z"}}, "Indiquez le nom de la classe (par exemple « 3e B »)."),
         (["class_name", "3e Z"], "Indiquez le nom de la classe (par exemple « 3e B »)."),
@@ -146,8 +155,14 @@ def test_principal_declares_weeks_and_opens_national_search(db_session, world):
     state = make_state(SchoolSettingsState, SETTINGS, tok["principal_a"])
     call(state, SchoolSettingsState.load)
     first, last = _future_period({w.weeks["week_a"].week_start})
-    call(state, SchoolSettingsState.add_period,
-         {"first_monday": first.isoformat(), "last_monday": (last + dt.timedelta(days=2)).isoformat()})
+    call(
+        state,
+        SchoolSettingsState.add_period,
+        {
+            "first_monday": first.isoformat(),
+            "last_monday": (last + dt.timedelta(days=2)).isoformat(),
+        },
+    )
     assert (state.error, state.message) == ("", "2 semaine(s) de stage ajoutée(s).")
     period = next(p for p in state.periods if p.first_monday == first)
     assert period.last_monday == last and len(period.weeks) == 2
@@ -174,9 +189,13 @@ def test_forged_weeks_are_refused_in_french(db_session, world):
     state = make_state(SchoolSettingsState, SETTINGS, tok["principal_a"])
     before = snapshot(db_session)
     for form, fragment in [
-        ({"first_monday": late_august.isoformat(),
-          "last_monday": (late_august + dt.timedelta(weeks=1)).isoformat()},
-         "doit tenir dans une seule année scolaire"),
+        (
+            {
+                "first_monday": late_august.isoformat(),
+                "last_monday": (late_august + dt.timedelta(weeks=1)).isoformat(),
+            },
+            "doit tenir dans une seule année scolaire",
+        ),
         ({"first_monday": "2019-01-07"}, "est déjà passée"),
         ({"first_monday": dt.date(year + 5, 1, 11).isoformat()}, "année scolaire en cours"),
         ({"first_monday": "2027-02-01", "last_monday": "2027-01-04"}, "doit être la même que"),
@@ -220,8 +239,18 @@ def _logged_out_token(session, user_id) -> str:
 
 def test_settings_handlers_refuse_everyone_but_the_principal(db_session, world):
     w, tok = world
-    people = {who: tok[who] for who in ("pp_granted", "cpe_granted", "prof_revoked",
-                                        "cpe_disabled", "employer", "pupil_open", "admin")}
+    people = {
+        who: tok[who]
+        for who in (
+            "pp_granted",
+            "cpe_granted",
+            "prof_revoked",
+            "cpe_disabled",
+            "employer",
+            "pupil_open",
+            "admin",
+        )
+    }
     people["anonymous"] = ""
     people["garbage token"] = "x" * 5000
     people["logged out principal"] = _logged_out_token(db_session, w.uid("principal_a"))
@@ -259,8 +288,13 @@ def test_rename_with_a_forged_form_does_not_crash(db_session, world):
     w, tok = world
     with unchanged(db_session):
         for form in [["class_id", 1], None, "3e Z", 42, {"class_id": {"x": 1}}]:
-            forged(SchoolSettingsState, SETTINGS, tok["principal_a"],
-                   SchoolSettingsState.rename_class, form)
+            forged(
+                SchoolSettingsState,
+                SETTINGS,
+                tok["principal_a"],
+                SchoolSettingsState.rename_class,
+                form,
+            )
 
 
 def test_principal_designates_a_professeur_principal(db_session, world):
@@ -270,10 +304,15 @@ def test_principal_designates_a_professeur_principal(db_session, world):
     assert (str(w.uid("prof_other")), "Paul Autre (Professeur)") in state.teacher_options
     assert all(uid != str(w.uid("prof_b")) for uid, _ in state.teacher_options)
     klass = w.classes["class_d"].id
-    call(state, SchoolSettingsState.set_main_teacher,
-         {"class_id": str(klass), "teacher_id": str(w.uid("prof_other"))})
+    call(
+        state,
+        SchoolSettingsState.set_main_teacher,
+        {"class_id": str(klass), "teacher_id": str(w.uid("prof_other"))},
+    )
     assert (state.error, state.message) == (
-        "", "Paul Autre est professeur principal de la classe 3e D.")
+        "",
+        "Paul Autre est professeur principal de la classe 3e D.",
+    )
     assert _row(db_session, SchoolClass, klass).main_teacher_id == w.uid("prof_other")
     call(state, SchoolSettingsState.set_main_teacher, {"class_id": str(klass), "teacher_id": ""})
     assert state.message == "La classe 3e D n'a plus de professeur principal."
@@ -286,28 +325,52 @@ def test_forged_professeur_principal_designations_change_nothing(db_session, wor
     with unchanged(db_session):
         # a teacher of another school, a revoked or pending one, a CPE, a pupil, garbage
         for teacher in ("prof_b", "prof_revoked", "pp_pending", "cpe_granted", "pupil_open"):
-            forged(SchoolSettingsState, SETTINGS, tok["principal_a"],
-                   SchoolSettingsState.set_main_teacher,
-                   {"class_id": klass_a, "teacher_id": str(w.uid(teacher))})
+            forged(
+                SchoolSettingsState,
+                SETTINGS,
+                tok["principal_a"],
+                SchoolSettingsState.set_main_teacher,
+                {"class_id": klass_a, "teacher_id": str(w.uid(teacher))},
+            )
         for teacher_id in ("abc", "-1", "0", "99999999999", ["1"], {"a": 1}, True):
-            state = forged(SchoolSettingsState, SETTINGS, tok["principal_a"],
-                           SchoolSettingsState.set_main_teacher,
-                           {"class_id": klass_a, "teacher_id": teacher_id})
+            state = forged(
+                SchoolSettingsState,
+                SETTINGS,
+                tok["principal_a"],
+                SchoolSettingsState.set_main_teacher,
+                {"class_id": klass_a, "teacher_id": teacher_id},
+            )
             if isinstance(teacher_id, str):  # a forged text must not mean "— Aucun —"
-                assert state.error == ("Choisissez un professeur du collège dont les droits "
-                                       "sont accordés."), teacher_id
+                assert state.error == (
+                    "Choisissez un professeur du collège dont les droits sont accordés."
+                ), teacher_id
         for form in (["class_id", klass_a], None, {"class_id": [klass_a], "teacher_id": ""}):
-            forged(SchoolSettingsState, SETTINGS, tok["principal_a"],
-                   SchoolSettingsState.set_main_teacher, form)
+            forged(
+                SchoolSettingsState,
+                SETTINGS,
+                tok["principal_a"],
+                SchoolSettingsState.set_main_teacher,
+                form,
+            )
         # another school's principal, on our class and with our teacher
         for who in ("principal_b", "pp_granted", "anonymous"):
-            forged(SchoolSettingsState, SETTINGS, "" if who == "anonymous" else tok[who],
-                   SchoolSettingsState.set_main_teacher,
-                   {"class_id": klass_a, "teacher_id": str(w.uid("prof_other"))})
-        forged(SchoolSettingsState, SETTINGS, tok["principal_a"],
-               SchoolSettingsState.set_main_teacher,
-               {"class_id": klass_b1, "teacher_id": str(w.uid("prof_other"))})
-    assert _row(db_session, SchoolClass, w.classes["class_a"].id).main_teacher_id == w.uid("pp_granted")
+            forged(
+                SchoolSettingsState,
+                SETTINGS,
+                "" if who == "anonymous" else tok[who],
+                SchoolSettingsState.set_main_teacher,
+                {"class_id": klass_a, "teacher_id": str(w.uid("prof_other"))},
+            )
+        forged(
+            SchoolSettingsState,
+            SETTINGS,
+            tok["principal_a"],
+            SchoolSettingsState.set_main_teacher,
+            {"class_id": klass_b1, "teacher_id": str(w.uid("prof_other"))},
+        )
+    assert _row(db_session, SchoolClass, w.classes["class_a"].id).main_teacher_id == w.uid(
+        "pp_granted"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -319,31 +382,51 @@ def test_principal_invites_and_the_invited_teacher_signs_up_and_is_logged_in(db_
     w, tok = world
     state = make_state(StaffState, STAFF, tok["principal_a"])
     assert call(state, StaffState.load) is None
-    assert {m.email for m in state.members} >= {"ce.0931234a@ac-creteil.fr",
-                                                "pp.granted@ac-creteil.fr"}
+    assert {m.email for m in state.members} >= {
+        "ce.0931234a@ac-creteil.fr",
+        "pp.granted@ac-creteil.fr",
+    }
     assert ("%d" % w.classes["class_d"].id, "3e D") in state.class_options
     assert_nothing_private(state, db_session, school_id=w.schools["school_a"].id)
 
-    call(state, StaffState.invite, {"email": " Marie.Curie@AC-Creteil.fr ",
-                                    "function": "professeur_principal",
-                                    "class_id": str(w.classes["class_d"].id)})
+    call(
+        state,
+        StaffState.invite,
+        {
+            "email": " Marie.Curie@AC-Creteil.fr ",
+            "function": "professeur_principal",
+            "class_id": str(w.classes["class_d"].id),
+        },
+    )
     assert state.error == ""
-    assert state.message == ("Invitation envoyée à marie.curie@ac-creteil.fr. "
-                             "Le lien est valable 7 jours.")
+    assert state.message == (
+        "Invitation envoyée à marie.curie@ac-creteil.fr. Le lien est valable 7 jours."
+    )
     assert "marie.curie@ac-creteil.fr" in [i.email for i in state.invitations]
     token = state.last_link.split("jeton=", 1)[1]
-    assert db_session.exec(select(Invitation).where(
-        Invitation.email == "marie.curie@ac-creteil.fr")).one().token_hash != token
+    assert (
+        db_session.exec(select(Invitation).where(Invitation.email == "marie.curie@ac-creteil.fr"))
+        .one()
+        .token_hash
+        != token
+    )
 
     signup = make_state(InvitationSignupState, f"/inscription/invitation?jeton={token}")
     call(signup, InvitationSignupState.load)
     assert signup.valid and signup.problem == ""
     assert (signup.school_name, signup.email, signup.class_name, signup.inviter_name) == (
-        "Collège Jean Moulin", "marie.curie@ac-creteil.fr", "3e D", "Anne Ernaux")
+        "Collège Jean Moulin",
+        "marie.curie@ac-creteil.fr",
+        "3e D",
+        "Anne Ernaux",
+    )
     assert_nothing_private(signup, db_session)
 
-    result = call(signup, InvitationSignupState.submit,
-                  {"first_name": "Marie", "last_name": "Curie", "password": PASSWORD})
+    result = call(
+        signup,
+        InvitationSignupState.submit,
+        {"first_name": "Marie", "last_name": "Curie", "password": PASSWORD},
+    )
     assert signup.error == ""
     assert redirect_target(result) == HOME
     assert signup.user_role == "teacher" and signup.token
@@ -361,8 +444,11 @@ def test_principal_invites_and_the_invited_teacher_signs_up_and_is_logged_in(db_
     call(again, InvitationSignupState.load)
     assert again.valid is False and again.problem
     before = snapshot(db_session)
-    call(again, InvitationSignupState.submit,
-         {"first_name": "Eve", "last_name": "Pirate", "password": PASSWORD})
+    call(
+        again,
+        InvitationSignupState.submit,
+        {"first_name": "Eve", "last_name": "Pirate", "password": PASSWORD},
+    )
     assert again.error and again.token == ""
     assert snapshot(db_session) == before
 
@@ -370,13 +456,21 @@ def test_principal_invites_and_the_invited_teacher_signs_up_and_is_logged_in(db_
 def test_bad_invitation_links_show_a_french_problem(db_session, world):
     # "jeton-invitation-de-test" is the world's invitation: real, but expired by now
     with unchanged(db_session):
-        for query in ["", "?jeton=", "?jeton=inconnu", "?jeton=" + "x" * 5000,
-                      "?jeton=jeton-invitation-de-test"]:
+        for query in [
+            "",
+            "?jeton=",
+            "?jeton=inconnu",
+            "?jeton=" + "x" * 5000,
+            "?jeton=jeton-invitation-de-test",
+        ]:
             state = make_state(InvitationSignupState, "/inscription/invitation" + query)
             call(state, InvitationSignupState.load)
             assert state.valid is False and state.problem and state.email == "", query
-            for form in [{"first_name": "Eve", "last_name": "Pirate", "password": PASSWORD},
-                         ["x"], None]:
+            for form in [
+                {"first_name": "Eve", "last_name": "Pirate", "password": PASSWORD},
+                ["x"],
+                None,
+            ]:
                 assert call(state, InvitationSignupState.submit, form) is None
                 assert state.error and state.token == "" and state.user_role == ""
 
@@ -388,9 +482,11 @@ def test_invitation_signup_with_a_weak_password_saves_nothing(db_session, world)
     token = staff_state.last_link.split("jeton=", 1)[1]
     state = make_state(InvitationSignupState, f"/inscription/invitation?jeton={token}")
     before = snapshot(db_session)
-    for form in [{"first_name": "Léa", "last_name": "Doc", "password": "court"},
-                 {"first_name": "Léa", "last_name": "Doc", "password": ["x" * 40]},
-                 {"first_name": "", "last_name": "", "password": PASSWORD}]:
+    for form in [
+        {"first_name": "Léa", "last_name": "Doc", "password": "court"},
+        {"first_name": "Léa", "last_name": "Doc", "password": ["x" * 40]},
+        {"first_name": "", "last_name": "", "password": PASSWORD},
+    ]:
         assert call(state, InvitationSignupState.submit, form) is None
         assert state.error and state.token == ""
     assert snapshot(db_session) == before
@@ -409,7 +505,9 @@ def test_principal_grants_changes_and_revokes_rights(db_session, world):
 
     cpe = w.memberships["cpe_granted"]
     call(state, StaffState.change_function, {"membership_id": str(cpe.id), "function": "psy_en"})
-    assert state.message == "Prénom Cpe granted est maintenant : Psychologue de l'Éducation nationale."
+    assert (
+        state.message == "Prénom Cpe granted est maintenant : Psychologue de l'Éducation nationale."
+    )
     assert _row(db_session, StaffMembership, cpe.id).function == "psy_en"
 
     prof = w.memberships["prof_granted"]
@@ -441,12 +539,22 @@ def test_invitation_errors_are_french_and_save_nothing(db_session, world):
         ({"email": "x@ac-creteil.fr", "function": "principal"}, ""),
         ({"email": "x@ac-creteil.fr", "function": "roi"}, ""),
         ({"email": "x@ac-creteil.fr", "function": "professeur_principal"}, "Choisissez la classe"),
-        ({"email": "x@ac-creteil.fr", "function": "professeur",
-          "class_id": str(w.classes["class_b1"].id)}, "classe de votre collège"),
-        ({"email": "x@ac-creteil.fr", "function": "professeur_principal", "class_id": "abc"},
-         "Choisissez la classe"),
-        ({"email": "x@ac-creteil.fr", "function": "professeur_principal", "class_id": ["1"]},
-         "Choisissez la classe"),
+        (
+            {
+                "email": "x@ac-creteil.fr",
+                "function": "professeur",
+                "class_id": str(w.classes["class_b1"].id),
+            },
+            "classe de votre collège",
+        ),
+        (
+            {"email": "x@ac-creteil.fr", "function": "professeur_principal", "class_id": "abc"},
+            "Choisissez la classe",
+        ),
+        (
+            {"email": "x@ac-creteil.fr", "function": "professeur_principal", "class_id": ["1"]},
+            "Choisissez la classe",
+        ),
         ({"email": "pp.granted@ac-creteil.fr", "function": "cpe"}, "a déjà un compte"),
         ({"email": "cpe.b@ac-paris.fr", "function": "cpe"}, "@ac-creteil.fr"),
         ({"email": ["x@ac-creteil.fr"], "function": "cpe"}, ""),
@@ -468,11 +576,20 @@ def test_staff_handlers_refuse_everyone_but_their_principal(db_session, world):
         (StaffState.change_function, ({"membership_id": granted, "function": "professeur"},)),
         (StaffState.cancel_invitation, (w.invitations["inv_a"].id,)),
     ]
-    own_page = [(StaffState.load, ()),
-                (StaffState.invite, ({"email": "x@ac-creteil.fr", "function": "cpe"},))]
+    own_page = [
+        (StaffState.load, ()),
+        (StaffState.invite, ({"email": "x@ac-creteil.fr", "function": "cpe"},)),
+    ]
     with unchanged(db_session):
-        for who in ("principal_b", "pp_granted", "cpe_granted", "employer", "pupil_open",
-                    "admin", "anonymous"):
+        for who in (
+            "principal_b",
+            "pp_granted",
+            "cpe_granted",
+            "employer",
+            "pupil_open",
+            "admin",
+            "anonymous",
+        ):
             token = "" if who == "anonymous" else tok[who]
             # another principal loading or inviting for their own school is legitimate
             for handler, args in calls + (own_page if who != "principal_b" else []):
@@ -488,8 +605,13 @@ def test_the_principal_cannot_manage_principals_or_other_schools_members(db_sess
             mid = w.memberships[membership].id
             for handler in (StaffState.grant, StaffState.revoke):
                 forged(StaffState, STAFF, tok["principal_a"], handler, mid)
-            forged(StaffState, STAFF, tok["principal_a"], StaffState.change_function,
-                   {"membership_id": mid, "function": "cpe"})
+            forged(
+                StaffState,
+                STAFF,
+                tok["principal_a"],
+                StaffState.change_function,
+                {"membership_id": mid, "function": "cpe"},
+            )
 
 
 def test_forged_ids_on_the_staff_page_change_nothing(db_session, world):
@@ -503,8 +625,13 @@ def test_forged_ids_on_the_staff_page_change_nothing(db_session, world):
                 (StaffState.change_function, ({"membership_id": bad, "function": "cpe"},)),
             ]:
                 forged(StaffState, STAFF, tok["principal_a"], handler, *args)
-        for form in [["membership_id", 1], None, "cpe", {"membership_id": {"a": 1}},
-                     {"membership_id": w.memberships["cpe_granted"].id, "function": ["cpe"]}]:
+        for form in [
+            ["membership_id", 1],
+            None,
+            "cpe",
+            {"membership_id": {"a": 1}},
+            {"membership_id": w.memberships["cpe_granted"].id, "function": ["cpe"]},
+        ]:
             forged(StaffState, STAFF, tok["principal_a"], StaffState.change_function, form)
 
 
@@ -527,8 +654,14 @@ def test_teacher_follows_a_class_and_sees_it_among_their_classes(db_session, wor
     assert [c.name for c in state.classes] == ["3e B"]
     assert state.classes[0].followed and state.classes[0].join_code == "BBBBB2"
     call(state, SchoolHomeState.follow, str(klass.id))  # twice: nothing more
-    assert len(db_session.exec(select(ClassFollow).where(
-        ClassFollow.user_id == w.uid("prof_other"))).all()) == 1
+    assert (
+        len(
+            db_session.exec(
+                select(ClassFollow).where(ClassFollow.user_id == w.uid("prof_other"))
+            ).all()
+        )
+        == 1
+    )
 
     call(state, SchoolHomeState.unfollow, klass.id)
     assert state.message == "Vous ne suivez plus cette classe."
@@ -540,10 +673,15 @@ def test_only_granted_teachers_of_the_school_follow_its_classes(db_session, worl
     w, tok = world
     with unchanged(db_session):
         for who, expected in [
-            ("prof_b", FORBIDDEN), ("principal_b", FORBIDDEN), ("employer", FORBIDDEN),
-            ("pupil_open", FORBIDDEN), ("anonymous", "/connexion"),
-            ("prof_revoked", "retirés"), ("prof_pending", "pas encore ouvert"),
-            ("cpe_granted", FORBIDDEN), ("principal_a", FORBIDDEN),
+            ("prof_b", FORBIDDEN),
+            ("principal_b", FORBIDDEN),
+            ("employer", FORBIDDEN),
+            ("pupil_open", FORBIDDEN),
+            ("anonymous", "/connexion"),
+            ("prof_revoked", "retirés"),
+            ("prof_pending", "pas encore ouvert"),
+            ("cpe_granted", FORBIDDEN),
+            ("principal_a", FORBIDDEN),
         ]:
             token = "" if who == "anonymous" else tok[who]
             for handler in (SchoolHomeState.follow, SchoolHomeState.unfollow):
@@ -566,8 +704,14 @@ def test_forged_class_ids_to_follow_change_nothing(db_session, world):
 
 def test_another_schools_class_id_cannot_be_followed(db_session, world):
     w, tok = world
-    state = assert_refused_and_unchanged(db_session, SchoolHomeState, HOME, tok["prof_other"],
-                                         SchoolHomeState.follow, w.classes["class_b1"].id)
+    state = assert_refused_and_unchanged(
+        db_session,
+        SchoolHomeState,
+        HOME,
+        tok["prof_other"],
+        SchoolHomeState.follow,
+        w.classes["class_b1"].id,
+    )
     assert "3e 1" not in str(state.dict())
 
 
@@ -577,8 +721,9 @@ def test_pending_staff_see_nothing_of_the_school(db_session, world):
     call(state, SchoolHomeState.load)
     assert state.rights_status == "pending"
     assert state.classes == [] and state.follow_choices == [] and state.weeks == []
-    assert_nothing_private(state, db_session, school_id=w.schools["school_a"].id,
-                           forbidden=("AAAAA2", "BBBBB2"))
+    assert_nothing_private(
+        state, db_session, school_id=w.schools["school_a"].id, forbidden=("AAAAA2", "BBBBB2")
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -595,15 +740,25 @@ def test_teacher_records_authorisations_and_opens_access(db_session, world):
     assert (state.class_name, state.join_code, state.can_manage) == ("3e A", "AAAAA2", True)
     assert state.signup_link.endswith("?code=AAAAA2") and state.qr_code.startswith("data:image")
     assert {p.last_name for p in state.pupils} == {"Attente", "Autorisée", "Ouvert"}
-    assert_nothing_private(state, db_session, school_id=w.schools["school_a"].id,
-                           forbidden=("bruno", "pupil.3eb"))
+    assert_nothing_private(
+        state, db_session, school_id=w.schools["school_a"].id, forbidden=("bruno", "pupil.3eb")
+    )
 
     waiting, authorised = w.uid("pupil_waiting"), w.uid("pupil_authorised")
     call(state, ClassPageState.toggle, waiting, True)
     call(state, ClassPageState.toggle, str(authorised), True)
     # pupils of another class or school, and garbage, are ignored by the checkbox handler
-    for foreign in (w.uid("pupil_b"), w.uid("pupil_3eb"), w.uid("principal_a"), "abc", None,
-                    True, [waiting], {"id": waiting}, -waiting):
+    for foreign in (
+        w.uid("pupil_b"),
+        w.uid("pupil_3eb"),
+        w.uid("principal_a"),
+        "abc",
+        None,
+        True,
+        [waiting],
+        {"id": waiting},
+        -waiting,
+    ):
         call(state, ClassPageState.toggle, foreign, True)
     assert sorted(state.selected) == sorted([waiting, authorised])
     assert state.selected_count == 2
@@ -613,8 +768,14 @@ def test_teacher_records_authorisations_and_opens_access(db_session, world):
     today = paris_today()
     call(state, ClassPageState.set_received_on, today.isoformat())
     call(state, ClassPageState.record_authorisation)
-    assert (state.error, state.message) == ("", "Autorisation parentale enregistrée pour 1 élève(s).")
-    assert _row(db_session, PupilProfile, w.pupils["pupil_waiting"].id).authorisation_received_on == today
+    assert (state.error, state.message) == (
+        "",
+        "Autorisation parentale enregistrée pour 1 élève(s).",
+    )
+    assert (
+        _row(db_session, PupilProfile, w.pupils["pupil_waiting"].id).authorisation_received_on
+        == today
+    )
 
     call(state, ClassPageState.open_access)
     assert state.message == "1 accès ouvert."
@@ -640,9 +801,14 @@ def test_bad_dates_and_empty_selection_are_refused_in_french(db_session, world):
     assert state.error == "Sélectionnez au moins un élève."
     call(state, ClassPageState.toggle, w.uid("pupil_waiting"), True)
     future = (paris_today() + dt.timedelta(days=3)).isoformat()
-    for value, fragment in [(future, "dans le futur"), ("2001-09-01", "postérieure au"),
-                            ("hier", "pas une date valide"), (["2026-11-01"], "pas une date valide"),
-                            ({"d": 1}, "pas une date valide"), (None, "pas une date valide")]:
+    for value, fragment in [
+        (future, "dans le futur"),
+        ("2001-09-01", "postérieure au"),
+        ("hier", "pas une date valide"),
+        (["2026-11-01"], "pas une date valide"),
+        ({"d": 1}, "pas une date valide"),
+        (None, "pas une date valide"),
+    ]:
         call(state, ClassPageState.set_received_on, value)
         call(state, ClassPageState.record_authorisation)
         assert fragment in state.error and state.message == "", value
@@ -657,9 +823,11 @@ def test_other_staff_see_the_class_but_cannot_change_it(db_session, world):
     assert state.can_manage is False and state.join_code == "" and state.qr_code == ""
     call(state, ClassPageState.toggle, w.uid("pupil_authorised"), True)
     before = snapshot(db_session)
-    for handler, args in [(ClassPageState.record_authorisation, ()),
-                          (ClassPageState.open_access, ()),
-                          (ClassPageState.withdraw_access, (w.uid("pupil_open"),))]:
+    for handler, args in [
+        (ClassPageState.record_authorisation, ()),
+        (ClassPageState.open_access, ()),
+        (ClassPageState.withdraw_access, (w.uid("pupil_open"),)),
+    ]:
         result = call(state, handler, *args)
         assert refused(result, state), handler
     assert snapshot(db_session) == before
@@ -669,18 +837,29 @@ def test_outsiders_get_nothing_of_a_class(db_session, world):
     w, tok = world
     path = _class_page(w.classes["class_a"].id)
     with unchanged(db_session):
-        for who in ("principal_b", "prof_b", "prof_other", "pp_revoked", "prof_pending",
-                    "employer", "pupil_open", "admin", "anonymous"):
+        for who in (
+            "principal_b",
+            "prof_b",
+            "prof_other",
+            "pp_revoked",
+            "prof_pending",
+            "employer",
+            "pupil_open",
+            "admin",
+            "anonymous",
+        ):
             token = "" if who == "anonymous" else tok[who]
             state = forged(ClassPageState, path, token, ClassPageState.load)
             assert state.pupils == [] and state.class_name == "" and state.join_code == "", who
             assert state.qr_code == "" and state.signup_link == ""
             assert_nothing_private(state, db_session, forbidden=("AAAAA2", "Attente", "Ouvert"))
             # the class id stays in the state after a refused load: every action is refused
-            for handler, args in [(ClassPageState.withdraw_access, (w.uid("pupil_open"),)),
-                                  (ClassPageState.record_authorisation, ()),
-                                  (ClassPageState.open_access, ()),
-                                  (ClassPageState.download_scan, (w.uid("pupil_open"),))]:
+            for handler, args in [
+                (ClassPageState.withdraw_access, (w.uid("pupil_open"),)),
+                (ClassPageState.record_authorisation, ()),
+                (ClassPageState.open_access, ()),
+                (ClassPageState.download_scan, (w.uid("pupil_open"),)),
+            ]:
                 result = call(state, handler, *args)
                 assert refused(result, state), (who, handler)
             result = call(state, ClassPageState.download_form)
@@ -696,10 +875,12 @@ def test_a_teacher_revoked_while_the_page_is_open_can_no_longer_act(db_session, 
     principal = make_state(StaffState, STAFF, tok["principal_a"])
     call(principal, StaffState.revoke, w.memberships["prof_granted"].id)
     before = snapshot(db_session)
-    for handler, args in [(ClassPageState.record_authorisation, ()),
-                          (ClassPageState.open_access, ()),
-                          (ClassPageState.withdraw_access, (w.uid("pupil_open"),)),
-                          (ClassPageState.download_form, ())]:
+    for handler, args in [
+        (ClassPageState.record_authorisation, ()),
+        (ClassPageState.open_access, ()),
+        (ClassPageState.withdraw_access, (w.uid("pupil_open"),)),
+        (ClassPageState.download_form, ()),
+    ]:
         call(state, handler, *args)
         assert state.error.startswith("Vos droits d'accès à ce collège ont été retirés"), handler
     assert snapshot(db_session) == before
@@ -721,8 +902,16 @@ def test_forged_pupil_ids_on_the_class_page_change_nothing(db_session, world):
 def test_forged_class_page_addresses_show_an_error(db_session, world):
     w, tok = world
     other = w.classes["class_b1"].id
-    for query in ["", "?id=abc", "?id=-3", "?id=99999999999", "?id=0", "?id=%00",
-                  f"?id={other}", f"?id= {other} "]:
+    for query in [
+        "",
+        "?id=abc",
+        "?id=-3",
+        "?id=99999999999",
+        "?id=0",
+        "?id=%00",
+        f"?id={other}",
+        f"?id= {other} ",
+    ]:
         state = make_state(ClassPageState, "/etablissement/classe" + query, tok["principal_a"])
         assert call(state, ClassPageState.load) is None
         assert state.error and state.pupils == [] and state.class_name == "", query
@@ -753,8 +942,19 @@ def test_picker_finds_the_college_and_its_classes_without_private_data(db_sessio
 
 
 def test_picker_ignores_forged_values(db_session, world):
-    for value in [None, ["auber"], {"q": "auber"}, 93001, "a", "x" * 10_000, "%", "_",
-                  "' OR 1=1 --", "0931234A", "93001"[:2]]:
+    for value in [
+        None,
+        ["auber"],
+        {"q": "auber"},
+        93001,
+        "a",
+        "x" * 10_000,
+        "%",
+        "_",
+        "' OR 1=1 --",
+        "0931234A",
+        "93001"[:2],
+    ]:
         state = make_state(SchoolPickerState, "/inscription/personnel")
         call(state, SchoolPickerState.search_city, value)
         call(state, SchoolPickerState.choose_commune, value)
@@ -764,8 +964,14 @@ def test_picker_ignores_forged_values(db_session, world):
 
 
 def _staff_form(**extra):
-    form = {"school_uai": "0931234A", "function": "professeur_principal", "first_name": "Marie",
-            "last_name": "Curie", "email": "marie.curie@ac-creteil.fr", "password": PASSWORD}
+    form = {
+        "school_uai": "0931234A",
+        "function": "professeur_principal",
+        "first_name": "Marie",
+        "last_name": "Curie",
+        "email": "marie.curie@ac-creteil.fr",
+        "password": PASSWORD,
+    }
     form.update(extra)
     return form
 
@@ -773,12 +979,14 @@ def _staff_form(**extra):
 def test_staff_signup_names_a_class_of_the_college(db_session, world):
     w, _tok = world
     state = make_state(SignupState, "/inscription/personnel")
-    result = call(state, SignupState.signup_staff,
-                  _staff_form(class_id=str(w.classes["class_d"].id)))
+    result = call(
+        state, SignupState.signup_staff, _staff_form(class_id=str(w.classes["class_d"].id))
+    )
     assert state.error == "" and redirect_target(result) == HOME
     user = db_session.exec(select(User).where(User.email == "marie.curie@ac-creteil.fr")).one()
-    membership = db_session.exec(select(StaffMembership).where(
-        StaffMembership.user_id == user.id)).one()
+    membership = db_session.exec(
+        select(StaffMembership).where(StaffMembership.user_id == user.id)
+    ).one()
     assert membership.status == "pending"
     assert membership.requested_class_id == w.classes["class_d"].id
 
@@ -786,24 +994,42 @@ def test_staff_signup_names_a_class_of_the_college(db_session, world):
 def test_staff_signup_ignores_a_forged_class(db_session, world):
     w, _tok = world
     # a class of another collège, garbage, and a class id of ours sent as a list
-    for n, class_id in enumerate([w.classes["class_b1"].id, "abc", None, -1, 2**40,
-                                  [str(w.classes["class_a"].id)], {"a": 1}, True]):
+    for n, class_id in enumerate(
+        [
+            w.classes["class_b1"].id,
+            "abc",
+            None,
+            -1,
+            2**40,
+            [str(w.classes["class_a"].id)],
+            {"a": 1},
+            True,
+        ]
+    ):
         email = f"prof{n}@ac-creteil.fr"
         state = make_state(SignupState, "/inscription/personnel")
         result = call(state, SignupState.signup_staff, _staff_form(class_id=class_id, email=email))
         assert state.error == "" and redirect_target(result) == HOME, class_id
         db_session.expire_all()
         user = db_session.exec(select(User).where(User.email == email)).one()
-        membership = db_session.exec(select(StaffMembership).where(
-            StaffMembership.user_id == user.id)).one()
+        membership = db_session.exec(
+            select(StaffMembership).where(StaffMembership.user_id == user.id)
+        ).one()
         assert membership.requested_class_id is None and membership.status == "pending"
 
 
 def test_staff_signup_with_a_forged_form_does_not_crash(db_session, world):
     with unchanged(db_session):
-        for form in [["class_id", "1"], None, "x", 7, {"class_id": "1"},
-                     _staff_form(email=["marie.curie@ac-creteil.fr"]),
-                     _staff_form(function={"a": 1}), _staff_form(school_uai="0751234B")]:
+        for form in [
+            ["class_id", "1"],
+            None,
+            "x",
+            7,
+            {"class_id": "1"},
+            _staff_form(email=["marie.curie@ac-creteil.fr"]),
+            _staff_form(function={"a": 1}),
+            _staff_form(school_uai="0751234B"),
+        ]:
             state = make_state(SignupState, "/inscription/personnel")
             assert call(state, SignupState.signup_staff, form) is None, form
             assert state.error and state.token == "", form
@@ -826,8 +1052,7 @@ def _upload(state, files):
     return asyncio.run(ClassPageState.upload_scan.fn(state, files))
 
 
-def test_teacher_attaches_a_signed_form_and_others_cannot(db_session, world, tmp_path,
-                                                          monkeypatch):
+def test_teacher_attaches_a_signed_form_and_others_cannot(db_session, world, tmp_path, monkeypatch):
     from stages_app import settings
     from stages_app.models import PupilProfile
 

@@ -25,8 +25,10 @@ SEARCH = "/eleve/offres"
 OFFER = "/eleve/offre"
 STAFF_SEARCH = "/etablissement/recherche"
 STAFF_OFFER = "/etablissement/recherche/offre"
-DENIED = ("Votre accès n'est pas encore ouvert : il faut l'autorisation signée de vos parents, "
-          "puis l'ouverture par votre professeur principal.")
+DENIED = (
+    "Votre accès n'est pas encore ouvert : il faut l'autorisation signée de vos parents, "
+    "puis l'ouverture par votre professeur principal."
+)
 
 
 @dataclasses.dataclass
@@ -58,16 +60,27 @@ def market(db_session) -> Market:
     }
     emp = people["employer"]
     near = oh.published_offer(db_session, emp, sector, title="Découverte du fournil")
-    far = oh.published_offer(db_session, emp, sector, title="Atelier de soierie lyonnaise",
-                             postal_code="69001", commune_insee="69123")
-    other_week = oh.published_offer(db_session, emp, sector, title="Semaine hors calendrier",
-                                    weeks=((oh.OTHER_WEEK, 1),))
-    draft = create_offer(db_session, emp, oh.offer_input(sector, title="Brouillon secret"),
-                         geocoder=None)
+    far = oh.published_offer(
+        db_session,
+        emp,
+        sector,
+        title="Atelier de soierie lyonnaise",
+        postal_code="69001",
+        commune_insee="69123",
+    )
+    other_week = oh.published_offer(
+        db_session, emp, sector, title="Semaine hors calendrier", weeks=((oh.OTHER_WEEK, 1),)
+    )
+    draft = create_offer(
+        db_session, emp, oh.offer_input(sector, title="Brouillon secret"), geocoder=None
+    )
     return Market(
         tokens={k: accounts.open_session(db_session, v.user_id) for k, v in people.items()},
         uids={k: v.user_id for k, v in people.items()},
-        near=near.id, far=far.id, other_week=other_week.id, draft=draft.id,
+        near=near.id,
+        far=far.id,
+        other_week=other_week.id,
+        draft=draft.id,
         emails=[v.email for v in people.values()],
     )
 
@@ -77,9 +90,10 @@ def _pupil_emails_but(market: Market, key: str) -> tuple[str, ...]:
 
 
 def test_pupil_without_opened_access_sees_the_reason_and_no_offer(db_session, market):
-    for who, reason in [("pupil_not_open", DENIED),
-                        ("pupil_class_closed",
-                         "L'accès de votre classe à la plateforme n'est pas ouvert.")]:
+    for who, reason in [
+        ("pupil_not_open", DENIED),
+        ("pupil_class_closed", "L'accès de votre classe à la plateforme n'est pas ouvert."),
+    ]:
         state = make_state(OfferSearchState, SEARCH, market.tokens[who])
         assert call(state, OfferSearchState.load) is None
         assert state.denied == reason and state.error == ""
@@ -101,28 +115,57 @@ def test_pupil_with_access_sees_the_offers_of_the_perimeter_only(db_session, mar
     assert [c.id for c in state.cards] == [market.near]
     card = state.cards[0]
     assert card.title == "Découverte du fournil" and card.employer == "Boulangerie du Canal"
-    assert card.weeks and card.weeks[0].startswith("Semaine du ") and card.weeks[0].endswith("2 places")
+    assert (
+        card.weeks
+        and card.weeks[0].startswith("Semaine du ")
+        and card.weeks[0].endswith("2 places")
+    )
     assert state.total == 1 and state.radius == "60"
     assert state.school_name == "Collège République"
     assert len(state.week_options) == 2 and state.sectors
-    assert_nothing_private(state, db_session, forbidden=_pupil_emails_but(market, "pupil")
-                           + ("Brouillon secret", "Atelier de soierie", "Semaine hors calendrier"))
+    assert_nothing_private(
+        state,
+        db_session,
+        forbidden=_pupil_emails_but(market, "pupil")
+        + ("Brouillon secret", "Atelier de soierie", "Semaine hors calendrier"),
+    )
 
     call(state, OfferSearchState.apply_filters, {"keyword": "soierie"})
     assert state.cards == [] and state.total == 0
-    call(state, OfferSearchState.apply_filters, {"keyword": "fournil", "sort": "newest",
-                                                 "week": oh.WEEK1.isoformat(), "radius": "10"})
+    call(
+        state,
+        OfferSearchState.apply_filters,
+        {"keyword": "fournil", "sort": "newest", "week": oh.WEEK1.isoformat(), "radius": "10"},
+    )
     assert [c.id for c in state.cards] == [market.near] and state.radius == "10"
 
 
 FORGED_FILTERS = [
-    {"radius": "inf"}, {"radius": "nan"}, {"radius": "-5"}, {"radius": "1e9"}, {"radius": ["9999"]},
-    {"radius": {"km": 9999}}, {"radius": 99999}, {"radius": True}, {"week": "2099-01-05"},
-    {"week": "pas une date"}, {"week": ["2026-12-07"]}, {"week": oh.OTHER_WEEK.isoformat()},
-    {"keyword": "é" * 50_000}, {"keyword": ["fournil"]}, {"keyword": "%' OR 1=1 --"},
-    {"keyword": "_%_"}, {"sort": "id desc; drop table offer"}, {"sort": ["newest"]},
+    {"radius": "inf"},
+    {"radius": "nan"},
+    {"radius": "-5"},
+    {"radius": "1e9"},
+    {"radius": ["9999"]},
+    {"radius": {"km": 9999}},
+    {"radius": 99999},
+    {"radius": True},
+    {"week": "2099-01-05"},
+    {"week": "pas une date"},
+    {"week": ["2026-12-07"]},
+    {"week": oh.OTHER_WEEK.isoformat()},
+    {"keyword": "é" * 50_000},
+    {"keyword": ["fournil"]},
+    {"keyword": "%' OR 1=1 --"},
+    {"keyword": "_%_"},
+    {"sort": "id desc; drop table offer"},
+    {"sort": ["newest"]},
     {"sector_abc": True, "sector_-1": True, "sector_99999999999999": True, "sector_": "on"},
-    {f"sector_{i}": True for i in range(1, 500)}, {}, ["radius", "9999"], None, "radius=9999", 7,
+    {f"sector_{i}": True for i in range(1, 500)},
+    {},
+    ["radius", "9999"],
+    None,
+    "radius=9999",
+    7,
 ]
 
 
@@ -146,9 +189,11 @@ def test_other_roles_and_anonymous_get_no_search(db_session, market):
     with unchanged(db_session):
         for who in ("cpe", "employer", "anonymous", "garbage"):
             token = {"anonymous": "", "garbage": "x" * 500}.get(who) or market.tokens.get(who, "")
-            for handler, args in [(OfferSearchState.load, ()),
-                                  (OfferSearchState.apply_filters, ({"keyword": "fournil"},)),
-                                  (OfferSearchState.go, (1,))]:
+            for handler, args in [
+                (OfferSearchState.load, ()),
+                (OfferSearchState.apply_filters, ({"keyword": "fournil"},)),
+                (OfferSearchState.go, (1,)),
+            ]:
                 state = make_state(OfferSearchState, SEARCH, token)
                 target = redirect_target(call(state, handler, *args)) or ""
                 expected = FORBIDDEN if who in ("cpe", "employer") else "/connexion"
@@ -172,8 +217,16 @@ def test_offer_detail_outside_the_perimeter_shows_an_error_and_no_card(db_sessio
     token = market.tokens["pupil"]
     outside = [market.far, market.other_week, market.draft]
     for query in [f"?id={oid}" for oid in outside] + [
-            "", "?id=", "?id=abc", "?id=-1", "?id=0", f"?id={2**80}", "?id=1.5", "?id=%20",
-            f"?id={market.near}abc"]:
+        "",
+        "?id=",
+        "?id=abc",
+        "?id=-1",
+        "?id=0",
+        f"?id={2**80}",
+        "?id=1.5",
+        "?id=%20",
+        f"?id={market.near}abc",
+    ]:
         state = make_state(OfferDetailState, OFFER + query, token)
         assert call(state, OfferDetailState.load) is None, query
         assert state.error.startswith("Cette offre est introuvable"), query
@@ -199,14 +252,18 @@ def test_offer_detail_reloaded_outside_the_perimeter_is_not_found(db_session, ma
 
 def test_staff_see_the_search_of_a_pupil_of_their_school(db_session, market):
     pupil = market.uids["pupil_not_open"]  # staff may look even before the access is opened
-    state = make_state(PupilSearchForStaffState, f"{STAFF_SEARCH}?eleve={pupil}",
-                       market.tokens["cpe"])
+    state = make_state(
+        PupilSearchForStaffState, f"{STAFF_SEARCH}?eleve={pupil}", market.tokens["cpe"]
+    )
     assert call(state, PupilSearchForStaffState.load) is None
     assert state.denied == "" and state.error == ""
     assert [c.id for c in state.cards] == [market.near]
     assert state.pupil_name.startswith("Inès Élève")
-    detail = make_state(PupilOfferForStaffState, f"{STAFF_OFFER}?eleve={pupil}&id={market.near}",
-                        market.tokens["cpe"])
+    detail = make_state(
+        PupilOfferForStaffState,
+        f"{STAFF_OFFER}?eleve={pupil}&id={market.near}",
+        market.tokens["cpe"],
+    )
     call(detail, PupilOfferForStaffState.load)
     assert detail.found and detail.card.id == market.near
 
@@ -221,17 +278,24 @@ def test_staff_cannot_look_at_pupils_of_other_schools_or_forged_ids(db_session, 
     ] + [("cpe", bad) for bad in ("abc", "-1", "0", "", str(2**80), "1.5")]
     with unchanged(db_session):
         for who, pupil in cases:
-            state = make_state(PupilSearchForStaffState, f"{STAFF_SEARCH}?eleve={pupil}",
-                               market.tokens[who])
+            state = make_state(
+                PupilSearchForStaffState, f"{STAFF_SEARCH}?eleve={pupil}", market.tokens[who]
+            )
             assert call(state, PupilSearchForStaffState.load) is None
             assert state.denied.startswith("Cet élève est introuvable"), (who, pupil, state.denied)
             assert state.cards == [] and state.pupil_name == "" and state.school_name == ""
-            detail = make_state(PupilOfferForStaffState,
-                                f"{STAFF_OFFER}?eleve={pupil}&id={near}", market.tokens[who])
+            detail = make_state(
+                PupilOfferForStaffState,
+                f"{STAFF_OFFER}?eleve={pupil}&id={near}",
+                market.tokens[who],
+            )
             call(detail, PupilOfferForStaffState.load)
             assert detail.error and detail.found is False and detail.card.title == ""
         for who in ("pupil", "employer"):
-            state = make_state(PupilSearchForStaffState,
-                               f"{STAFF_SEARCH}?eleve={market.uids['pupil']}", market.tokens[who])
+            state = make_state(
+                PupilSearchForStaffState,
+                f"{STAFF_SEARCH}?eleve={market.uids['pupil']}",
+                market.tokens[who],
+            )
             assert redirect_target(call(state, PupilSearchForStaffState.load)) == FORBIDDEN
             assert state.cards == []

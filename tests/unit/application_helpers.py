@@ -48,8 +48,10 @@ CV = {
     "languages": ["Français", "Anglais (LV1)"],
     "experiences": ["Déléguée de classe en 4e"],
 }
-LETTER = ("Madame, Monsieur,\n\nJe suis en 3e et votre offre m'intéresse beaucoup : j'aimerais "
-          "découvrir votre métier pendant une semaine.\n\nMerci de votre attention.")
+LETTER = (
+    "Madame, Monsieur,\n\nJe suis en 3e et votre offre m'intéresse beaucoup : j'aimerais "
+    "découvrir votre métier pendant une semaine.\n\nMerci de votre attention."
+)
 
 _n = itertools.count(1)
 
@@ -90,23 +92,26 @@ def principal(session: Session, w: World) -> Viewer:
     return oh.staff(session, w.school, role=Role.PRINCIPAL, function="principal")
 
 
-def offer(session: Session, w: World, employer: Viewer | None = None, *,
-          weeks=((W1, 1),), **kwargs) -> tuple[Viewer, int]:
+def offer(
+    session: Session, w: World, employer: Viewer | None = None, *, weeks=((W1, 1),), **kwargs
+) -> tuple[Viewer, int]:
     """(employer, offer id) of a published offer near the collège."""
     emp = employer or oh.employer(session, name=f"Employeur {next(_n)}")
     row = oh.published_offer(session, emp, w.sector, weeks=list(weeks), **kwargs)
     return emp, row.id
 
 
-def draft(session: Session, pupil_viewer: Viewer, offer_id: int, week: dt.date,
-          letter: str = LETTER) -> int:
+def draft(
+    session: Session, pupil_viewer: Viewer, offer_id: int, week: dt.date, letter: str = LETTER
+) -> int:
     view = apps.start_or_get_draft(session, pupil_viewer, offer_id, week)
     apps.save_letter(session, pupil_viewer, view.id, letter)
     return view.id
 
 
-def submitted(session: Session, pupil_viewer: Viewer, offer_id: int, week: dt.date,
-              letter: str = LETTER) -> int:
+def submitted(
+    session: Session, pupil_viewer: Viewer, offer_id: int, week: dt.date, letter: str = LETTER
+) -> int:
     app_id = draft(session, pupil_viewer, offer_id, week, letter)
     apps.submit_application(session, pupil_viewer, app_id)
     return app_id
@@ -123,10 +128,13 @@ def count(session: Session, model, *where) -> int:
 
 def history(session: Session, app_id: int) -> list[ApplicationEvent]:
     session.expire_all()
-    return list(session.execute(
-        select(ApplicationEvent).where(ApplicationEvent.application_id == app_id)
-        .order_by(ApplicationEvent.at, ApplicationEvent.id)
-    ).scalars())
+    return list(
+        session.execute(
+            select(ApplicationEvent)
+            .where(ApplicationEvent.application_id == app_id)
+            .order_by(ApplicationEvent.at, ApplicationEvent.id)
+        ).scalars()
+    )
 
 
 def assert_history_consistent(session: Session, app_id: int) -> list[str]:
@@ -149,8 +157,10 @@ def snapshot(session: Session) -> dict[str, list[tuple]]:
     """Every row of every table (compared before/after a refused action)."""
     session.expire_all()
     return {
-        table.name: [tuple(r) for r in session.execute(
-            select(table).order_by(*table.primary_key.columns)).all()]
+        table.name: [
+            tuple(r)
+            for r in session.execute(select(table).order_by(*table.primary_key.columns)).all()
+        ]
         for table in SQLModel.metadata.sorted_tables
     }
 

@@ -31,10 +31,22 @@ from stages_app.services.accounts import hash_token
 from stages_app.services.errors import DomainError
 
 DUMMY_HASH = "$2b$04$" + "x" * 53  # never used to log in
-STAFF_FUNCTIONS = ("professeur_principal", "professeur", "cpe", "documentaliste", "psy_en",
-                   "administratif")
-SHORT = {"professeur_principal": "pp", "professeur": "prof", "cpe": "cpe",
-         "documentaliste": "doc", "psy_en": "psy", "administratif": "adm"}
+STAFF_FUNCTIONS = (
+    "professeur_principal",
+    "professeur",
+    "cpe",
+    "documentaliste",
+    "psy_en",
+    "administratif",
+)
+SHORT = {
+    "professeur_principal": "pp",
+    "professeur": "prof",
+    "cpe": "cpe",
+    "documentaliste": "doc",
+    "psy_en": "psy",
+    "administratif": "adm",
+}
 STATUSES = ("granted", "pending", "revoked")
 # a fixed "now" inside the school year 2026-2027 (a Wednesday, Paris afternoon)
 NOW = dt.datetime(2026, 11, 18, 14, 0, tzinfo=dt.UTC)
@@ -61,11 +73,24 @@ class World:
         return self.users[key].id
 
 
-def _user(session: Session, key: str, role: Role, domain: str, first: str, last: str,
-          status: UserStatus = UserStatus.ACTIVE) -> User:
-    user = User(email=f"{key.replace('_', '.')}@{domain}", password_hash=DUMMY_HASH,
-                role=role.value, first_name=first, last_name=last, status=status.value,
-                email_confirmed_at=utcnow())
+def _user(
+    session: Session,
+    key: str,
+    role: Role,
+    domain: str,
+    first: str,
+    last: str,
+    status: UserStatus = UserStatus.ACTIVE,
+) -> User:
+    user = User(
+        email=f"{key.replace('_', '.')}@{domain}",
+        password_hash=DUMMY_HASH,
+        role=role.value,
+        first_name=first,
+        last_name=last,
+        status=status.value,
+        email_confirmed_at=utcnow(),
+    )
     session.add(user)
     return user
 
@@ -77,12 +102,26 @@ def build_world(session: Session) -> World:
     (empty); pupils waiting, authorised, open (3e A), open in 3e B, open in closed 3e C; one
     internship week; a live invitation. School B (Paris): principal, CPE, professeur following
     its class, an open pupil. Plus an employer and a platform admin."""
-    a = School(uai="0931234A", name="Collège Jean Moulin", commune_name="Aubervilliers",
-               commune_insee="93001", postal_code="93300", academy_domain="ac-creteil.fr",
-               latitude=48.9146, longitude=2.3821)
-    b = School(uai="0751234B", name="Collège Victor Hugo", commune_name="Paris 3e Arrondissement",
-               commune_insee="75103", postal_code="75003", academy_domain="ac-paris.fr",
-               latitude=48.86, longitude=2.36)
+    a = School(
+        uai="0931234A",
+        name="Collège Jean Moulin",
+        commune_name="Aubervilliers",
+        commune_insee="93001",
+        postal_code="93300",
+        academy_domain="ac-creteil.fr",
+        latitude=48.9146,
+        longitude=2.3821,
+    )
+    b = School(
+        uai="0751234B",
+        name="Collège Victor Hugo",
+        commune_name="Paris 3e Arrondissement",
+        commune_insee="75103",
+        postal_code="75003",
+        academy_domain="ac-paris.fr",
+        latitude=48.86,
+        longitude=2.36,
+    )
     session.add_all([a, b])
     session.flush()
     classes = {
@@ -94,21 +133,41 @@ def build_world(session: Session) -> World:
     }
     session.add_all(classes.values())
     users: dict[str, User] = {}
-    users["principal_a"] = _user(session, "ce.0931234a", Role.PRINCIPAL, "ac-creteil.fr", "Anne", "Ernaux")
+    users["principal_a"] = _user(
+        session, "ce.0931234a", Role.PRINCIPAL, "ac-creteil.fr", "Anne", "Ernaux"
+    )
     for function in STAFF_FUNCTIONS:
         role = Role.TEACHER if function in ("professeur_principal", "professeur") else Role.STAFF
         for status in STATUSES:
             key = f"{SHORT[function]}_{status}"
-            users[key] = _user(session, key, role, "ac-creteil.fr", "Prénom", f"{SHORT[function].title()} {status}")
-    users["prof_other"] = _user(session, "prof_other", Role.TEACHER, "ac-creteil.fr", "Paul", "Autre")
-    users["cpe_disabled"] = _user(session, "cpe_disabled", Role.STAFF, "ac-creteil.fr", "Dora", "Bloquée",
-                                  status=UserStatus.DISABLED)
-    users["principal_b"] = _user(session, "ce.0751234b", Role.PRINCIPAL, "ac-paris.fr", "Boris", "Vian")
+            users[key] = _user(
+                session, key, role, "ac-creteil.fr", "Prénom", f"{SHORT[function].title()} {status}"
+            )
+    users["prof_other"] = _user(
+        session, "prof_other", Role.TEACHER, "ac-creteil.fr", "Paul", "Autre"
+    )
+    users["cpe_disabled"] = _user(
+        session,
+        "cpe_disabled",
+        Role.STAFF,
+        "ac-creteil.fr",
+        "Dora",
+        "Bloquée",
+        status=UserStatus.DISABLED,
+    )
+    users["principal_b"] = _user(
+        session, "ce.0751234b", Role.PRINCIPAL, "ac-paris.fr", "Boris", "Vian"
+    )
     users["cpe_b"] = _user(session, "cpe_b", Role.STAFF, "ac-paris.fr", "Claire", "Bé")
     users["prof_b"] = _user(session, "prof_b", Role.TEACHER, "ac-paris.fr", "Pierre", "Bé")
-    for key, first, last in [("pupil_waiting", "Wassim", "Attente"), ("pupil_authorised", "Amina", "Autorisée"),
-                             ("pupil_open", "Olivier", "Ouvert"), ("pupil_3eb", "Béatrice", "Bé"),
-                             ("pupil_closed", "Chloé", "Fermée"), ("pupil_b", "Bruno", "Paris")]:
+    for key, first, last in [
+        ("pupil_waiting", "Wassim", "Attente"),
+        ("pupil_authorised", "Amina", "Autorisée"),
+        ("pupil_open", "Olivier", "Ouvert"),
+        ("pupil_3eb", "Béatrice", "Bé"),
+        ("pupil_closed", "Chloé", "Fermée"),
+        ("pupil_b", "Bruno", "Paris"),
+    ]:
         users[key] = _user(session, key, Role.STUDENT, "exemple.fr", first, last)
     users["employer"] = _user(session, "employer", Role.EMPLOYER, "exemple.fr", "Émile", "Patron")
     users["admin"] = _user(session, "admin", Role.ADMIN, "exemple.fr", "Ada", "Admin")
@@ -119,7 +178,10 @@ def build_world(session: Session) -> World:
 
     def member(key: str, school: School, function: str, status: str) -> None:
         memberships[key] = StaffMembership(
-            user_id=users[key].id, school_id=school.id, function=function, status=status,
+            user_id=users[key].id,
+            school_id=school.id,
+            function=function,
+            status=status,
             granted_at=utcnow() if status != "pending" else None,
             revoked_at=utcnow() if status == "revoked" else None,
         )
@@ -155,7 +217,9 @@ def build_world(session: Session) -> World:
     ]:
         k = classes[klass]
         pupils[key] = PupilProfile(
-            user_id=users[key].id, school_id=k.school_id, class_id=k.id,
+            user_id=users[key].id,
+            school_id=k.school_id,
+            class_id=k.id,
             authorisation_received_on=received if auth else None,
             access_opened_at=opened if open_ else None,
         )
@@ -166,13 +230,21 @@ def build_world(session: Session) -> World:
     }
     session.add_all(weeks.values())
     invitations = {
-        "inv_a": Invitation(school_id=a.id, email="invite@ac-creteil.fr", function="cpe",
-                            token_hash=hash_token(INVITATION_TOKEN), invited_by_id=users["principal_a"].id,
-                            created_at=NOW - dt.timedelta(days=1), expires_at=NOW + dt.timedelta(days=6)),
+        "inv_a": Invitation(
+            school_id=a.id,
+            email="invite@ac-creteil.fr",
+            function="cpe",
+            token_hash=hash_token(INVITATION_TOKEN),
+            invited_by_id=users["principal_a"].id,
+            created_at=NOW - dt.timedelta(days=1),
+            expires_at=NOW + dt.timedelta(days=6),
+        ),
     }
     session.add_all(invitations.values())
     session.commit()
-    return World({"school_a": a, "school_b": b}, classes, users, memberships, pupils, weeks, invitations)
+    return World(
+        {"school_a": a, "school_b": b}, classes, users, memberships, pupils, weeks, invitations
+    )
 
 
 def snapshot(session: Session) -> dict[str, list[tuple]]:

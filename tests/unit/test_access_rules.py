@@ -35,16 +35,38 @@ from tests.unit.school_helpers import NOW, build_world, snapshot
 
 PERSONAS = [
     "principal_a",
-    "pp_granted", "pp_pending", "pp_revoked",
-    "prof_granted", "prof_pending", "prof_revoked", "prof_other",
-    "cpe_granted", "cpe_pending", "cpe_revoked",
-    "doc_granted", "doc_pending", "doc_revoked",
-    "psy_granted", "psy_pending", "psy_revoked",
-    "adm_granted", "adm_pending", "adm_revoked",
+    "pp_granted",
+    "pp_pending",
+    "pp_revoked",
+    "prof_granted",
+    "prof_pending",
+    "prof_revoked",
+    "prof_other",
+    "cpe_granted",
+    "cpe_pending",
+    "cpe_revoked",
+    "doc_granted",
+    "doc_pending",
+    "doc_revoked",
+    "psy_granted",
+    "psy_pending",
+    "psy_revoked",
+    "adm_granted",
+    "adm_pending",
+    "adm_revoked",
     "cpe_disabled",
-    "principal_b", "cpe_b", "prof_b",
-    "pupil_waiting", "pupil_authorised", "pupil_open", "pupil_3eb", "pupil_closed", "pupil_b",
-    "employer", "admin", "anonymous",
+    "principal_b",
+    "cpe_b",
+    "prof_b",
+    "pupil_waiting",
+    "pupil_authorised",
+    "pupil_open",
+    "pupil_3eb",
+    "pupil_closed",
+    "pupil_b",
+    "employer",
+    "admin",
+    "anonymous",
 ]
 
 OTHER_STAFF_A = {"cpe_granted", "doc_granted", "psy_granted", "adm_granted"}
@@ -118,6 +140,7 @@ def world_session(request, tmp_path_factory):
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
+
     create_all(engine)
     with Session(engine, expire_on_commit=False) as session:
         world = build_world(session)
@@ -143,8 +166,9 @@ def _target(world, key):
 CELLS = [(action, target, persona) for (action, target) in ALLOWED for persona in PERSONAS]
 
 
-@pytest.mark.parametrize(("action", "target", "persona"), CELLS,
-                         ids=[f"{a}-{t or 'self'}-{p}" for a, t, p in CELLS])
+@pytest.mark.parametrize(
+    ("action", "target", "persona"), CELLS, ids=[f"{a}-{t or 'self'}-{p}" for a, t, p in CELLS]
+)
 def test_access_cell(world_session, action, target, persona):
     session, world = world_session
     viewer = world.viewer(persona)
@@ -164,7 +188,12 @@ def test_access_cell(world_session, action, target, persona):
         with pytest.raises(PermissionDenied) as err:
             access.require(session, viewer, action, target_id)
         assert err.value.message  # a French sentence for the page
-        if persona.endswith("_pending") and target in ("school_a", "class_a", "class_c", "pupil_open"):
+        if persona.endswith("_pending") and target in (
+            "school_a",
+            "class_a",
+            "class_c",
+            "pupil_open",
+        ):
             assert "pas encore ouvert" in err.value.message
         if persona.endswith("_revoked") and target in ("school_a", "class_a", "class_c"):
             assert "retirés" in err.value.message
@@ -190,9 +219,15 @@ def test_unknown_targets_are_not_found_and_unknown_actions_are_bugs(world_sessio
 
 def test_rows_are_accepted_as_targets(world_session):
     session, world = world_session
-    assert access.can(session, world.viewer("pp_granted"), "class.pupils.manage", world.classes["class_a"])
-    assert access.can(session, world.viewer("pp_granted"), "pupil.manage", world.pupils["pupil_open"])
-    assert not access.can(session, world.viewer("pp_granted"), "pupil.manage", world.pupils["pupil_3eb"])
+    assert access.can(
+        session, world.viewer("pp_granted"), "class.pupils.manage", world.classes["class_a"]
+    )
+    assert access.can(
+        session, world.viewer("pp_granted"), "pupil.manage", world.pupils["pupil_open"]
+    )
+    assert not access.can(
+        session, world.viewer("pp_granted"), "pupil.manage", world.pupils["pupil_3eb"]
+    )
 
 
 def test_require_pupils_is_all_or_nothing(world_session):
@@ -240,15 +275,31 @@ def _actions(w):
         "add_period": (lambda s, v: schools.add_period(s, v, dt.date(2027, 2, 1), now=NOW), True),
         "remove_week": (lambda s, v: schools.remove_week(s, v, w.weeks["week_a"].id), True),
         "set_national_search": (lambda s, v: schools.set_national_search(s, v, True), True),
-        "invite_staff": (lambda s, v: staff.invite_staff(s, v, email="x.y@ac-creteil.fr", function="cpe", now=NOW), True),
+        "invite_staff": (
+            lambda s, v: staff.invite_staff(
+                s, v, email="x.y@ac-creteil.fr", function="cpe", now=NOW
+            ),
+            True,
+        ),
         "list_invitations": (lambda s, v: staff.list_invitations(s, v, now=NOW), False),
-        "cancel_invitation": (lambda s, v: staff.cancel_invitation(s, v, w.invitations["inv_a"].id, now=NOW), True),
+        "cancel_invitation": (
+            lambda s, v: staff.cancel_invitation(s, v, w.invitations["inv_a"].id, now=NOW),
+            True,
+        ),
         "list_staff": (lambda s, v: staff.list_staff(s, v), False),
         "grant": (lambda s, v: staff.grant(s, v, w.memberships["cpe_pending"].id, now=NOW), True),
-        "change_function": (lambda s, v: staff.change_function(s, v, w.memberships["cpe_granted"].id, "documentaliste"), True),
+        "change_function": (
+            lambda s, v: staff.change_function(
+                s, v, w.memberships["cpe_granted"].id, "documentaliste"
+            ),
+            True,
+        ),
         "revoke": (lambda s, v: staff.revoke(s, v, w.memberships["cpe_granted"].id, now=NOW), True),
         "teacher_choices": (lambda s, v: staff.teacher_choices(s, v), False),
-        "set_main_teacher": (lambda s, v: staff.set_main_teacher(s, v, cls, w.uid("prof_granted")), True),
+        "set_main_teacher": (
+            lambda s, v: staff.set_main_teacher(s, v, cls, w.uid("prof_granted")),
+            True,
+        ),
         "follow_class": (lambda s, v: staff.follow_class(s, v, a["class_b"].id), True),
         "unfollow_class": (lambda s, v: staff.unfollow_class(s, v, cls), True),
         "request_class": (lambda s, v: staff.request_class(s, v, a["class_b"].id), True),
@@ -256,35 +307,82 @@ def _actions(w):
         "followable_classes": (lambda s, v: staff.followable_classes(s, v), False),
         "class_pupils": (lambda s, v: pupils.class_pupils(s, v, cls), False),
         "pupil_counts": (lambda s, v: pupils.pupil_counts(s, v, cls), False),
-        "record_authorisation": (lambda s, v: pupils.record_authorisation(s, v, [w.uid("pupil_waiting")], dt.date(2026, 11, 16), now=NOW), True),
-        "open_access": (lambda s, v: pupils.open_access(s, v, [w.uid("pupil_authorised")], now=NOW), True),
+        "record_authorisation": (
+            lambda s, v: pupils.record_authorisation(
+                s, v, [w.uid("pupil_waiting")], dt.date(2026, 11, 16), now=NOW
+            ),
+            True,
+        ),
+        "open_access": (
+            lambda s, v: pupils.open_access(s, v, [w.uid("pupil_authorised")], now=NOW),
+            True,
+        ),
         "withdraw_access": (lambda s, v: pupils.withdraw_access(s, v, w.uid("pupil_open")), True),
-        "clear_authorisation": (lambda s, v: pupils.clear_authorisation(s, v, w.uid("pupil_open")), True),
-        "attach_authorisation_scan": (lambda s, v: pupils.attach_authorisation_scan(s, v, w.uid("pupil_open"), "scan.png", PNG, now=NOW), True),
-        "authorisation_scan": (lambda s, v: pupils.authorisation_scan(s, v, w.uid("pupil_open")), False),
-        "authorisation_form_pdf": (lambda s, v: pupils.authorisation_form_pdf(s, v, cls, now=NOW), False),
+        "clear_authorisation": (
+            lambda s, v: pupils.clear_authorisation(s, v, w.uid("pupil_open")),
+            True,
+        ),
+        "attach_authorisation_scan": (
+            lambda s, v: pupils.attach_authorisation_scan(
+                s, v, w.uid("pupil_open"), "scan.png", PNG, now=NOW
+            ),
+            True,
+        ),
+        "authorisation_scan": (
+            lambda s, v: pupils.authorisation_scan(s, v, w.uid("pupil_open")),
+            False,
+        ),
+        "authorisation_form_pdf": (
+            lambda s, v: pupils.authorisation_form_pdf(s, v, cls, now=NOW),
+            False,
+        ),
     }
 
 
 # who does each action rightfully (positive control)
 RIGHTFUL = {
-    "follow_class": "prof_granted", "unfollow_class": "prof_granted", "request_class": "pp_pending",
-    "my_classes": "pp_granted", "followable_classes": "prof_other", "record_authorisation": "pp_granted",
-    "open_access": "prof_granted", "withdraw_access": "pp_granted", "clear_authorisation": "pp_granted",
+    "follow_class": "prof_granted",
+    "unfollow_class": "prof_granted",
+    "request_class": "pp_pending",
+    "my_classes": "pp_granted",
+    "followable_classes": "prof_other",
+    "record_authorisation": "pp_granted",
+    "open_access": "prof_granted",
+    "withdraw_access": "pp_granted",
+    "clear_authorisation": "pp_granted",
     "attach_authorisation_scan": "prof_granted",
 }
 
 # actions without a target: they act on the viewer's own school
-OWN_SCHOOL_ACTIONS = {"school_settings", "create_class", "add_period", "set_national_search",
-                      "invite_staff", "list_invitations", "list_staff", "teacher_choices",
-                      "my_classes", "followable_classes"}
+OWN_SCHOOL_ACTIONS = {
+    "school_settings",
+    "create_class",
+    "add_period",
+    "set_national_search",
+    "invite_staff",
+    "list_invitations",
+    "list_staff",
+    "teacher_choices",
+    "my_classes",
+    "followable_classes",
+}
 OTHER_SCHOOL = {"principal_b", "cpe_b", "prof_b"}
 
 ATTACKERS = [
-    "principal_b", "cpe_b", "prof_b",  # another school's staff
-    "pp_revoked", "prof_revoked", "cpe_revoked", "adm_revoked",  # revoked here
-    "pp_pending", "cpe_pending",  # waiting for rights
-    "cpe_disabled", "pupil_open", "employer", "admin", "anonymous",
+    "principal_b",
+    "cpe_b",
+    "prof_b",  # another school's staff
+    "pp_revoked",
+    "prof_revoked",
+    "cpe_revoked",
+    "adm_revoked",  # revoked here
+    "pp_pending",
+    "cpe_pending",  # waiting for rights
+    "cpe_disabled",
+    "pupil_open",
+    "employer",
+    "admin",
+    "anonymous",
 ]
 
 
@@ -323,7 +421,10 @@ def test_actions_without_target_stay_in_the_viewers_own_school(session):
     settings_b = schools.school_settings(session, principal_b, now=NOW)
     assert [c.name for c in settings_b.classes] == ["3e 1"]
     assert {r.email for r in staff.list_staff(session, principal_b)} == {
-        "ce.0751234b@ac-paris.fr", "cpe.b@ac-paris.fr", "prof.b@ac-paris.fr"}
+        "ce.0751234b@ac-paris.fr",
+        "cpe.b@ac-paris.fr",
+        "prof.b@ac-paris.fr",
+    }
     assert staff.list_invitations(session, principal_b, now=NOW) == []
     assert [c.name for c in staff.my_classes(session, world.viewer("cpe_b"))] == ["3e 1"]
     assert [c.name for c in staff.followable_classes(session, world.viewer("prof_b"))] == ["3e 1"]
@@ -345,13 +446,38 @@ def test_a_revoked_teacher_loses_access_with_the_page_already_open(session):
 
 
 ACTION_NAMES = [
-    "school_settings", "create_class", "rename_class", "delete_class", "set_class_access",
-    "regenerate_join_code", "add_period", "remove_week", "set_national_search", "invite_staff",
-    "list_invitations", "cancel_invitation", "list_staff", "grant", "change_function", "revoke",
-    "teacher_choices", "set_main_teacher", "follow_class", "unfollow_class", "request_class",
-    "my_classes", "followable_classes", "class_pupils", "pupil_counts", "record_authorisation",
-    "open_access", "withdraw_access", "clear_authorisation", "attach_authorisation_scan",
-    "authorisation_scan", "authorisation_form_pdf",
+    "school_settings",
+    "create_class",
+    "rename_class",
+    "delete_class",
+    "set_class_access",
+    "regenerate_join_code",
+    "add_period",
+    "remove_week",
+    "set_national_search",
+    "invite_staff",
+    "list_invitations",
+    "cancel_invitation",
+    "list_staff",
+    "grant",
+    "change_function",
+    "revoke",
+    "teacher_choices",
+    "set_main_teacher",
+    "follow_class",
+    "unfollow_class",
+    "request_class",
+    "my_classes",
+    "followable_classes",
+    "class_pupils",
+    "pupil_counts",
+    "record_authorisation",
+    "open_access",
+    "withdraw_access",
+    "clear_authorisation",
+    "attach_authorisation_scan",
+    "authorisation_scan",
+    "authorisation_form_pdf",
 ]
 
 
@@ -363,8 +489,12 @@ def test_the_rightful_person_can_do_each_action(session, private_dir, name):
     call, mutating = actions[name]
     viewer = world.viewer(RIGHTFUL.get(name, "principal_a"))
     if name == "authorisation_scan":  # needs a scan first
-        pupils.attach_authorisation_scan(session, viewer, world.uid("pupil_open"), "s.png", PNG, now=NOW)
+        pupils.attach_authorisation_scan(
+            session, viewer, world.uid("pupil_open"), "s.png", PNG, now=NOW
+        )
     before = snapshot(session)
     call(session, viewer)
     if mutating:
-        assert snapshot(session) != before, f"{name} changed nothing: the refusal test would be vacuous"
+        assert snapshot(session) != before, (
+            f"{name} changed nothing: the refusal test would be vacuous"
+        )

@@ -55,8 +55,20 @@ def test_email_is_trimmed_and_lower_cased():
 
 @pytest.mark.parametrize(
     "raw",
-    ["jean", "jean@", "@ac-creteil.fr", "jean@localhost", "jean dupont@ac.fr", "jean..d@ac.fr",
-     "jean@ac..fr", "jean@@ac.fr", "<script>@ac.fr", "jean@ac.f", "jean@-ac.fr", ".jean@ac.fr"],
+    [
+        "jean",
+        "jean@",
+        "@ac-creteil.fr",
+        "jean@localhost",
+        "jean dupont@ac.fr",
+        "jean..d@ac.fr",
+        "jean@ac..fr",
+        "jean@@ac.fr",
+        "<script>@ac.fr",
+        "jean@ac.f",
+        "jean@-ac.fr",
+        ".jean@ac.fr",
+    ],
 )
 def test_malformed_email_is_refused(raw):
     with pytest.raises(ValidationError) as err:
@@ -133,8 +145,16 @@ def test_names_with_accents_hyphens_apostrophes_are_accepted(raw, expected):
 
 
 @pytest.mark.parametrize(
-    "raw", ["<b>Bob</b>", "<script>alert(1)</script>", "Bob1", "Robert; DROP TABLE", "Bob_",
-            "Bob@home", "Bob & Co"],
+    "raw",
+    [
+        "<b>Bob</b>",
+        "<script>alert(1)</script>",
+        "Bob1",
+        "Robert; DROP TABLE",
+        "Bob_",
+        "Bob@home",
+        "Bob & Co",
+    ],
 )
 def test_names_with_html_digits_or_symbols_are_refused(raw):
     with pytest.raises(ValidationError) as err:
@@ -354,12 +374,20 @@ def test_last_seen_is_refreshed_at_most_once_a_minute(session):
 def test_queue_mail_dedupes_and_logs(session, caplog):
     caplog.set_level(logging.INFO, logger="stages_app.mail")
     first = queue_mail(
-        session, to="alice@example.fr", subject="Bienvenue", body="Lien : /x?jeton=abc",
-        kind="welcome", dedupe_key="welcome:1",
+        session,
+        to="alice@example.fr",
+        subject="Bienvenue",
+        body="Lien : /x?jeton=abc",
+        kind="welcome",
+        dedupe_key="welcome:1",
     )
     again = queue_mail(
-        session, to="alice@example.fr", subject="Bienvenue", body="Lien : /x?jeton=abc",
-        kind="welcome", dedupe_key="welcome:1",
+        session,
+        to="alice@example.fr",
+        subject="Bienvenue",
+        body="Lien : /x?jeton=abc",
+        kind="welcome",
+        dedupe_key="welcome:1",
     )
     session.commit()
     assert again is first

@@ -61,8 +61,15 @@ def test_r3_one_internship_per_week(session):
     with pytest.raises(Conflict):
         apps.start_or_get_draft(session, pupil, offer_d, W1)
     assert ah.count(session, Application, Application.offer_id == offer_d) == 0
-    assert ah.count(session, Application, Application.student_id == pupil.user_id,
-                    Application.status == "accepted") == 1
+    assert (
+        ah.count(
+            session,
+            Application,
+            Application.student_id == pupil.user_id,
+            Application.status == "accepted",
+        )
+        == 1
+    )
 
 
 def test_r3_partial_unique_index_is_the_last_line_of_defence(session):
@@ -75,8 +82,9 @@ def test_r3_partial_unique_index_is_the_last_line_of_defence(session):
     apps.accept(session, emp_a, app_a)
     # bypassing the services (the cancelled_auto application put back to accepted)
     with pytest.raises(IntegrityError):
-        session.execute(update(Application).where(Application.id == app_b)
-                        .values(status="accepted"))
+        session.execute(
+            update(Application).where(Application.id == app_b).values(status="accepted")
+        )
         session.commit()
     session.rollback()
 
@@ -162,23 +170,58 @@ def test_r5_same_week_applications_cancelled_with_reason_and_employers_informed(
 
     # employers informed (in the app and by mail), the pupil and the professeur principal too
     for emp in (emp_b, emp_c):
-        notes = session.execute(select(Notification).where(
-            Notification.user_id == emp.user_id,
-            Notification.kind == "application_cancelled_auto")).scalars().all()
+        notes = (
+            session.execute(
+                select(Notification).where(
+                    Notification.user_id == emp.user_id,
+                    Notification.kind == "application_cancelled_auto",
+                )
+            )
+            .scalars()
+            .all()
+        )
         assert len(notes) == 1 and "annulée automatiquement" in notes[0].body
-    assert ah.count(session, OutboxMail, OutboxMail.dedupe_key.in_(
-        [f"application_cancelled_auto:{app_b}", f"application_cancelled_auto:{app_c}"])) == 2
-    assert ah.count(session, OutboxMail, OutboxMail.to_email == emp_d.email,
-                    OutboxMail.kind == "application_cancelled_auto") == 0
-    pupil_note = session.execute(select(Notification).where(
-        Notification.user_id == pupil.user_id, Notification.kind == "application_accepted")
+    assert (
+        ah.count(
+            session,
+            OutboxMail,
+            OutboxMail.dedupe_key.in_(
+                [f"application_cancelled_auto:{app_b}", f"application_cancelled_auto:{app_c}"]
+            ),
+        )
+        == 2
+    )
+    assert (
+        ah.count(
+            session,
+            OutboxMail,
+            OutboxMail.to_email == emp_d.email,
+            OutboxMail.kind == "application_cancelled_auto",
+        )
+        == 0
+    )
+    pupil_note = session.execute(
+        select(Notification).where(
+            Notification.user_id == pupil.user_id, Notification.kind == "application_accepted"
+        )
     ).scalar_one()
     assert "Vos 2 autres candidatures en attente pour cette semaine" in pupil_note.body
     assert "Bienvenue" in pupil_note.body
-    assert ah.count(session, Notification, Notification.user_id == teacher.user_id,
-                    Notification.kind == "application_accepted") == 1
-    assert ah.count(session, OutboxMail, OutboxMail.dedupe_key ==
-                    f"application_answer:{app_a}:teacher") == 1
+    assert (
+        ah.count(
+            session,
+            Notification,
+            Notification.user_id == teacher.user_id,
+            Notification.kind == "application_accepted",
+        )
+        == 1
+    )
+    assert (
+        ah.count(
+            session, OutboxMail, OutboxMail.dedupe_key == f"application_answer:{app_a}:teacher"
+        )
+        == 1
+    )
 
     # what the pupil reads in the tracker
     tracker = apps.pupil_tracker(session, pupil)
@@ -244,8 +287,9 @@ def test_r6_capacity_check_constraint_is_the_last_line_of_defence(session):
     w = ah.world(session)
     _, offer_id = ah.offer(session, w, weeks=((W1, 2),))
     with pytest.raises(IntegrityError):
-        session.execute(update(OfferWeek).where(OfferWeek.offer_id == offer_id)
-                        .values(accepted_count=3))
+        session.execute(
+            update(OfferWeek).where(OfferWeek.offer_id == offer_id).values(accepted_count=3)
+        )
         session.commit()
     session.rollback()
 
@@ -274,9 +318,15 @@ def test_r7_one_application_per_pupil_offer_and_week(session):
     # the unique constraint holds even when the services are bypassed
     row = session.get(Application, first.id)
     with pytest.raises(IntegrityError):
-        session.add(Application(student_id=pupil.user_id, offer_id=offer_id,
-                                offer_week_id=row.offer_week_id, week_start=W1,
-                                school_year=row.school_year))
+        session.add(
+            Application(
+                student_id=pupil.user_id,
+                offer_id=offer_id,
+                offer_week_id=row.offer_week_id,
+                week_start=W1,
+                school_year=row.school_year,
+            )
+        )
         session.commit()
     session.rollback()
 
@@ -286,9 +336,9 @@ def test_r7_two_drafts_started_at_the_same_instant_make_one(engine):
         w = ah.world(session)
         pupil = ah.pupil(session, w)
         _, offer_id = ah.offer(session, w)
-    results = ah.race(engine, [
-        lambda s: apps.start_or_get_draft(s, pupil, offer_id, W1) for _ in range(6)
-    ])
+    results = ah.race(
+        engine, [lambda s: apps.start_or_get_draft(s, pupil, offer_id, W1) for _ in range(6)]
+    )
     assert results == ["ok"] * 6
     with Session(engine) as session:
         assert ah.count(session, Application, Application.student_id == pupil.user_id) == 1
@@ -329,8 +379,13 @@ def test_every_transition_has_its_event(session):
         assert ah.assert_history_consistent(session, app_id) == statuses
     # who and why
     events = ah.history(session, accepted_then_cancelled)
-    assert [e.actor_id for e in events] == [p1.user_id, p1.user_id, emp.user_id, emp.user_id,
-                                            p1.user_id]
+    assert [e.actor_id for e in events] == [
+        p1.user_id,
+        p1.user_id,
+        emp.user_id,
+        emp.user_id,
+        p1.user_id,
+    ]
     assert events[3].reason == "Bienvenue !"
     assert events[4].reason == "Je déménage en décembre."
     assert ah.history(session, refused)[-1].reason == apps.REFUSAL_TEMPLATES[0]
@@ -338,8 +393,7 @@ def test_every_transition_has_its_event(session):
     # the draft withdrawn before being sent may be taken up again (same row, R7)
     again = apps.start_or_get_draft(session, p1, offer_id, W3)
     assert again.id == withdrawn_draft and again.status == "draft"
-    assert ah.assert_history_consistent(session, withdrawn_draft) == ["draft", "withdrawn",
-                                                                      "draft"]
+    assert ah.assert_history_consistent(session, withdrawn_draft) == ["draft", "withdrawn", "draft"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -356,10 +410,13 @@ def test_twenty_employers_accept_the_same_pupil_for_one_week_at_once(engine):
         pairs = [ah.offer(session, w) for _ in range(N)]
         app_ids = [ah.submitted(session, pupil, offer_id, W1) for _, offer_id in pairs]
 
-    results = ah.race(engine, [
-        (lambda s, emp=emp, app_id=app_id: apps.accept(s, emp, app_id))
-        for (emp, _), app_id in zip(pairs, app_ids, strict=True)
-    ])
+    results = ah.race(
+        engine,
+        [
+            (lambda s, emp=emp, app_id=app_id: apps.accept(s, emp, app_id))
+            for (emp, _), app_id in zip(pairs, app_ids, strict=True)
+        ],
+    )
 
     assert results.count("ok") == 1, results
     assert all(r.startswith("Conflict: ") for r in results if r != "ok"), results
@@ -371,13 +428,17 @@ def test_twenty_employers_accept_the_same_pupil_for_one_week_at_once(engine):
         assert results[app_ids.index(winner)] == "ok"
         for app_id in app_ids:
             ah.assert_history_consistent(session, app_id)
-        weeks = session.execute(select(OfferWeek).where(
-            OfferWeek.offer_id.in_([o for _, o in pairs]))).scalars().all()
+        weeks = (
+            session.execute(select(OfferWeek).where(OfferWeek.offer_id.in_([o for _, o in pairs])))
+            .scalars()
+            .all()
+        )
         assert sum(wk.accepted_count for wk in weeks) == 1
         assert sum(not wk.searchable for wk in weeks) == 1
         # each of the 19 other employers was told, once
-        assert ah.count(session, OutboxMail,
-                        OutboxMail.kind == "application_cancelled_auto") == N - 1
+        assert (
+            ah.count(session, OutboxMail, OutboxMail.kind == "application_cancelled_auto") == N - 1
+        )
     with Session(engine) as session:
         assert apps.pupil_tracker(session, pupil).count_label == "1 stage sur 2"
 
@@ -389,9 +450,9 @@ def test_twenty_pupils_accepted_at_once_on_a_week_with_two_seats(engine):
         pupils = [ah.pupil(session, w) for _ in range(N)]
         app_ids = [ah.submitted(session, p, offer_id, W1) for p in pupils]
 
-    results = ah.race(engine, [
-        (lambda s, app_id=app_id: apps.accept(s, emp, app_id)) for app_id in app_ids
-    ])
+    results = ah.race(
+        engine, [(lambda s, app_id=app_id: apps.accept(s, emp, app_id)) for app_id in app_ids]
+    )
 
     assert results.count("ok") == 2, results
     refused = [r for r in results if r != "ok"]

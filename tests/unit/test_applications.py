@@ -73,7 +73,11 @@ def test_draft_letter_autosave_review_and_sending(session):
     emp, offer_id = ah.offer(session, w)
     view = apps.start_or_get_draft(session, pupil, offer_id, W1)
     assert (view.status, view.status_label, view.letter, view.can_edit) == (
-        "draft", "Brouillon", "", True)
+        "draft",
+        "Brouillon",
+        "",
+        True,
+    )
     assert view.employer_name.startswith("Employeur") and view.week_label.startswith("du ")
 
     saved_at = apps.save_letter(session, pupil, view.id, "Madame, Monsieur,\r\nJe suis")
@@ -87,17 +91,23 @@ def test_draft_letter_autosave_review_and_sending(session):
     assert message.startswith("Votre candidature est envoyée à Employeur")
     sent = apps.get_application(session, pupil, view.id)
     assert (sent.status, sent.status_label, sent.can_edit, sent.can_withdraw) == (
-        "submitted", "Envoyée", False, True)
+        "submitted",
+        "Envoyée",
+        False,
+        True,
+    )
     row = session.get(Application, view.id)
     assert row.letter_sent == ah.LETTER  # trimmed
     assert ah.CV["about"] in row.cv_sent and row.submitted_at.tzinfo is not None
     # the employer is told, in the app and by mail; the teacher is not (no answer yet)
-    note = session.execute(select(Notification).where(
-        Notification.user_id == emp.user_id)).scalar_one()
+    note = session.execute(
+        select(Notification).where(Notification.user_id == emp.user_id)
+    ).scalar_one()
     assert note.kind == "application_received" and "Inès" in note.body
     assert note.link == apps.employer_application_url(view.id)
-    mail = session.execute(select(OutboxMail).where(
-        OutboxMail.dedupe_key == f"application_received:{view.id}")).scalar_one()
+    mail = session.execute(
+        select(OutboxMail).where(OutboxMail.dedupe_key == f"application_received:{view.id}")
+    ).scalar_one()
     assert mail.to_email == emp.email and "Nouvelle candidature" in mail.subject
     assert ah.count(session, Notification, Notification.user_id == teacher.user_id) == 0
 
@@ -170,13 +180,18 @@ def test_applying_to_a_week_outside_the_pupils_periods(session):
     pupil = ah.pupil(session, w)
     _, offer_id = ah.offer(session, w, weeks=((W1, 1), (NOT_A_SCHOOL_WEEK, 1)))
     before = ah.snapshot(session)
-    error = _refused(apps.start_or_get_draft, session, pupil, offer_id, NOT_A_SCHOOL_WEEK,
-                     error=ValidationError)
+    error = _refused(
+        apps.start_or_get_draft, session, pupil, offer_id, NOT_A_SCHOOL_WEEK, error=ValidationError
+    )
     assert "n'est pas une semaine de stage de votre collège" in error.message
     assert error.field == "week"
     for bad in ("2026-13-45", "lundi", None, 12):
-        assert _refused(apps.start_or_get_draft, session, pupil, offer_id, bad,
-                        error=ValidationError).field == "week"
+        assert (
+            _refused(
+                apps.start_or_get_draft, session, pupil, offer_id, bad, error=ValidationError
+            ).field
+            == "week"
+        )
     assert ah.snapshot(session) == before
 
 
@@ -205,11 +220,11 @@ def test_applying_to_an_unpublished_offer(session):
     assert "n'est pas publiée" in error.message
     assert ah.snapshot(session) == before
     # a draft offer was never published: introuvable for the pupil's week list
-    draft_offer = offer_service.create_offer(session, emp, oh.offer_input(w.sector),
-                                             geocoder=None)
+    draft_offer = offer_service.create_offer(session, emp, oh.offer_input(w.sector), geocoder=None)
     _refused(apps.application_weeks, session, pupil, draft_offer.id, error=NotFound)
-    error = _refused(apps.start_or_get_draft, session, pupil, draft_offer.id, W1,
-                     error=ValidationError)
+    error = _refused(
+        apps.start_or_get_draft, session, pupil, draft_offer.id, W1, error=ValidationError
+    )
     assert "n'est pas publiée" in error.message
     assert ah.count(session, Application, Application.offer_id == draft_offer.id) == 0
 
@@ -220,8 +235,7 @@ def test_an_offer_out_of_the_perimeter(session):
     oh.commune(session, "69123", "Lyon", "69001", 45.7549, 4.8364)
     _, offer_id = ah.offer(session, w, postal_code="69001", commune_insee="69123")
     _refused(apps.application_weeks, session, pupil, offer_id, error=NotFound)
-    error = _refused(apps.start_or_get_draft, session, pupil, offer_id, W1,
-                     error=ValidationError)
+    error = _refused(apps.start_or_get_draft, session, pupil, offer_id, W1, error=ValidationError)
     assert "périmètre" in error.message
 
 
@@ -239,8 +253,7 @@ def test_empty_and_huge_letters(session):
     # 20,000 characters: refused, the last saved draft is kept
     apps.save_letter(session, pupil, app_id, ah.LETTER)
     before = ah.snapshot(session)
-    error = _refused(apps.save_letter, session, pupil, app_id, "a" * 20_000,
-                     error=ValidationError)
+    error = _refused(apps.save_letter, session, pupil, app_id, "a" * 20_000, error=ValidationError)
     assert "trop longue" in error.message and "20000" in error.message
     assert ah.snapshot(session) == before
     assert apps.get_application(session, pupil, app_id).letter == ah.LETTER
@@ -255,8 +268,10 @@ def test_html_and_script_in_the_letter_are_kept_as_plain_text(session):
     w = ah.world(session)
     pupil = ah.pupil(session, w)
     emp, offer_id = ah.offer(session, w)
-    letter = ("<script>alert('pirate')</script><b>Bonjour</b> & merci ! "
-              "<img src=x onerror=alert(1)> Je suis motivée.\x00\x07")
+    letter = (
+        "<script>alert('pirate')</script><b>Bonjour</b> & merci ! "
+        "<img src=x onerror=alert(1)> Je suis motivée.\x00\x07"
+    )
     app_id = ah.submitted(session, pupil, offer_id, W1, letter=letter)
     kept = letter.replace("\x00", "").replace("\x07", "")
     assert session.get(Application, app_id).letter_sent == kept
@@ -361,8 +376,9 @@ def test_inbox_per_offer_and_week_with_counts(session):
     assert row[a1].pupil_name.startswith("Inès ") and row[a1].class_name.startswith("3e ")
     assert row[a1].school_name == "Collège République"
 
-    assert {r.application_id for r in apps.inbox(session, emp, offer_id=offer_a,
-                                                  week_start=W1)} == {a1, a2}
+    assert {
+        r.application_id for r in apps.inbox(session, emp, offer_id=offer_a, week_start=W1)
+    } == {a1, a2}
     assert [r.application_id for r in apps.inbox(session, emp, status="open")] == [a4, a3, a1]
     assert [r.application_id for r in apps.inbox(session, emp, status="accepted")] == [a2]
     # unknown filter values are ignored rather than trusted
@@ -370,10 +386,19 @@ def test_inbox_per_offer_and_week_with_counts(session):
 
     groups = apps.inbox_groups(session, emp)
     assert [(g.offer_title, g.week_start) for g in groups] == [
-        ("Accueil des clients", W1), ("Découverte du fournil", W1), ("Découverte du fournil", W2)]
+        ("Accueil des clients", W1),
+        ("Découverte du fournil", W1),
+        ("Découverte du fournil", W2),
+    ]
     fournil_w1 = groups[1]
-    assert (fournil_w1.seats, fournil_w1.accepted, fournil_w1.free_seats, fournil_w1.new_count,
-            fournil_w1.waiting_count, fournil_w1.total) == (2, 1, 1, 0, 1, 2)
+    assert (
+        fournil_w1.seats,
+        fournil_w1.accepted,
+        fournil_w1.free_seats,
+        fournil_w1.new_count,
+        fournil_w1.waiting_count,
+        fournil_w1.total,
+    ) == (2, 1, 1, 0, 1, 2)
     # another employer sees none of it
     other_emp, _ = ah.offer(session, w)
     assert apps.inbox(session, other_emp) == [] and apps.inbox_groups(session, other_emp) == []
@@ -417,10 +442,21 @@ def test_refusal_requires_a_message_and_notifies_pupil_and_teacher(session):
     assert (row.status_label, row.answer_message) == ("Refusée", apps.REFUSAL_TEMPLATES[1])
     assert row.answered_at is not None and not row.can_withdraw
     for user, key in ((pupil, "pupil"), (teacher, "teacher")):
-        assert ah.count(session, Notification, Notification.user_id == user.user_id,
-                        Notification.kind == "application_refused") == 1
-        assert ah.count(session, OutboxMail,
-                        OutboxMail.dedupe_key == f"application_answer:{app_id}:{key}") == 1
+        assert (
+            ah.count(
+                session,
+                Notification,
+                Notification.user_id == user.user_id,
+                Notification.kind == "application_refused",
+            )
+            == 1
+        )
+        assert (
+            ah.count(
+                session, OutboxMail, OutboxMail.dedupe_key == f"application_answer:{app_id}:{key}"
+            )
+            == 1
+        )
     # answering twice
     error = _refused(apps.accept, session, emp, app_id, error=Conflict)
     assert "déjà été refusée" in error.message
@@ -457,13 +493,21 @@ def test_withdrawal_by_the_pupil(session):
     emp, offer_id = ah.offer(session, w, weeks=((W1, 1), (W2, 1)))
     sent = ah.submitted(session, pupil, offer_id, W1)
     draft = ah.draft(session, pupil, offer_id, W2)
-    assert apps.withdraw(session, pupil, sent, "J'ai changé d'avis.") == \
-        "Votre candidature a été retirée."
+    assert (
+        apps.withdraw(session, pupil, sent, "J'ai changé d'avis.")
+        == "Votre candidature a été retirée."
+    )
     apps.withdraw(session, pupil, draft)
     assert ah.status(session, sent) == ah.status(session, draft) == "withdrawn"
-    notes = session.execute(select(Notification).where(
-        Notification.user_id == emp.user_id, Notification.kind == "application_withdrawn")
-    ).scalars().all()
+    notes = (
+        session.execute(
+            select(Notification).where(
+                Notification.user_id == emp.user_id, Notification.kind == "application_withdrawn"
+            )
+        )
+        .scalars()
+        .all()
+    )
     assert len(notes) == 1 and "J'ai changé d'avis." in notes[0].body  # not for the draft
     rows = {r.application_id: r for r in apps.pupil_tracker(session, pupil).applications}
     assert rows[sent].status_label == "Retirée" and rows[sent].reason == "J'ai changé d'avis."
@@ -491,24 +535,45 @@ def test_cancelling_an_accepted_internship(session):
 
     # by the pupil: the employer and the teacher are told
     apps.cancel_accepted(session, pupil, first, "Ma famille déménage.")
-    assert ah.count(session, Notification, Notification.user_id == emp.user_id,
-                    Notification.kind == "internship_cancelled") == 1
+    assert (
+        ah.count(
+            session,
+            Notification,
+            Notification.user_id == emp.user_id,
+            Notification.kind == "internship_cancelled",
+        )
+        == 1
+    )
     # by the employer: the pupil and the teacher are told
     apps.cancel_accepted(session, emp, second, "Fermeture exceptionnelle.")
-    assert ah.count(session, OutboxMail,
-                    OutboxMail.dedupe_key == f"internship_cancelled:{second}:pupil") == 1
-    assert ah.count(session, Notification, Notification.user_id == teacher.user_id,
-                    Notification.kind == "internship_cancelled") == 2
+    assert (
+        ah.count(
+            session, OutboxMail, OutboxMail.dedupe_key == f"internship_cancelled:{second}:pupil"
+        )
+        == 1
+    )
+    assert (
+        ah.count(
+            session,
+            Notification,
+            Notification.user_id == teacher.user_id,
+            Notification.kind == "internship_cancelled",
+        )
+        == 2
+    )
     rows = {r.application_id: r for r in apps.pupil_tracker(session, pupil).applications}
     assert rows[first].reason == "Annulé par vous : Ma famille déménage."
     assert rows[second].reason == "Annulé par l'employeur : Fermeture exceptionnelle."
     assert apps.pupil_tracker(session, pupil).count_label == "0 stage sur 2"
-    assert apps.open_application(session, emp, first).reason == \
-        "Annulé par l'élève : Ma famille déménage."
+    assert (
+        apps.open_application(session, emp, first).reason
+        == "Annulé par l'élève : Ma famille déménage."
+    )
     _refused(apps.cancel_accepted, session, emp, second, "Encore une fois.", error=Conflict)
     # the seats are free again
-    assert [c.week_start for c in apps.application_weeks(session, ah.pupil(session, w),
-                                                          offer_id)] == [W1, W2]
+    assert [
+        c.week_start for c in apps.application_weeks(session, ah.pupil(session, w), offer_id)
+    ] == [W1, W2]
 
 
 def test_suspended_employer_cannot_answer(session):
@@ -516,8 +581,9 @@ def test_suspended_employer_cannot_answer(session):
     pupil = ah.pupil(session, w)
     emp, offer_id = ah.offer(session, w)
     app_id = ah.submitted(session, pupil, offer_id, W1)
-    org = session.execute(select(offer_service.Organisation).where(
-        offer_service.Organisation.owner_id == emp.user_id)).scalar_one()
+    org = session.execute(
+        select(offer_service.Organisation).where(offer_service.Organisation.owner_id == emp.user_id)
+    ).scalar_one()
     org.suspended_at = utcnow()
     session.add(org)
     session.commit()
@@ -534,8 +600,9 @@ def test_past_internship_cannot_be_cancelled(session, monkeypatch):
     app_id = ah.submitted(session, pupil, offer_id, W1)
     apps.accept(session, emp, app_id)
     monkeypatch.setattr(apps, "paris_today", lambda: W1 + dt.timedelta(days=7))
-    error = _refused(apps.cancel_accepted, session, emp, app_id, "Trop tard pour ça.",
-                     error=ValidationError)
+    error = _refused(
+        apps.cancel_accepted, session, emp, app_id, "Trop tard pour ça.", error=ValidationError
+    )
     assert "terminé" in error.message
     assert ah.status(session, app_id) == "accepted"
 
@@ -555,8 +622,14 @@ def test_notifications_of_the_viewer_only(session):
     assert notifications.unread_count(session, emp) == 1
     (row,) = notifications.list_notifications(session, emp)
     assert not row.read and row.kind == "application_received"
-    for forged in ("x", -3, 0, 10**30, True,
-                   notifications.list_notifications(session, other_emp)[0].id):
+    for forged in (
+        "x",
+        -3,
+        0,
+        10**30,
+        True,
+        notifications.list_notifications(session, other_emp)[0].id,
+    ):
         _refused(notifications.mark_read, session, emp, forged, error=NotFound)
     assert notifications.unread_count(session, other_emp) == 1
     assert notifications.mark_read(session, emp, row.id) == 1

@@ -26,7 +26,13 @@ def test_reading_creates_nothing_and_sections_are_described(session):
     assert ah.count(session, CV) == 0
     assert cv_service.list_versions(session, pupil) == []
     assert [s.key for s in cv_service.CV_SECTIONS] == [
-        "about", "school_path", "interests", "qualities", "languages", "experiences"]
+        "about",
+        "school_path",
+        "interests",
+        "qualities",
+        "languages",
+        "experiences",
+    ]
     assert all(s.label and s.hint and s.kind in ("text", "list") for s in cv_service.CV_SECTIONS)
 
 
@@ -40,10 +46,14 @@ def test_autosave_stores_cleans_and_updates_only_what_is_sent(session):
 
     # one section at a time (as typed); control characters removed, empty lines dropped,
     # HTML kept as plain text
-    cv_service.save_cv(session, pupil, {
-        "about": "  Je m'appelle <b>Inès</b>\x00\x1b.\r\nJ'aime le sport.  ",
-        "interests": ["  Basket  ", "", "   ", None, "Lecture\tde\tmangas"],
-    })
+    cv_service.save_cv(
+        session,
+        pupil,
+        {
+            "about": "  Je m'appelle <b>Inès</b>\x00\x1b.\r\nJ'aime le sport.  ",
+            "interests": ["  Basket  ", "", "   ", None, "Lecture\tde\tmangas"],
+        },
+    )
     view = cv_service.get_cv(session, pupil)
     assert view.about == "Je m'appelle <b>Inès</b>.\nJ'aime le sport."
     assert view.interests == ["Basket", "Lecture de mangas"]
@@ -54,17 +64,20 @@ def test_autosave_stores_cleans_and_updates_only_what_is_sent(session):
     assert ah.count(session, CV) == 1
 
 
-@pytest.mark.parametrize("content, field, words", [
-    ({"about": "a" * 2001}, "about", "trop longue (2001 caractères, 2000 au plus)"),
-    ({"interests": [f"activité {i}" for i in range(21)]}, "interests", "21 lignes"),
-    ({"qualities": ["x" * 201]}, "qualities", "201 caractères"),
-    ({"about": ["pas", "un texte"]}, "about", "doit être un texte"),
-    ({"languages": "Anglais"}, "languages", "liste"),
-    ({"experiences": ["ok", 12]}, "experiences", "que du texte"),
-    ({"school_path": {"a": 1}}, "school_path", "liste"),
-    ("pas un dictionnaire", "cv", "invalide"),
-    ({"about": "Correct", "interests": ["y" * 300]}, "interests", "trop longue"),
-])
+@pytest.mark.parametrize(
+    "content, field, words",
+    [
+        ({"about": "a" * 2001}, "about", "trop longue (2001 caractères, 2000 au plus)"),
+        ({"interests": [f"activité {i}" for i in range(21)]}, "interests", "21 lignes"),
+        ({"qualities": ["x" * 201]}, "qualities", "201 caractères"),
+        ({"about": ["pas", "un texte"]}, "about", "doit être un texte"),
+        ({"languages": "Anglais"}, "languages", "liste"),
+        ({"experiences": ["ok", 12]}, "experiences", "que du texte"),
+        ({"school_path": {"a": 1}}, "school_path", "liste"),
+        ("pas un dictionnaire", "cv", "invalide"),
+        ({"about": "Correct", "interests": ["y" * 300]}, "interests", "trop longue"),
+    ],
+)
 def test_bad_input_is_refused_and_the_saved_cv_is_unchanged(session, content, field, words):
     w = ah.world(session)
     pupil = ah.pupil(session, w)
@@ -79,8 +92,10 @@ def test_bad_input_is_refused_and_the_saved_cv_is_unchanged(session, content, fi
 def test_limits_are_inclusive(session):
     w = ah.world(session)
     pupil = ah.pupil(session, w, cv=False)
-    content = {"about": "a" * cv_service.TEXT_MAX,
-               "interests": ["b" * cv_service.ITEM_MAX] * cv_service.LIST_MAX_ITEMS}
+    content = {
+        "about": "a" * cv_service.TEXT_MAX,
+        "interests": ["b" * cv_service.ITEM_MAX] * cv_service.LIST_MAX_ITEMS,
+    }
     cv_service.save_cv(session, pupil, content)
     assert cv_service.get_cv(session, pupil).as_dict()["interests"] == content["interests"]
 
@@ -105,8 +120,9 @@ def test_archive_view_restore_and_delete_versions(session):
     cv_service.restore_version(session, pupil, default.id)
     versions = cv_service.list_versions(session, pupil)
     assert len(versions) == 3 and versions[0].name.startswith("Avant la restauration du ")
-    assert cv_service.get_version(session, pupil, versions[0].id).cv.about == \
-        "Texte jamais archivé."
+    assert (
+        cv_service.get_version(session, pupil, versions[0].id).cv.about == "Texte jamais archivé."
+    )
     assert cv_service.get_cv(session, pupil).about == "Nouvelle présentation."
 
     cv_service.delete_version(session, pupil, first.id)
@@ -122,8 +138,7 @@ def test_version_bad_input_and_other_pupils_versions(session):
         cv_service.archive_cv(session, pupil, "n" * 81)
     assert info.value.field == "name"
     for forged in (None, "abc", -1, 10**20, True, version.id + 100):
-        for call in (cv_service.get_version, cv_service.restore_version,
-                     cv_service.delete_version):
+        for call in (cv_service.get_version, cv_service.restore_version, cv_service.delete_version):
             with pytest.raises(NotFound):
                 call(session, pupil, forged)
     for call in (cv_service.get_version, cv_service.restore_version, cv_service.delete_version):
@@ -190,8 +205,7 @@ def test_pdf_of_the_cv_as_sent_with_an_application(session):
     teacher = ah.main_teacher(session, w, pupil)
     unrelated_teacher = oh.staff(session, w.school)  # follows no class
     other_school = oh.school(session, name="Collège Voltaire")
-    other_principal = oh.staff(session, other_school, role=oh.Role.PRINCIPAL,
-                               function="principal")
+    other_principal = oh.staff(session, other_school, role=oh.Role.PRINCIPAL, function="principal")
     other_pupil = ah.pupil(session, w)
 
     draft_id = ah.draft(session, pupil, offer_id, W1)
@@ -214,8 +228,9 @@ def test_pdf_of_the_cv_as_sent_with_an_application(session):
 def _pdf_text(pdf: bytes, tmp_path) -> str:
     path = tmp_path / "cv.pdf"
     path.write_bytes(pdf)
-    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
     return " ".join(out.split())
 
 

@@ -44,24 +44,39 @@ _codes = itertools.count(1)
 
 
 def _profile(*, authorised=True, opened=True) -> PupilProfile:
-    return PupilProfile(user_id=1, school_id=1, class_id=1,
-                        authorisation_received_on=dt.date(2026, 11, 2) if authorised else None,
-                        access_opened_at=utcnow() if opened else None)
+    return PupilProfile(
+        user_id=1,
+        school_id=1,
+        class_id=1,
+        authorisation_received_on=dt.date(2026, 11, 2) if authorised else None,
+        access_opened_at=utcnow() if opened else None,
+    )
 
 
-@pytest.mark.parametrize("statuses, profile, code, label", [
-    (["accepted", "accepted", "refused"], None, "two_internships", "2 stages"),
-    (["accepted", "read", "submitted", "draft"], None, "one_internship", "1 stage"),
-    (["submitted", "read", "refused", "draft"], None, "application_read", "Candidature lue"),
-    (["submitted", "draft", "withdrawn"], None, "application_sent", "Candidature envoyée"),
-    (["draft", "refused", "cancelled_auto"], None, "draft", "Brouillon"),
-    (["refused", "withdrawn", "cancelled"], None, "no_open_application",
-     "Aucune candidature en cours"),
-    ([], _profile(), "no_application", "Aucune candidature"),
-    ([], _profile(opened=False), "access_to_open", "Accès à ouvrir"),
-    ([], _profile(authorised=False, opened=False), "waiting_authorisation",
-     "Autorisation attendue"),
-])
+@pytest.mark.parametrize(
+    "statuses, profile, code, label",
+    [
+        (["accepted", "accepted", "refused"], None, "two_internships", "2 stages"),
+        (["accepted", "read", "submitted", "draft"], None, "one_internship", "1 stage"),
+        (["submitted", "read", "refused", "draft"], None, "application_read", "Candidature lue"),
+        (["submitted", "draft", "withdrawn"], None, "application_sent", "Candidature envoyée"),
+        (["draft", "refused", "cancelled_auto"], None, "draft", "Brouillon"),
+        (
+            ["refused", "withdrawn", "cancelled"],
+            None,
+            "no_open_application",
+            "Aucune candidature en cours",
+        ),
+        ([], _profile(), "no_application", "Aucune candidature"),
+        ([], _profile(opened=False), "access_to_open", "Accès à ouvrir"),
+        (
+            [],
+            _profile(authorised=False, opened=False),
+            "waiting_authorisation",
+            "Autorisation attendue",
+        ),
+    ],
+)
 def test_best_status_order(statuses, profile, code, label):
     status = best_status(statuses, profile)
     assert (status.code, status.label) == (code, label)
@@ -88,19 +103,37 @@ def _klass(session: Session, w: ah.World, name: str) -> SchoolClass:
     return row
 
 
-def _pupil(session: Session, w: ah.World, klass: SchoolClass, first: str, last: str, *,
-           authorised=True, opened_days_ago: int | None = 30, cv=True) -> Viewer:
-    user = User(email=f"{search_key(first + '.' + last).replace(' ', '.')}@exemple.fr",
-                password_hash=sh.DUMMY_HASH, role=Role.STUDENT.value, first_name=first,
-                last_name=last, email_confirmed_at=utcnow())
+def _pupil(
+    session: Session,
+    w: ah.World,
+    klass: SchoolClass,
+    first: str,
+    last: str,
+    *,
+    authorised=True,
+    opened_days_ago: int | None = 30,
+    cv=True,
+) -> Viewer:
+    user = User(
+        email=f"{search_key(first + '.' + last).replace(' ', '.')}@exemple.fr",
+        password_hash=sh.DUMMY_HASH,
+        role=Role.STUDENT.value,
+        first_name=first,
+        last_name=last,
+        email_confirmed_at=utcnow(),
+    )
     session.add(user)
     session.commit()
     opened = None if opened_days_ago is None else utcnow() - dt.timedelta(days=opened_days_ago)
-    session.add(PupilProfile(
-        user_id=user.id, school_id=w.school.id, class_id=klass.id,
-        authorisation_received_on=dt.date(2026, 10, 1) if authorised else None,
-        access_opened_at=opened,
-    ))
+    session.add(
+        PupilProfile(
+            user_id=user.id,
+            school_id=w.school.id,
+            class_id=klass.id,
+            authorisation_received_on=dt.date(2026, 10, 1) if authorised else None,
+            access_opened_at=opened,
+        )
+    )
     session.commit()
     viewer = Viewer.of(user)
     if cv and opened is not None:
@@ -125,8 +158,9 @@ def college(session):
         "remi": _pupil(session, w, a, "Rémi", "Faure"),
         "sacha": _pupil(session, w, a, "Sacha", "Girard", opened_days_ago=10, cv=False),
         "amina": _pupil(session, w, a, "Amina", "Hamdi", opened_days_ago=None, cv=False),
-        "wassim": _pupil(session, w, a, "Wassim", "Idrissi", authorised=False,
-                         opened_days_ago=None, cv=False),
+        "wassim": _pupil(
+            session, w, a, "Wassim", "Idrissi", authorised=False, opened_days_ago=None, cv=False
+        ),
         "jules": _pupil(session, w, b, "Jules", "Petit", opened_days_ago=2, cv=False),
     }
     boulangerie, o1 = ah.offer(session, w, weeks=((W1, 3), (W2, 2), (W3, 1)))
@@ -147,8 +181,15 @@ def college(session):
     apps.refuse(session, mairie, ah.submitted(session, p["remi"], o2, W1), REFUSAL)
     principal = ah.principal(session, w)
     teacher = ah.main_teacher(session, w, p["helene"])  # professeur principal of 3e A
-    return w, a, b, p, principal, teacher, {"boulangerie": boulangerie, "mairie": mairie,
-                                            "garage": garage, "offers": (o1, o2, o3)}
+    return (
+        w,
+        a,
+        b,
+        p,
+        principal,
+        teacher,
+        {"boulangerie": boulangerie, "mairie": mairie, "garage": garage, "offers": (o1, o2, o3)},
+    )
 
 
 def test_school_dashboard_counts_per_class(session, college):
@@ -158,24 +199,43 @@ def test_school_dashboard_counts_per_class(session, college):
     assert board.school_name == w.school.name
     assert [c.name for c in board.classes] == ["3e A", "3e B"]
     class_a, class_b = board.classes
-    assert (class_a.pupils, class_a.accounts, class_a.waiting_authorisation,
-            class_a.access_opened) == (9, 9, 1, 7)
+    assert (
+        class_a.pupils,
+        class_a.accounts,
+        class_a.waiting_authorisation,
+        class_a.access_opened,
+    ) == (9, 9, 1, 7)
     # sent applications: Hélène, Karim, Léa, Noé, Rémi (Zoé only has a draft)
     assert class_a.with_application == 5
     assert (class_a.one_internship, class_a.two_internships, class_a.no_internship) == (1, 1, 7)
     assert class_a.without_application == 4
-    assert (class_b.pupils, class_b.access_opened, class_b.with_application,
-            class_b.no_internship) == (1, 1, 0, 1)
+    assert (
+        class_b.pupils,
+        class_b.access_opened,
+        class_b.with_application,
+        class_b.no_internship,
+    ) == (1, 1, 0, 1)
     assert board.totals.pupils == 10 and board.totals.two_internships == 1
 
     statuses = {s.code: s.count for s in board.statuses}
-    assert statuses == {"two_internships": 1, "one_internship": 1, "application_read": 1,
-                        "application_sent": 1, "draft": 1, "no_open_application": 1,
-                        "no_application": 2, "access_to_open": 1, "waiting_authorisation": 1}
+    assert statuses == {
+        "two_internships": 1,
+        "one_internship": 1,
+        "application_read": 1,
+        "application_sent": 1,
+        "draft": 1,
+        "no_open_application": 1,
+        "no_application": 2,
+        "access_to_open": 1,
+        "waiting_authorisation": 1,
+    }
 
     # coverage: W1 Hélène + Karim, W2 Hélène, W3 nobody (10 pupils in the collège)
     assert [(c.week_start, c.covered, c.pupils, c.percent) for c in board.weeks] == [
-        (W1, 2, 10, 20), (W2, 1, 10, 10), (W3, 0, 10, 0)]
+        (W1, 2, 10, 20),
+        (W2, 1, 10, 10),
+        (W3, 0, 10, 0),
+    ]
     assert board.weeks[0].label == "2 élèves sur 10 (20 %)"
 
 
@@ -185,13 +245,15 @@ def test_attention_list_and_its_reasons(session, college):
     # W1 is more than 14 days away: no "week_soon" yet; Jules opened 2 days ago: not yet; Zoé's
     # draft is not an application
     assert [(r.name, r.codes) for r in board.attention] == [
-        ("Rémi Faure", ("all_refused",)), ("Zoé Durand", ("no_application",)),
-        ("Sacha Girard", ("no_application",))]
+        ("Rémi Faure", ("all_refused",)),
+        ("Zoé Durand", ("no_application",)),
+        ("Sacha Girard", ("no_application",)),
+    ]
     sacha = next(r for r in board.attention if r.name == "Sacha Girard")
-    assert sacha.reasons == ("Aucune candidature envoyée 10 jours après l'ouverture de son "
-                             "accès.",)
+    assert sacha.reasons == ("Aucune candidature envoyée 10 jours après l'ouverture de son accès.",)
     assert next(r for r in board.attention if r.name == "Rémi Faure").reasons == (
-        "Toutes ses candidatures ont été refusées.",)
+        "Toutes ses candidatures ont été refusées.",
+    )
 
     # Three days before W1: everyone without an accepted internship needs attention
     soon = dash.school_dashboard(session, principal, today=W1 - dt.timedelta(days=3))
@@ -216,7 +278,16 @@ def test_class_dashboard_rows(session, college):
     assert board.name == "3e A" and board.stats.pupils == 9
     rows = {r.name: r for r in board.pupils}
     assert [r.last_name for r in board.pupils] == [
-        "Amrani", "Benoît", "Caron", "Durand", "Faure", "Girard", "Hamdi", "Idrissi", "Lefèvre"]
+        "Amrani",
+        "Benoît",
+        "Caron",
+        "Durand",
+        "Faure",
+        "Girard",
+        "Hamdi",
+        "Idrissi",
+        "Lefèvre",
+    ]
     helene = rows["Hélène Lefèvre"]
     assert helene.status == ("two_internships", "2 stages", "success")
     assert helene.applications == 2
@@ -238,8 +309,7 @@ def test_class_dashboard_rows(session, college):
     assert rows["Amina Hamdi"].status.label == "Accès à ouvrir"
     assert rows["Wassim Idrissi"].status.label == "Autorisation attendue"
     assert [r.name for r in board.attention] == ["Rémi Faure", "Zoé Durand", "Sacha Girard"]
-    assert zoe.attention == ("Aucune candidature envoyée 30 jours après l'ouverture de son "
-                             "accès.",)
+    assert zoe.attention == ("Aucune candidature envoyée 30 jours après l'ouverture de son accès.",)
 
     later = dash.class_dashboard(session, teacher, a.id, today=paris_today() + dt.timedelta(days=3))
     assert {r.name: r for r in later.pupils}["Noé Caron"].last_activity_label == "il y a 3 jours"
@@ -287,11 +357,16 @@ def test_employer_dashboard(session, college):
     (offer,) = board.offers
     assert offer.offer_id == o1 and offer.status_label == "Publiée"
     assert [(x.week_start, x.seats, x.accepted, x.seats_left, x.waiting) for x in offer.weeks] == [
-        (W1, 3, 1, 2, 0), (W2, 2, 0, 2, 1), (W3, 1, 0, 1, 1)]
+        (W1, 3, 1, 2, 0),
+        (W2, 2, 0, 2, 1),
+        (W3, 1, 0, 1, 1),
+    ]
     assert offer.seats_left == 5 and board.seats_left == 5
     # waiting: Léa (read, W2) and Noé (new, W3), the longest-waiting first
     assert [(x.pupil_name, x.status_label, x.is_new) for x in board.waiting] == [
-        ("Léa Benoît", "Lue", False), ("Noé Caron", "Nouvelle", True)]
+        ("Léa Benoît", "Lue", False),
+        ("Noé Caron", "Nouvelle", True),
+    ]
     assert (board.waiting_count, board.new_count) == (2, 1)
     assert all(x.class_name == "3e A" and x.school_name == w.school.name for x in board.waiting)
 
@@ -317,13 +392,23 @@ def _refused(call, error) -> bool:
     return False
 
 
-SCHOOL_DASHBOARD_ALLOWED = ("principal_a", "cpe_granted", "doc_granted", "psy_granted",
-                            "adm_granted")
+SCHOOL_DASHBOARD_ALLOWED = (
+    "principal_a",
+    "cpe_granted",
+    "doc_granted",
+    "psy_granted",
+    "adm_granted",
+)
 SCHOOL_DASHBOARD_REFUSED = {
-    "pp_granted": PermissionDenied, "prof_granted": PermissionDenied,  # teachers: their classes
-    "cpe_pending": PermissionDenied, "cpe_revoked": PermissionDenied,
-    "pp_revoked": PermissionDenied, "cpe_disabled": NotAuthenticated,
-    "employer": PermissionDenied, "pupil_open": PermissionDenied, "admin": PermissionDenied,
+    "pp_granted": PermissionDenied,
+    "prof_granted": PermissionDenied,  # teachers: their classes
+    "cpe_pending": PermissionDenied,
+    "cpe_revoked": PermissionDenied,
+    "pp_revoked": PermissionDenied,
+    "cpe_disabled": NotAuthenticated,
+    "employer": PermissionDenied,
+    "pupil_open": PermissionDenied,
+    "admin": PermissionDenied,
     "anonymous": NotAuthenticated,
 }
 
@@ -335,7 +420,11 @@ def test_school_dashboard_for_the_principal_and_granted_staff_only(session, worl
         assert [c.name for c in board.classes] == ["3e A", "3e B", "3e C", "3e D"]
         a = board.classes[0]
         assert (a.pupils, a.waiting_authorisation, a.access_opened, a.with_application) == (
-            3, 1, 1, 0)
+            3,
+            1,
+            1,
+            0,
+        )
         assert board.totals.pupils == 5
         assert [w.week_start for w in board.weeks] == [dt.date(2027, 1, 11)]
         assert board.attention == []  # access opened 3 days ago, the week is 8 weeks away
@@ -358,15 +447,19 @@ def test_other_school_staff_see_only_their_school(session, world):
 
 
 def test_attention_in_the_small_world(session, world):
-    later = dash.school_dashboard(session, world.viewer("principal_a"),
-                                  today=sh.TODAY + dt.timedelta(days=5))
+    later = dash.school_dashboard(
+        session, world.viewer("principal_a"), today=sh.TODAY + dt.timedelta(days=5)
+    )
     assert [(r.name, r.codes) for r in later.attention] == [
-        ("Olivier Ouvert", ("no_application",)), ("Béatrice Bé", ("no_application",)),
-        ("Chloé Fermée", ("no_application",))]
+        ("Olivier Ouvert", ("no_application",)),
+        ("Béatrice Bé", ("no_application",)),
+        ("Chloé Fermée", ("no_application",)),
+    ]
     week = dash.school_dashboard(session, world.viewer("principal_a"), today=dt.date(2027, 1, 4))
     assert len(week.attention) == 5 and all(r.codes[0] == "week_soon" for r in week.attention)
-    assert week.attention[0].reasons[0].endswith("commence dans 7 jours et aucun stage n'est "
-                                                 "accepté.")
+    assert (
+        week.attention[0].reasons[0].endswith("commence dans 7 jours et aucun stage n'est accepté.")
+    )
 
 
 CLASS_REFUSED = [
@@ -390,21 +483,34 @@ def test_class_dashboard_rights(session, world):
         board = dash.class_dashboard(session, world.viewer(who), class_a)
         # Attente, Autorisée, Ouvert
         assert [r.status.label for r in board.pupils] == [
-            "Autorisation attendue", "Accès à ouvrir", "Aucune candidature"], who
+            "Autorisation attendue",
+            "Accès à ouvrir",
+            "Aucune candidature",
+        ], who
     for who, klass, error in CLASS_REFUSED:
         viewer, cid = world.viewer(who), world.classes[klass].id
         assert _refused(lambda: dash.class_dashboard(session, viewer, cid), error), who
     for class_id in (999_999, "abc", None, True, -3):
-        assert _refused(lambda: dash.class_dashboard(session, world.viewer("principal_a"),
-                                                     class_id), NotFound), class_id
+        assert _refused(
+            lambda: dash.class_dashboard(session, world.viewer("principal_a"), class_id), NotFound
+        ), class_id
 
 
 def test_pupil_file_rights(session, world):
     pupil_id = world.uid("pupil_open")
     for who in ("pp_granted", "prof_granted", "principal_a", "cpe_granted"):
         assert dash.pupil_file(session, world.viewer(who), pupil_id).name == "Olivier Ouvert"
-    for who in ("prof_other", "pp_revoked", "prof_revoked", "principal_b", "cpe_b", "employer",
-                "pupil_open", "pupil_b", "admin"):
+    for who in (
+        "prof_other",
+        "pp_revoked",
+        "prof_revoked",
+        "principal_b",
+        "cpe_b",
+        "employer",
+        "pupil_open",
+        "pupil_b",
+        "admin",
+    ):
         viewer = world.viewer(who)
         assert _refused(lambda: dash.pupil_file(session, viewer, pupil_id), PermissionDenied), who
     assert _refused(lambda: dash.pupil_file(session, None, pupil_id), NotAuthenticated)
@@ -414,13 +520,21 @@ def test_pupil_file_rights(session, world):
 
 
 def test_employer_dashboard_rights(session, world):
-    for who, error in (("principal_a", PermissionDenied), ("pupil_open", PermissionDenied),
-                       ("admin", PermissionDenied), ("anonymous", NotAuthenticated)):
+    for who, error in (
+        ("principal_a", PermissionDenied),
+        ("pupil_open", PermissionDenied),
+        ("admin", PermissionDenied),
+        ("anonymous", NotAuthenticated),
+    ):
         viewer = world.viewer(who)
         assert _refused(lambda: dash.employer_dashboard(session, viewer), error), who
     board = dash.employer_dashboard(session, world.viewer("employer"))
     assert (board.organisation_name, board.offers, board.waiting, board.seats_left) == (
-        "Boulangerie", [], [], 0)
+        "Boulangerie",
+        [],
+        [],
+        0,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -436,7 +550,7 @@ def test_csv_opens_in_a_french_spreadsheet(session, college):
     w, a, b, p, principal, _teacher, _emp = college
     tricky = session.get(User, p["noe"].user_id)
     tricky.last_name = 'Caron; dit "le Grand"'
-    tricky.first_name = "=HYPERLINK(\"http://x\")"
+    tricky.first_name = '=HYPERLINK("http://x")'
     session.add(tricky)
     session.commit()
 
@@ -447,8 +561,10 @@ def test_csv_opens_in_a_french_spreadsheet(session, college):
     assert "Hélène" in text and "Lefèvre" in text
     assert text.count("\r\n") == 11 and "\n" not in text.replace("\r\n", "")
     header = text.split("\r\n", 1)[0]
-    assert header == ("Classe;Nom;Prénom;E-mail;Autorisation parentale reçue le;Accès ouvert le;"
-                      "Situation;Candidatures envoyées;Stages acceptés")
+    assert header == (
+        "Classe;Nom;Prénom;E-mail;Autorisation parentale reçue le;Accès ouvert le;"
+        "Situation;Candidatures envoyées;Stages acceptés"
+    )
 
     rows = _parse(data)
     assert rows[0] == list(dash.CSV_HEADER)
@@ -468,13 +584,15 @@ def test_csv_opens_in_a_french_spreadsheet(session, college):
     # a value with ; and quotes comes back whole; a formula stays text
     noe = next(r for r in body if r[1].startswith("Caron"))
     assert noe[1] == 'Caron; dit "le Grand"'
-    assert noe[2] == "'=HYPERLINK(\"http://x\")"
+    assert noe[2] == '\'=HYPERLINK("http://x")'
     assert '"Caron; dit ""le Grand"""' in text
 
 
 OFFICE = shutil.which("soffice") or shutil.which("libreoffice")
-needs_office = pytest.mark.skipif(OFFICE is None, reason="LibreOffice n'est pas installé "
-                                  "(scripts/test.sh installe libreoffice-calc-nogui)")
+needs_office = pytest.mark.skipif(
+    OFFICE is None,
+    reason="LibreOffice n'est pas installé (scripts/test.sh installe libreoffice-calc-nogui)",
+)
 
 # LibreOffice's CSV import options: separator ';' (59), quote '"' (34), UTF-8 (76), from line 1,
 # default column types, language 1036 = French (France). The language is given explicitly: a French
@@ -520,9 +638,24 @@ def _through_libreoffice(data: bytes, tmp_path) -> list[list[SheetCell]]:
     source.write_bytes(data)
     profile = f"-env:UserInstallation=file://{tmp_path}/lo-profile"
     env = {**os.environ, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": str(tmp_path)}
-    subprocess.run([OFFICE, "--headless", "--norestore", profile, f"--infilter={_CSV_IMPORT_FR}",
-                    "--convert-to", "ods", "--outdir", str(tmp_path / "ods"), str(source)],
-                   check=True, capture_output=True, timeout=120, env=env)
+    subprocess.run(
+        [
+            OFFICE,
+            "--headless",
+            "--norestore",
+            profile,
+            f"--infilter={_CSV_IMPORT_FR}",
+            "--convert-to",
+            "ods",
+            "--outdir",
+            str(tmp_path / "ods"),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+        env=env,
+    )
     with zipfile.ZipFile(tmp_path / "ods" / "suivi.ods") as ods:
         root = ElementTree.fromstring(ods.read("content.xml"))
     rows: list[list[SheetCell]] = []
@@ -558,15 +691,23 @@ def test_demo_school_csv_keeps_its_accents(sqlite_engine, tmp_path):
     assert "Inès" in {r[2] for r in rows}
     assert any(r[8] for r in rows[1:])  # some internships accepted in the demo
     if OFFICE is None:
-        unavailable("LibreOffice", "le fichier n'a pas été ouvert dans un tableur "
-                    "(paquet libreoffice-calc-nogui, installé par scripts/test.sh)")
+        unavailable(
+            "LibreOffice",
+            "le fichier n'a pas été ouvert dans un tableur "
+            "(paquet libreoffice-calc-nogui, installé par scripts/test.sh)",
+        )
     # the same file opened in a French spreadsheet (LibreOffice Calc) and saved: the same cells,
     # and the two date columns are real dates (day first), the count a number
     sheet = _through_libreoffice(data, tmp_path)
     assert _as_csv_cells(sheet, len(dash.CSV_HEADER)) == rows
     chloe = next(r for r in sheet if r[2].value == "Chloé")
-    assert [c.kind for c in chloe[:9]] == ["string"] * 4 + ["date", "date", "string", "float",
-                                                           "string"]
+    assert [c.kind for c in chloe[:9]] == ["string"] * 4 + [
+        "date",
+        "date",
+        "string",
+        "float",
+        "string",
+    ]
 
 
 @needs_office

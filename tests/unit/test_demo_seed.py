@@ -37,43 +37,100 @@ from stages_app.services.text import search_key
 
 BOBIGNY = (48.90679, 2.43522)
 SECTOR_NAMES = [
-    "Bâtiment et travaux publics (BTP)", "Hôtellerie, restauration", "Commerce et distribution",
-    "Informatique et réseaux", "Sport", "Social",
+    "Bâtiment et travaux publics (BTP)",
+    "Hôtellerie, restauration",
+    "Commerce et distribution",
+    "Informatique et réseaux",
+    "Sport",
+    "Social",
 ]
 
 
 def _commune(insee, name, lat, lon, population, full_name=None, **extra) -> Commune:
     return Commune(
-        insee_code=insee, name=name, full_name=full_name or name,
+        insee_code=insee,
+        name=name,
+        full_name=full_name or name,
         search_name=search_key(full_name or name),
-        department_code=insee[:2], postal_codes=f"{insee[:2]}{insee[2:]}", population=population,
-        latitude=lat, longitude=lon, **extra,
+        department_code=insee[:2],
+        postal_codes=f"{insee[:2]}{insee[2:]}",
+        population=population,
+        latitude=lat,
+        longitude=lon,
+        **extra,
     )
 
 
 def _reference(session: Session, *, uai: str = demo.PREFERRED_UAI) -> None:
     """A REP+ collège, 15 communes within 60 km (one of them a city with arrondissements),
     4 beyond, 6 active sectors and one inactive."""
-    session.add(School(
-        uai=uai, name="Collège République", address="1 rue de la République",
-        postal_code="93000", commune_name="Bobigny", commune_insee="93008", department_code="93",
-        academy_code="24", academy_name="Créteil", academy_domain="ac-creteil.fr",
-        latitude=BOBIGNY[0], longitude=BOBIGNY[1], priority_education="REP+",
-    ))
+    session.add(
+        School(
+            uai=uai,
+            name="Collège République",
+            address="1 rue de la République",
+            postal_code="93000",
+            commune_name="Bobigny",
+            commune_insee="93008",
+            department_code="93",
+            academy_code="24",
+            academy_name="Créteil",
+            academy_domain="ac-creteil.fr",
+            latitude=BOBIGNY[0],
+            longitude=BOBIGNY[1],
+            priority_education="REP+",
+        )
+    )
     session.add(_commune("93008", "Bobigny", *BOBIGNY, 53640))
     for i, (bearing, km) in enumerate(
-        [(0, 3), (40, 6), (80, 9), (120, 11), (160, 15), (200, 20), (240, 25), (280, 30),
-         (320, 38), (20, 45), (100, 52), (180, 57)]
+        [
+            (0, 3),
+            (40, 6),
+            (80, 9),
+            (120, 11),
+            (160, 15),
+            (200, 20),
+            (240, 25),
+            (280, 30),
+            (320, 38),
+            (20, 45),
+            (100, 52),
+            (180, 57),
+        ]
     ):
         lat, lon = destination(*BOBIGNY, bearing, km)
-        session.add(_commune(f"9{i:04d}", f"Ville proche {i}", lat, lon, 100_000 - i * 5_000,
-                             full_name=f"La Ville proche {i}"))
+        session.add(
+            _commune(
+                f"9{i:04d}",
+                f"Ville proche {i}",
+                lat,
+                lon,
+                100_000 - i * 5_000,
+                full_name=f"La Ville proche {i}",
+            )
+        )
     # A city and two of its arrondissements: offers go to the arrondissements.
     session.add(_commune("75056", "Paris", *destination(*BOBIGNY, 225, 9), 2_100_000))
-    session.add(_commune("75111", "Paris 11e Arrondissement", *destination(*BOBIGNY, 215, 7),
-                         146_000, kind="ARM", parent_insee_code="75056"))
-    session.add(_commune("75120", "Paris 20e Arrondissement", *destination(*BOBIGNY, 190, 6),
-                         195_000, kind="ARM", parent_insee_code="75056"))
+    session.add(
+        _commune(
+            "75111",
+            "Paris 11e Arrondissement",
+            *destination(*BOBIGNY, 215, 7),
+            146_000,
+            kind="ARM",
+            parent_insee_code="75056",
+        )
+    )
+    session.add(
+        _commune(
+            "75120",
+            "Paris 20e Arrondissement",
+            *destination(*BOBIGNY, 190, 6),
+            195_000,
+            kind="ARM",
+            parent_insee_code="75056",
+        )
+    )
     for i, km in enumerate((61, 75, 120, 300)):
         lat, lon = destination(*BOBIGNY, 90 * i + 10, km)
         session.add(_commune(f"8{i:04d}", f"Ville lointaine {i}", lat, lon, 3_000_000))
@@ -97,21 +154,31 @@ def _count(session, model) -> int:
 
 def _table_counts(engine) -> dict[str, int]:
     with Session(engine) as session:
-        return {t.name: session.exec(select(func.count()).select_from(t)).one()
-                for t in SQLModel.metadata.sorted_tables}
+        return {
+            t.name: session.exec(select(func.count()).select_from(t)).one()
+            for t in SQLModel.metadata.sorted_tables
+        }
 
 
 def test_seed_builds_a_whole_school_year(reference):
     summary = demo.seed_demo(reference)
 
-    assert summary.startswith("Démo prête : Collège République (0931194T, Bobigny), 2 classes, "
-                              "25 élèves, 4 employeurs, 40 offres (36 publiées), 21 candidatures")
+    assert summary.startswith(
+        "Démo prête : Collège République (0931194T, Bobigny), 2 classes, "
+        "25 élèves, 4 employeurs, 40 offres (36 publiées), 21 candidatures"
+    )
     with Session(reference) as s:
         school = s.exec(select(School)).one()
         assert school.registered_at is not None
         roles = Counter(s.exec(select(User.role)).all())
-        assert roles == {"principal": 1, "teacher": 3, "staff": 2, "student": 25, "employer": 4,
-                         "admin": 1}
+        assert roles == {
+            "principal": 1,
+            "teacher": 3,
+            "staff": 2,
+            "student": 25,
+            "employer": 4,
+            "admin": 1,
+        }
         users = {u.email: u for u in s.exec(select(User)).all()}
         assert all(u.status == "active" and u.email_confirmed_at for u in users.values())
         assert len({u.password_hash for u in users.values()}) == 1  # hashed once
@@ -121,8 +188,11 @@ def test_seed_builds_a_whole_school_year(reference):
         assert principal.role == "principal"
         memberships = {m.user_id: m for m in s.exec(select(StaffMembership)).all()}
         assert Counter((m.function, m.status) for m in memberships.values()) == {
-            ("principal", "granted"): 1, ("professeur_principal", "granted"): 2,
-            ("professeur", "granted"): 1, ("cpe", "granted"): 1, ("documentaliste", "pending"): 1,
+            ("principal", "granted"): 1,
+            ("professeur_principal", "granted"): 2,
+            ("professeur", "granted"): 1,
+            ("cpe", "granted"): 1,
+            ("documentaliste", "pending"): 1,
         }
         assert all(m.school_id == school.id for m in memberships.values())
         staff_emails = [u.email for u in users.values() if u.role in ("teacher", "staff")]
@@ -142,12 +212,17 @@ def test_seed_builds_a_whole_school_year(reference):
         opened = [p for p in profiles if p.access_opened_at]
         assert len(opened) == 20
         assert all(p.authorisation_received_on and p.access_opened_by_id for p in opened)
-        assert {p.access_opened_by_id for p in opened} == {c.main_teacher_id for c in classes.values()}
+        assert {p.access_opened_by_id for p in opened} == {
+            c.main_teacher_id for c in classes.values()
+        }
         waiting = [p for p in profiles if not p.access_opened_at]
         assert sum(p.authorisation_received_on is None for p in waiting) == 3
         assert sum(p.authorisation_received_on is not None for p in waiting) == 2
-        assert all(users_email.endswith("@eleve.exemple.fr") for users_email in users
-                   if users[users_email].role == "student")
+        assert all(
+            users_email.endswith("@eleve.exemple.fr")
+            for users_email in users
+            if users[users_email].role == "student"
+        )
         waiting_pupil = users[demo.DEMO_WAITING_PUPIL_EMAIL]
         waiting_profile = next(p for p in profiles if p.user_id == waiting_pupil.id)
         assert waiting_profile.authorisation_received_on is None
@@ -163,8 +238,11 @@ def test_seed_builds_a_whole_school_year(reference):
 
         # Employers and offers.
         orgs = s.exec(select(Organisation)).all()
-        assert Counter(o.kind for o in orgs) == {"entreprise": 2, "administration": 1,
-                                                 "association": 1}
+        assert Counter(o.kind for o in orgs) == {
+            "entreprise": 2,
+            "administration": 1,
+            "association": 1,
+        }
         offers = s.exec(select(Offer)).all()
         assert Counter(o.status for o in offers) == {"published": 36, "draft": 3, "unpublished": 1}
         assert len({(o.organisation_id, o.title) for o in offers}) == 40
@@ -217,24 +295,35 @@ def test_seed_builds_a_whole_school_year(reference):
             assert (ow.offer_id, ow.week_start) == (app.offer_id, app.week_start)
             assert app.student_id in opened_ids and app.school_year == year
             assert offer_by_id[app.offer_id].status == "published"
-            events = s.exec(select(ApplicationEvent).where(ApplicationEvent.application_id == app.id)
-                            .order_by(ApplicationEvent.at)).all()
+            events = s.exec(
+                select(ApplicationEvent)
+                .where(ApplicationEvent.application_id == app.id)
+                .order_by(ApplicationEvent.at)
+            ).all()
             assert events[0].from_status is None and events[0].to_status == "draft"
             assert events[-1].to_status == app.status
             assert all(a.to_status == b.from_status for a, b in zip(events, events[1:]))
             assert all(a.at < b.at for a, b in zip(events, events[1:]))
             for event in events:
-                expected_actor = {"read": owners[offer_by_id[app.offer_id].organisation_id],
-                                  "accepted": owners[offer_by_id[app.offer_id].organisation_id],
-                                  "refused": owners[offer_by_id[app.offer_id].organisation_id],
-                                  "cancelled_auto": None}.get(event.to_status, app.student_id)
+                expected_actor = {
+                    "read": owners[offer_by_id[app.offer_id].organisation_id],
+                    "accepted": owners[offer_by_id[app.offer_id].organisation_id],
+                    "refused": owners[offer_by_id[app.offer_id].organisation_id],
+                    "cancelled_auto": None,
+                }.get(event.to_status, app.student_id)
                 assert event.actor_id == expected_actor
             if app.status == "draft":
                 assert app.letter and app.letter_sent is None and app.cv_sent is None
             else:
                 assert app.letter_sent == app.letter and "{" not in app.letter
-                assert set(json.loads(app.cv_sent)) == {"about", "school_path", "interests",
-                                                        "qualities", "languages", "experiences"}
+                assert set(json.loads(app.cv_sent)) == {
+                    "about",
+                    "school_path",
+                    "interests",
+                    "qualities",
+                    "languages",
+                    "experiences",
+                }
                 assert app.submitted_at is not None
             if app.status in ("refused", "withdrawn", "cancelled_auto"):
                 assert events[-1].reason
@@ -242,11 +331,18 @@ def test_seed_builds_a_whole_school_year(reference):
                 assert app.answer_message == events[-1].reason
         # R5: a cancelled_auto happens exactly when the pupil's acceptance does.
         for app in (a for a in apps if a.status == "cancelled_auto"):
-            last = s.exec(select(ApplicationEvent).where(ApplicationEvent.application_id == app.id)
-                          .order_by(ApplicationEvent.at.desc())).first()
+            last = s.exec(
+                select(ApplicationEvent)
+                .where(ApplicationEvent.application_id == app.id)
+                .order_by(ApplicationEvent.at.desc())
+            ).first()
             acceptances = s.exec(
-                select(ApplicationEvent).join(Application).where(
-                    Application.student_id == app.student_id, ApplicationEvent.to_status == "accepted")
+                select(ApplicationEvent)
+                .join(Application)
+                .where(
+                    Application.student_id == app.student_id,
+                    ApplicationEvent.to_status == "accepted",
+                )
             ).all()
             assert any(abs((last.at - e.at).total_seconds()) <= 1 for e in acceptances)
         assert _count(s, CV) >= 10
@@ -284,8 +380,15 @@ def test_without_reference_data_the_seed_asks_for_the_import(sqlite_engine):
 def test_other_rep_plus_school_when_the_preferred_one_is_missing(sqlite_engine):
     with Session(sqlite_engine) as session:
         _reference(session, uai="0771029A")
-        session.add(School(uai="0010001A", name="Collège Ordinaire", latitude=46.0, longitude=5.0,
-                           academy_domain="ac-lyon.fr"))
+        session.add(
+            School(
+                uai="0010001A",
+                name="Collège Ordinaire",
+                latitude=46.0,
+                longitude=5.0,
+                academy_domain="ac-lyon.fr",
+            )
+        )
         session.commit()
     summary = demo.seed_demo(sqlite_engine)
     assert "(0771029A, Bobigny)" in summary
@@ -311,8 +414,16 @@ def test_logins_without_a_demo_database_use_the_preferred_college(sqlite_engine)
     assert demo.DEMO_PRINCIPAL_EMAIL in lines[1]
     assert all(demo.DEMO_PASSWORD in line for line in lines)
     roles = " ".join(lines)
-    for label in ("Chef d'établissement", "Professeur principal", "Professeur", "CPE",
-                  "Élève (accès ouvert)", "autorisation parentale", "Employeur", "Administrateur"):
+    for label in (
+        "Chef d'établissement",
+        "Professeur principal",
+        "Professeur",
+        "CPE",
+        "Élève (accès ouvert)",
+        "autorisation parentale",
+        "Employeur",
+        "Administrateur",
+    ):
         assert label in roles
 
 
@@ -358,8 +469,9 @@ def test_demo_offers_are_found_by_keyword(reference):
 
     demo.seed_demo(reference)
     with Session(reference) as s:
-        rows = s.exec(select(Offer, Organisation).join(
-            Organisation, Organisation.id == Offer.organisation_id)).all()
+        rows = s.exec(
+            select(Offer, Organisation).join(Organisation, Organisation.id == Offer.organisation_id)
+        ).all()
         assert rows
         for offer, org in rows:
             assert offer.search_text == offer_search_text(offer.title, offer.description, org.name)

@@ -133,8 +133,9 @@ def test_watchers_of_several_topics_is_the_union(reg):
     reg.watch("tab-1", S, {class_topic(1), school_topic(1)})
     reg.watch("tab-2", S, {class_topic(2)})
     reg.watch("tab-3", D, {school_topic(2)})
-    found = reg.watchers([class_topic(1), school_topic(1), class_topic(2), class_topic(3),
-                          class_topic(1)])
+    found = reg.watchers(
+        [class_topic(1), school_topic(1), class_topic(2), class_topic(3), class_topic(1)]
+    )
     assert isinstance(found, set)
     assert found == {("tab-1", S), ("tab-2", S)}
     assert reg.watchers({organisation_topic(5)}) == set()
@@ -179,8 +180,9 @@ def test_memory_registry_purges_tabs_closed_long_ago(clock):
         reg.watch(f"tab-{i}", S, {class_topic(i)})
     clock.advance(live.WATCH_TTL + 61)
     reg.watch("tab-new", S, {class_topic(999)})
-    assert reg._topics == {class_topic(999): {("tab-new", S): pytest.approx(
-        live.time.time() + live.WATCH_TTL)}}
+    assert reg._topics == {
+        class_topic(999): {("tab-new", S): pytest.approx(live.time.time() + live.WATCH_TTL)}
+    }
     assert set(reg._watching) == {("tab-new", S)}
 
 
@@ -244,8 +246,7 @@ def test_watch_registers_pushable_states_of_a_tab(memory_registry):
     live.watch(_state(Pushed, "tab-1"), [class_topic(1), "", None, school_topic(1)])
     live.watch(_state(Plain, "tab-2"), [class_topic(1)])
     live.watch(_state(Pushed, ""), [class_topic(1)])  # no client token: nothing to push to
-    assert memory_registry.watchers({class_topic(1), school_topic(1)}) == {
-        ("tab-1", "test.Pushed")}
+    assert memory_registry.watchers({class_topic(1), school_topic(1)}) == {("tab-1", "test.Pushed")}
     assert memory_registry.watchers({""}) == set()  # empty topics are dropped
 
     live.watch(_state(Pushed, "tab-1"), [class_topic(2)])  # replaces, as the registry does
@@ -332,7 +333,8 @@ def test_push_refreshes_every_tab_watching_a_touched_topic(engine, monkeypatch):
         org = organisation_topic_of(s, emp)
         profile, other_profile = (
             s.execute(select(PupilProfile).where(PupilProfile.user_id == v.user_id)).scalar_one()
-            for v in (pupil, other))
+            for v in (pupil, other)
+        )
 
     reg = MemoryRegistry()
     reg.watch("pupil-tab", S, {pupil_topic(pupil.user_id)})

@@ -35,7 +35,8 @@ from tests.unit.application_helpers import W1, W2
 
 def _profile(session: Session, user_id: int) -> PupilProfile:
     return session.execute(
-        select(PupilProfile).where(PupilProfile.user_id == user_id)
+        select(PupilProfile)
+        .where(PupilProfile.user_id == user_id)
         .execution_options(populate_existing=True)
     ).scalar_one()
 
@@ -49,8 +50,11 @@ def _org_id(session: Session, employer) -> int:
 def _pupil_topics(session: Session, pupil) -> set[str]:
     """The pupil's own topics: the pupil, their class, their school."""
     profile = _profile(session, pupil.user_id)
-    return {pupil_topic(pupil.user_id), class_topic(profile.class_id),
-            school_topic(profile.school_id)}
+    return {
+        pupil_topic(pupil.user_id),
+        class_topic(profile.class_id),
+        school_topic(profile.school_id),
+    }
 
 
 def _topics(engine, changes: Changes) -> set[str]:
@@ -77,7 +81,11 @@ def _idle(session: Session) -> None:
 
 def test_topic_names():
     assert (pupil_topic(7), class_topic(8), school_topic(9), organisation_topic(10)) == (
-        "pupil:7", "class:8", "school:9", "organisation:10")
+        "pupil:7",
+        "class:8",
+        "school:9",
+        "organisation:10",
+    )
     assert class_topic("12") == "class:12"  # ids from the browser are cast
     with pytest.raises(ValueError):
         school_topic("12; DROP")
@@ -170,14 +178,20 @@ def test_acceptance_touches_both_organisations_of_the_r5_cancellation(engine, se
         changes = track(s)
         apps.accept(s, emp_a, app_a)
         assert [ah.status(s, i) for i in (app_a, app_b, app_c)] == [
-            "accepted", "cancelled_auto", "submitted"]
+            "accepted",
+            "cancelled_auto",
+            "submitted",
+        ]
         assert changes.pupil_ids == {pupil.user_id}
         assert changes.offer_ids == {offer_a, offer_b}  # the accepted and the cancelled one
         topics = topics_for(s, changes)
     # the pupil's own topics, both organisations of R5, and the organisation of the pupil's
     # other application (every organisation they applied to)
-    assert topics == mine | {organisation_topic(org_a), organisation_topic(org_b),
-                             organisation_topic(org_c)}
+    assert topics == mine | {
+        organisation_topic(org_a),
+        organisation_topic(org_b),
+        organisation_topic(org_c),
+    }
     assert pupil_topic(bystander.user_id) not in topics
 
 
@@ -187,8 +201,10 @@ def test_offer_changes_alone_give_only_organisation_topics(engine, session, w):
     pupil = ah.pupil(session, w)
     ah.submitted(session, pupil, offer_a, W1)
     changes = Changes(offer_ids={offer_a, offer_b})
-    assert _topics(engine, changes) == {organisation_topic(_org_id(session, emp_a)),
-                                        organisation_topic(_org_id(session, emp_b))}
+    assert _topics(engine, changes) == {
+        organisation_topic(_org_id(session, emp_a)),
+        organisation_topic(_org_id(session, emp_b)),
+    }
     assert _topics(engine, Changes()) == set()
     # an id that no longer exists gives no topic for its rows, but the pupil's own is kept
     assert _topics(engine, Changes(pupil_ids={10**6}, offer_ids={10**6})) == {"pupil:1000000"}
@@ -394,7 +410,8 @@ def test_offer_edit_and_publish_touch_only_the_organisation(engine, session, w):
     emp = oh.employer(session)
     org_topic = organisation_topic(_org_id(session, emp))
     offer_id = offer_service.create_offer(
-        session, emp, oh.offer_input(w.sector, weeks=((W1, 1),)), geocoder=None).id
+        session, emp, oh.offer_input(w.sector, weeks=((W1, 1),)), geocoder=None
+    ).id
     pupil = ah.pupil(session, w)
     _idle(session)
 
@@ -409,17 +426,23 @@ def test_offer_edit_and_publish_touch_only_the_organisation(engine, session, w):
     with Session(engine) as s:
         changes = track(s)
         offer_service.update_offer(
-            s, emp, offer_id, oh.offer_input(w.sector, weeks=((W1, 2), (W2, 1)),
-                                             title="Découverte du fournil et de la vente"),
-            geocoder=None)
+            s,
+            emp,
+            offer_id,
+            oh.offer_input(
+                w.sector, weeks=((W1, 2), (W2, 1)), title="Découverte du fournil et de la vente"
+            ),
+            geocoder=None,
+        )
         assert (changes.pupil_ids, changes.offer_ids) == (set(), {offer_id})
         assert topics_for(s, changes) == {org_topic}
 
     with Session(engine) as s:
         changes = track(s)
         with pytest.raises(ValidationError):
-            offer_service.update_offer(s, emp, offer_id, oh.offer_input(w.sector, weeks=()),
-                                       geocoder=None)
+            offer_service.update_offer(
+                s, emp, offer_id, oh.offer_input(w.sector, weeks=()), geocoder=None
+            )
         assert not changes
 
 
@@ -439,4 +462,3 @@ def test_organisation_topic_of(session, w):
     assert organisation_topic_of(session, emp) != organisation_topic_of(session, other)
     for viewer in (pupil, principal, lonely):
         assert organisation_topic_of(session, viewer) is None
-

@@ -12,10 +12,20 @@ ADMIN = Viewer(1, "admin", "admin@x.fr", "Camille", "Roux")
 
 
 def test_admin_sees_mails_newest_first_with_links(session):
-    queue_mail(session, to="ce.0931234a@ac-creteil.fr", subject="Confirmez", kind="confirm",
-               body="Ouvrez ce lien : /confirmer-email?jeton=abc_DEF-123 pour activer.")
-    queue_mail(session, to="karim@ac-creteil.fr", subject="Invitation", kind="invite",
-               body="Lien : http://localhost:3000/inscription/invitation?jeton=xyz")
+    queue_mail(
+        session,
+        to="ce.0931234a@ac-creteil.fr",
+        subject="Confirmez",
+        kind="confirm",
+        body="Ouvrez ce lien : /confirmer-email?jeton=abc_DEF-123 pour activer.",
+    )
+    queue_mail(
+        session,
+        to="karim@ac-creteil.fr",
+        subject="Invitation",
+        kind="invite",
+        body="Lien : http://localhost:3000/inscription/invitation?jeton=xyz",
+    )
     session.commit()
     rows, total = list_mails(session, ADMIN)
     assert total == 2

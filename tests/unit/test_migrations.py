@@ -68,11 +68,15 @@ def test_postgresql_migration_matches_the_models():
 )
 def test_command_line_migrations(tmp_path, command):
     db_file = tmp_path / "cli.db"
-    env = {**os.environ, "REFLEX_DB_URL": f"sqlite:///{db_file}",
-           "PATH": VENV_BIN + os.pathsep + os.environ.get("PATH", ""),
-           "REFLEX_TELEMETRY_ENABLED": "false"}
-    proc = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True,
-                          timeout=180)
+    env = {
+        **os.environ,
+        "REFLEX_DB_URL": f"sqlite:///{db_file}",
+        "PATH": VENV_BIN + os.pathsep + os.environ.get("PATH", ""),
+        "REFLEX_TELEMETRY_ENABLED": "false",
+    }
+    proc = subprocess.run(
+        command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=180
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     engine = make_engine(f"sqlite:///{db_file}")
     with engine.connect() as conn:

@@ -38,6 +38,7 @@ PASSWORD = "motdepasse-assez-long-42"
 # A real SMTP server on loopback
 # ---------------------------------------------------------------------------------------------
 
+
 class Inbox:
     """aiosmtpd handler: keeps every message (envelope recipients + parsed message)."""
 
@@ -49,8 +50,9 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope):
         if self.delay:
             time.sleep(self.delay)  # a slow server widens the window of a double send
-        msg = email.message_from_bytes(envelope.original_content or envelope.content,
-                                       policy=email.policy.default)
+        msg = email.message_from_bytes(
+            envelope.original_content or envelope.content, policy=email.policy.default
+        )
         with self._lock:
             self.messages.append((list(envelope.rcpt_tos), msg))
         return "250 Message accepted for delivery"
@@ -110,23 +112,37 @@ def outbox(engine) -> list[OutboxMail]:
 # Journeys that queue every kind of notification
 # ---------------------------------------------------------------------------------------------
 
+
 def school_journey(session: Session) -> dict[str, str]:
     """A pupil signs up (professeur principal told), a CPE signs up and waits (principal told),
     the principal grants her (CPE told), the professeur principal opens a pupil's access (pupil
     told). Returns the e-mail addresses involved."""
     w = sh.build_world(session)
-    pupil = signup.signup_student(session, class_code="AAAAA2", first_name="Inès",
-                                  last_name="Lefèvre", email="ines.lefevre@exemple.fr",
-                                  password=PASSWORD)
-    cpe = signup.signup_staff(session, school_uai="0931234A", function="cpe", first_name="Hélène",
-                              last_name="Durand", email="helene.durand@ac-creteil.fr",
-                              password=PASSWORD)
+    pupil = signup.signup_student(
+        session,
+        class_code="AAAAA2",
+        first_name="Inès",
+        last_name="Lefèvre",
+        email="ines.lefevre@exemple.fr",
+        password=PASSWORD,
+    )
+    cpe = signup.signup_staff(
+        session,
+        school_uai="0931234A",
+        function="cpe",
+        first_name="Hélène",
+        last_name="Durand",
+        email="helene.durand@ac-creteil.fr",
+        password=PASSWORD,
+    )
     assert staff_service.announce_pending_signup(session, cpe.id) == "Anne Ernaux"
     membership_id = session.execute(
         select(StaffMembership.id).where(StaffMembership.user_id == cpe.id)
     ).scalar_one()
     assert "Droits accordés" in staff_service.grant(session, w.viewer("principal_a"), membership_id)
-    opened = pupils_service.open_access(session, w.viewer("pp_granted"), [w.uid("pupil_authorised")])
+    opened = pupils_service.open_access(
+        session, w.viewer("pp_granted"), [w.uid("pupil_authorised")]
+    )
     assert opened.opened == [w.uid("pupil_authorised")]
     return {
         "pp": w.users["pp_granted"].email,
@@ -134,7 +150,9 @@ def school_journey(session: Session) -> dict[str, str]:
         "cpe": "helene.durand@ac-creteil.fr",
         "new_pupil": pupil.email,
         "opened_pupil": w.users["pupil_authorised"].email,
-        "pp_id": w.uid("pp_granted"), "principal_id": w.uid("principal_a"), "cpe_id": cpe.id,
+        "pp_id": w.uid("pp_granted"),
+        "principal_id": w.uid("principal_a"),
+        "cpe_id": cpe.id,
         "opened_pupil_id": w.uid("pupil_authorised"),
     }
 
@@ -155,13 +173,17 @@ def application_journey(session: Session) -> dict:
     apps.accept(session, emp1, a1, "Bienvenue dans l'équipe !")
     apps.refuse(session, emp3, a3, "Désolé, nous avons déjà une stagiaire cette semaine-là.")
     assert (ah.status(session, a1), ah.status(session, a2), ah.status(session, a3)) == (
-        "accepted", "cancelled_auto", "refused")
+        "accepted",
+        "cancelled_auto",
+        "refused",
+    )
     return {"pupil": pupil, "teacher": teacher, "emp1": emp1, "emp2": emp2, "emp3": emp3}
 
 
 # ---------------------------------------------------------------------------------------------
 # Every notification reaches the SMTP server, in French, to the right person
 # ---------------------------------------------------------------------------------------------
+
 
 def test_school_notifications_reach_the_smtp_server(engine, smtp):
     inbox, server, config = smtp
@@ -198,9 +220,12 @@ def test_school_notifications_reach_the_smtp_server(engine, smtp):
     # and the same people have it in the app (the bell)
     with Session(engine) as s:
         kinds = set(s.execute(select(Notification.user_id, Notification.kind)).all())
-    assert {(who["pp_id"], "pupil_waiting"), (who["principal_id"], "staff_pending"),
-            (who["cpe_id"], "staff_granted"),
-            (who["opened_pupil_id"], "pupil_access_opened")} <= kinds
+    assert {
+        (who["pp_id"], "pupil_waiting"),
+        (who["principal_id"], "staff_pending"),
+        (who["cpe_id"], "staff_granted"),
+        (who["opened_pupil_id"], "pupil_access_opened"),
+    } <= kinds
 
 
 def test_application_notifications_reach_the_smtp_server(engine, smtp):
@@ -221,20 +246,24 @@ def test_application_notifications_reach_the_smtp_server(engine, smtp):
 
     pupil_mails = {m["Subject"]: body(m) for m in inbox.to(p["pupil"].email)}
     assert "Stages 3e : Votre candidature est acceptée !" in pupil_mails
-    assert "Bienvenue dans l'équipe !" in pupil_mails["Stages 3e : Votre candidature est acceptée !"]
+    assert (
+        "Bienvenue dans l'équipe !" in pupil_mails["Stages 3e : Votre candidature est acceptée !"]
+    )
     assert "déjà une stagiaire" in pupil_mails["Stages 3e : Réponse à votre candidature"]
 
     teacher_mails = inbox.to(p["teacher"].email)
     assert len(teacher_mails) == 2  # the acceptance and the refusal of their pupil
     assert {m["Subject"] for m in teacher_mails} == {
         f"Stages 3e : {p['pupil'].display_name} a trouvé un stage",
-        f"Stages 3e : Candidature d'{p['pupil'].display_name} refusée"}
+        f"Stages 3e : Candidature d'{p['pupil'].display_name} refusée",
+    }
     assert all(p["pupil"].first_name in body(m) for m in teacher_mails)
 
 
 # ---------------------------------------------------------------------------------------------
 # A down server blocks nothing and loses nothing
 # ---------------------------------------------------------------------------------------------
+
 
 def test_server_down_actions_succeed_and_mails_wait_then_are_delivered(engine, smtp):
     inbox, server, config = smtp  # not started: nothing listens on the port
@@ -262,7 +291,9 @@ def test_server_down_actions_succeed_and_mails_wait_then_are_delivered(engine, s
     assert report.sent == 8 and len(inbox.messages) == 8
     assert all(m.status == MailStatus.SENT.value and m.last_error == "" for m in outbox(engine))
     # once sent, never again
-    assert deliver_pending(engine, smtp_config=config, now=utcnow() + dt.timedelta(days=1)).sent == 0
+    assert (
+        deliver_pending(engine, smtp_config=config, now=utcnow() + dt.timedelta(days=1)).sent == 0
+    )
     assert len(inbox.messages) == 8
 
 
@@ -278,7 +309,9 @@ def test_a_mail_is_given_up_after_the_maximum_attempts(engine, smtp):
     assert report.failed == 1
     [row] = outbox(engine)
     assert (row.status, row.attempts) == (MailStatus.FAILED.value, mail_service.MAX_ATTEMPTS)
-    assert deliver_pending(engine, smtp_config=config, now=moment + dt.timedelta(days=9)).retried == 0
+    assert (
+        deliver_pending(engine, smtp_config=config, now=moment + dt.timedelta(days=9)).retried == 0
+    )
 
 
 def test_embedded_default_sends_nothing_and_keeps_the_local_outbox(engine):
@@ -294,14 +327,21 @@ def test_embedded_default_sends_nothing_and_keeps_the_local_outbox(engine):
 # No mail is sent twice
 # ---------------------------------------------------------------------------------------------
 
+
 def test_concurrent_workers_never_send_a_mail_twice(engine, smtp):
     inbox, server, config = smtp
     inbox.delay = 0.003
     server.start()
     with Session(engine) as s:
         for i in range(30):
-            queue_mail(s, to=f"eleve{i}@exemple.fr", subject=f"Message n°{i}", body="Bonjour",
-                       kind="test", dedupe_key=f"test:{i}")
+            queue_mail(
+                s,
+                to=f"eleve{i}@exemple.fr",
+                subject=f"Message n°{i}",
+                body="Bonjour",
+                kind="test",
+                dedupe_key=f"test:{i}",
+            )
         s.commit()
 
     barrier = threading.Barrier(3)
@@ -322,8 +362,9 @@ def test_concurrent_workers_never_send_a_mail_twice(engine, smtp):
     assert sum(r.retried + r.failed for r in reports) == 0
     assert len(inbox.messages) == 30
     assert len(set(inbox.message_ids())) == 30
-    assert sorted(rcpt[0] for rcpt, _ in inbox.messages) == sorted(f"eleve{i}@exemple.fr"
-                                                                   for i in range(30))
+    assert sorted(rcpt[0] for rcpt, _ in inbox.messages) == sorted(
+        f"eleve{i}@exemple.fr" for i in range(30)
+    )
     assert {(m.status, m.attempts) for m in outbox(engine)} == {(MailStatus.SENT.value, 1)}
 
 
@@ -333,8 +374,7 @@ def test_a_crash_between_send_and_mark_resends_once_after_the_lease(engine, smtp
     inbox, server, config = smtp
     server.start()
     with Session(engine) as s:
-        queue_mail(s, to="camille@exemple.fr", subject="Accès ouvert", body="Bonjour",
-                   kind="test")
+        queue_mail(s, to="camille@exemple.fr", subject="Accès ouvert", body="Bonjour", kind="test")
         s.commit()
 
     real_finish = mail_service._finish
@@ -364,8 +404,14 @@ def test_queueing_the_same_notification_twice_makes_one_mail(engine, smtp):
     server.start()
     with Session(engine) as s:
         for _ in range(2):
-            queue_mail(s, to="camille@exemple.fr", subject="Une fois", body="Bonjour",
-                       kind="test", dedupe_key="test:once")
+            queue_mail(
+                s,
+                to="camille@exemple.fr",
+                subject="Une fois",
+                body="Bonjour",
+                kind="test",
+                dedupe_key="test:once",
+            )
             s.commit()
     assert deliver_pending(engine, smtp_config=config).sent == 1
     assert len(inbox.messages) == 1
@@ -374,6 +420,7 @@ def test_queueing_the_same_notification_twice_makes_one_mail(engine, smtp):
 # ---------------------------------------------------------------------------------------------
 # The app's background sender
 # ---------------------------------------------------------------------------------------------
+
 
 def test_background_sender_survives_errors_and_does_nothing_without_smtp(monkeypatch):
 

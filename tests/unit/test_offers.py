@@ -73,15 +73,23 @@ def refused(session, call, *args, exc=ValidationError, **kwargs):
 
 def weeks_of(session, offer_id) -> dict[dt.date, OfferWeek]:
     session.expire_all()
-    return {w.week_start: w for w in session.scalars(select(OfferWeek).filter_by(offer_id=offer_id))}
+    return {
+        w.week_start: w for w in session.scalars(select(OfferWeek).filter_by(offer_id=offer_id))
+    }
 
 
 def apply(session, offer_id, week: dt.date, status: str) -> Application:
     """An application of a new pupil (the application service is another issue's)."""
     pupil = h.user(session, Role.STUDENT)
     row = session.scalars(select(OfferWeek).filter_by(offer_id=offer_id, week_start=week)).one()
-    app = Application(student_id=pupil.user_id, offer_id=offer_id, offer_week_id=row.id,
-                      week_start=week, school_year=2026, status=status)
+    app = Application(
+        student_id=pupil.user_id,
+        offer_id=offer_id,
+        offer_week_id=row.id,
+        week_start=week,
+        school_year=2026,
+        status=status,
+    )
     session.add(app)
     if status == "accepted":
         row.accepted_count += 1
@@ -103,8 +111,9 @@ def test_commune_by_name_ignores_accents_case_and_articles(session, world):
         ("evry courcouronnes", "91080", "91228"),
         ("St Denis", "93200", "93066"),
     ]:
-        loc = resolve_location(session, street="1 rue X", postal_code=code, commune_name=name,
-                               geocoder=None)
+        loc = resolve_location(
+            session, street="1 rue X", postal_code=code, commune_name=name, geocoder=None
+        )
         assert loc.commune_insee == insee, name
         assert loc.precision == "commune" and loc.note == ""
     hay = resolve_location(session, street="", postal_code=" 94 240", commune_insee="94038")
@@ -122,31 +131,28 @@ def test_paris_is_located_at_its_arrondissement(session, world):
 
 
 def test_postal_code_and_commune_that_do_not_match(session, world):
-    err = refused(session, resolve_location, street="", postal_code="69001",
-                  commune_name="Bobigny")
+    err = refused(session, resolve_location, street="", postal_code="69001", commune_name="Bobigny")
     assert "69001" in err.message and "Bobigny" in err.message
-    err = refused(session, resolve_location, street="", postal_code="69001",
-                  commune_insee="93008")
+    err = refused(session, resolve_location, street="", postal_code="69001", commune_insee="93008")
     assert "69001" in err.message and "Bobigny" in err.message
 
 
 def test_unknown_commune_and_bad_postal_codes(session, world):
-    err = refused(session, resolve_location, street="", postal_code="93000",
-                  commune_name="Bobignyville")
+    err = refused(
+        session, resolve_location, street="", postal_code="93000", commune_name="Bobignyville"
+    )
     assert err.field == "commune" and "introuvable" in err.message
-    err = refused(session, resolve_location, street="", postal_code="93000",
-                  commune_insee="99999")
+    err = refused(session, resolve_location, street="", postal_code="93000", commune_insee="99999")
     assert err.field == "commune"
-    err = refused(session, resolve_location, street="", postal_code="9300",
-                  commune_name="Bobigny")
+    err = refused(session, resolve_location, street="", postal_code="9300", commune_name="Bobigny")
     assert err.field == "postal_code" and "5 chiffres" in err.message
-    err = refused(session, resolve_location, street="", postal_code="12345",
-                  commune_name="Nulle Part")
+    err = refused(
+        session, resolve_location, street="", postal_code="12345", commune_name="Nulle Part"
+    )
     assert err.field == "postal_code" and "aucune commune" in err.message
     err = refused(session, resolve_location, street="", postal_code="93000")
     assert err.field == "commune"
-    err = refused(session, resolve_location, street="", postal_code="98999",
-                  commune_insee="98901")
+    err = refused(session, resolve_location, street="", postal_code="98999", commune_insee="98901")
     assert "position" in err.message
 
 
@@ -163,35 +169,52 @@ class FakeGeocoder:
 
 
 def point(lat, lon, **properties):
-    return types.SimpleNamespace(latitude=lat, longitude=lon,
-                                 raw={"properties": properties} if properties else {})
+    return types.SimpleNamespace(
+        latitude=lat, longitude=lon, raw={"properties": properties} if properties else {}
+    )
 
 
 def test_the_online_geocoder_gives_the_address_when_it_works(session, world):
     geocoder = FakeGeocoder(point(48.9101, 2.4400, citycode="93008", type="housenumber"))
-    loc = resolve_location(session, street="12 rue de la République", postal_code="93000",
-                           commune_insee="93008", geocoder=geocoder)
-    assert (loc.latitude, loc.longitude, loc.precision, loc.note) == (
-        48.9101, 2.44, "address", "")
+    loc = resolve_location(
+        session,
+        street="12 rue de la République",
+        postal_code="93000",
+        commune_insee="93008",
+        geocoder=geocoder,
+    )
+    assert (loc.latitude, loc.longitude, loc.precision, loc.note) == (48.9101, 2.44, "address", "")
     assert geocoder.queries == ["12 rue de la République, 93000 Bobigny"]
 
 
-@pytest.mark.parametrize("answer", [
-    TimeoutError("lent"),
-    OSError("réseau"),
-    None,
-    point(45.75, 4.83),  # far from the commune: a wrong match
-    point(48.9101, 2.44, citycode="93066", type="housenumber"),  # another commune
-    point(48.9068, 2.4352, citycode="93008", type="municipality"),  # only the commune found
-    point(float("nan"), 2.0),
-], ids=["timeout", "network", "nothing", "far", "other-commune", "municipality", "nan"])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        TimeoutError("lent"),
+        OSError("réseau"),
+        None,
+        point(45.75, 4.83),  # far from the commune: a wrong match
+        point(48.9101, 2.44, citycode="93066", type="housenumber"),  # another commune
+        point(48.9068, 2.4352, citycode="93008", type="municipality"),  # only the commune found
+        point(float("nan"), 2.0),
+    ],
+    ids=["timeout", "network", "nothing", "far", "other-commune", "municipality", "nan"],
+)
 def test_any_geocoder_failure_falls_back_to_the_commune_centre(session, world, answer):
-    loc = resolve_location(session, street="12 rue de la République", postal_code="93000",
-                           commune_name="Bobigny", geocoder=FakeGeocoder(answer))
+    loc = resolve_location(
+        session,
+        street="12 rue de la République",
+        postal_code="93000",
+        commune_name="Bobigny",
+        geocoder=FakeGeocoder(answer),
+    )
     assert (loc.latitude, loc.longitude) == (48.9068, 2.4352)
     assert loc.precision == "commune"
-    assert loc.note == FALLBACK_NOTE == (
-        "Adresse non localisée précisément : position du centre de la commune.")
+    assert (
+        loc.note
+        == FALLBACK_NOTE
+        == ("Adresse non localisée précisément : position du centre de la commune.")
+    )
 
 
 def test_the_geocoder_is_used_only_when_configured(monkeypatch):
@@ -206,18 +229,29 @@ def test_the_geocoder_is_used_only_when_configured(monkeypatch):
 
 
 def test_an_offer_keeps_the_fallback_note_out_of_the_database(session, world):
-    offer = create_offer(session, world["employer"], h.offer_input(world["sector"]),
-                         geocoder=FakeGeocoder(TimeoutError()))
+    offer = create_offer(
+        session,
+        world["employer"],
+        h.offer_input(world["sector"]),
+        geocoder=FakeGeocoder(TimeoutError()),
+    )
     assert offer.geocode_precision == "commune"
-    offer = update_offer(session, world["employer"], offer.id, h.offer_input(world["sector"]),
-                         geocoder=FakeGeocoder(point(48.91, 2.44, citycode="93008")))
+    offer = update_offer(
+        session,
+        world["employer"],
+        offer.id,
+        h.offer_input(world["sector"]),
+        geocoder=FakeGeocoder(point(48.91, 2.44, citycode="93008")),
+    )
     assert (offer.latitude, offer.longitude, offer.geocode_precision) == (48.91, 2.44, "address")
     assert {(w.latitude, w.longitude) for w in weeks_of(session, offer.id).values()} == {
-        (48.91, 2.44)}
+        (48.91, 2.44)
+    }
     # saved again with the same address: the precise position is kept without asking again
     again = FakeGeocoder(TimeoutError())
-    offer = update_offer(session, world["employer"], offer.id, h.offer_input(world["sector"]),
-                         geocoder=again)
+    offer = update_offer(
+        session, world["employer"], offer.id, h.offer_input(world["sector"]), geocoder=again
+    )
     assert again.queries == [] and offer.geocode_precision == "address"
 
 
@@ -227,8 +261,12 @@ def test_an_offer_keeps_the_fallback_note_out_of_the_database(session, world):
 
 
 def test_create_a_draft_then_publish_it(session, world):
-    data = h.offer_input(world["sector"], weeks=[(WEEK1, 2), (WEEK2.isoformat(), "3")],
-                         commune_insee=None, commune_name="BOBIGNY")
+    data = h.offer_input(
+        world["sector"],
+        weeks=[(WEEK1, 2), (WEEK2.isoformat(), "3")],
+        commune_insee=None,
+        commune_name="BOBIGNY",
+    )
     offer = create_offer(session, world["employer"], data, geocoder=None)
     assert offer.status == OfferStatus.DRAFT.value
     assert (offer.commune_insee, offer.commune_name) == ("93008", "Bobigny")
@@ -276,10 +314,12 @@ BAD_INPUT = [
 ]
 
 
-@pytest.mark.parametrize("field,change,words", BAD_INPUT,
-                         ids=[f"{f}-{i}" for i, (f, _, _) in enumerate(BAD_INPUT)])
+@pytest.mark.parametrize(
+    "field,change,words", BAD_INPUT, ids=[f"{f}-{i}" for i, (f, _, _) in enumerate(BAD_INPUT)]
+)
 def test_bad_input_is_refused_with_a_french_message_and_nothing_saved(
-        session, world, field, change, words):
+    session, world, field, change, words
+):
     data = dataclasses.replace(h.offer_input(world["sector"]), **change)
     err = refused(session, create_offer, world["employer"], data, geocoder=None)
     assert err.field == field
@@ -294,15 +334,17 @@ def test_sector_must_exist_and_be_active(session, world):
         err = refused(session, create_offer, world["employer"], data, geocoder=None)
         assert err.field == "sector_id"
     ok = dataclasses.replace(h.offer_input(world["sector"]), sector_id=str(world["sector"].id))
-    assert create_offer(session, world["employer"], ok, geocoder=None).sector_id == world[
-        "sector"].id
+    assert (
+        create_offer(session, world["employer"], ok, geocoder=None).sector_id == world["sector"].id
+    )
 
 
 def test_only_employers_with_an_active_organisation_write_offers(session, world):
     data = h.offer_input(world["sector"])
     for role in (Role.STUDENT, Role.TEACHER, Role.PRINCIPAL, Role.ADMIN):
-        refused(session, create_offer, h.user(session, role), data, exc=PermissionDenied,
-                geocoder=None)
+        refused(
+            session, create_offer, h.user(session, role), data, exc=PermissionDenied, geocoder=None
+        )
     lonely = h.user(session, Role.EMPLOYER)  # no organisation
     refused(session, create_offer, lonely, data, exc=PermissionDenied, geocoder=None)
     offer = create_offer(session, world["employer"], data, geocoder=None)
@@ -342,8 +384,7 @@ def test_another_employers_offer_is_not_found(session, world):
     assert session.get(Offer, mine.id).title == "Découverte du fournil"
 
 
-@pytest.mark.parametrize("forged", [None, "", "abc", "1 OR 1=1", -1, 0, 2**70, True, 1.5,
-                                    "999999"])
+@pytest.mark.parametrize("forged", [None, "", "abc", "1 OR 1=1", -1, 0, 2**70, True, 1.5, "999999"])
 def test_forged_offer_ids(session, world, forged):
     create_offer(session, world["employer"], h.offer_input(world["sector"]), geocoder=None)
     with pytest.raises(NotFound):
@@ -361,16 +402,19 @@ def test_seats_never_go_below_the_accepted_count(session, world):
     offer = h.published_offer(session, emp, world["sector"], weeks=[(WEEK1, 3)])
     apply(session, offer.id, WEEK1, "accepted")
     apply(session, offer.id, WEEK1, "accepted")
-    err = refused(session, update_offer, emp, offer.id,
-                  h.offer_input(world["sector"], weeks=[(WEEK1, 1)]))
+    err = refused(
+        session, update_offer, emp, offer.id, h.offer_input(world["sector"], weeks=[(WEEK1, 1)])
+    )
     assert err.field == "weeks" and "2 élève(s)" in err.message
     # down to exactly the accepted count: allowed, and the full week leaves the search
-    update_offer(session, emp, offer.id, h.offer_input(world["sector"], weeks=[(WEEK1, 2)]),
-                 geocoder=None)
+    update_offer(
+        session, emp, offer.id, h.offer_input(world["sector"], weeks=[(WEEK1, 2)]), geocoder=None
+    )
     row = weeks_of(session, offer.id)[WEEK1]
     assert (row.seats, row.accepted_count, row.searchable) == (2, 2, False)
-    update_offer(session, emp, offer.id, h.offer_input(world["sector"], weeks=[(WEEK1, 4)]),
-                 geocoder=None)
+    update_offer(
+        session, emp, offer.id, h.offer_input(world["sector"], weeks=[(WEEK1, 4)]), geocoder=None
+    )
     assert weeks_of(session, offer.id)[WEEK1].searchable
 
 
@@ -380,29 +424,32 @@ def test_removing_weeks(session, world):
     apply(session, offer.id, WEEK1, "accepted")
     apply(session, offer.id, WEEK2, "submitted")
 
-    err = refused(session, update_offer, emp, offer.id,
-                  h.offer_input(sector, weeks=[(WEEK2, 2), (WEEK3, 2)]))
+    err = refused(
+        session, update_offer, emp, offer.id, h.offer_input(sector, weeks=[(WEEK2, 2), (WEEK3, 2)])
+    )
     assert "ne peut pas être retirée" in err.message and "accepté" in err.message
-    err = refused(session, update_offer, emp, offer.id,
-                  h.offer_input(sector, weeks=[(WEEK1, 2), (WEEK3, 2)]))
+    err = refused(
+        session, update_offer, emp, offer.id, h.offer_input(sector, weeks=[(WEEK1, 2), (WEEK3, 2)])
+    )
     assert "attendent votre réponse" in err.message
 
     # a week without any application is simply removed
-    update_offer(session, emp, offer.id, h.offer_input(sector, weeks=[(WEEK1, 2), (WEEK2, 2)]),
-                 geocoder=None)
+    update_offer(
+        session, emp, offer.id, h.offer_input(sector, weeks=[(WEEK1, 2), (WEEK2, 2)]), geocoder=None
+    )
     assert set(weeks_of(session, offer.id)) == {WEEK1, WEEK2}
 
     # a week whose only application was refused is kept for history, but withdrawn
     session.execute(update(Application).filter_by(week_start=WEEK2).values(status="refused"))
     session.commit()
-    update_offer(session, emp, offer.id, h.offer_input(sector, weeks=[(WEEK1, 2)]),
-                 geocoder=None)
+    update_offer(session, emp, offer.id, h.offer_input(sector, weeks=[(WEEK1, 2)]), geocoder=None)
     week2 = weeks_of(session, offer.id)[WEEK2]
     assert week2.withdrawn_at is not None and not week2.searchable
     assert [w.week_start for w in get_own_offer(session, emp, offer.id).weeks] == [WEEK1]
     # offering it again reopens the same row
-    update_offer(session, emp, offer.id, h.offer_input(sector, weeks=[(WEEK1, 2), (WEEK2, 5)]),
-                 geocoder=None)
+    update_offer(
+        session, emp, offer.id, h.offer_input(sector, weeks=[(WEEK1, 2), (WEEK2, 5)]), geocoder=None
+    )
     week2 = weeks_of(session, offer.id)[WEEK2]
     assert (week2.withdrawn_at, week2.seats, week2.searchable) == (None, 5, True)
 
@@ -411,21 +458,36 @@ def test_a_past_week_can_be_kept_but_not_added_or_changed(session, world):
     emp, sector = world["employer"], world["sector"]
     offer = create_offer(session, emp, h.offer_input(sector, weeks=[(WEEK1, 2)]), geocoder=None)
     later = WEEK1 + dt.timedelta(days=3)  # WEEK1 has started
-    kept = update_offer(session, emp, offer.id,
-                        h.offer_input(sector, weeks=[(WEEK1, 2), (WEEK2, 1)]), today=later,
-                        geocoder=None)
+    kept = update_offer(
+        session,
+        emp,
+        offer.id,
+        h.offer_input(sector, weeks=[(WEEK1, 2), (WEEK2, 1)]),
+        today=later,
+        geocoder=None,
+    )
     assert set(weeks_of(session, kept.id)) == {WEEK1, WEEK2}
-    err = refused(session, update_offer, emp, offer.id,
-                  h.offer_input(sector, weeks=[(WEEK1, 3), (WEEK2, 1)]), today=later)
+    err = refused(
+        session,
+        update_offer,
+        emp,
+        offer.id,
+        h.offer_input(sector, weeks=[(WEEK1, 3), (WEEK2, 1)]),
+        today=later,
+    )
     assert "passée" in err.message
-    err = refused(session, create_offer, emp, h.offer_input(sector, weeks=[(WEEK1, 2)]),
-                  today=later, geocoder=None)
+    err = refused(
+        session,
+        create_offer,
+        emp,
+        h.offer_input(sector, weeks=[(WEEK1, 2)]),
+        today=later,
+        geocoder=None,
+    )
     assert "déjà passée" in err.message
     # publishing needs a week to come
-    only_past = create_offer(session, emp, h.offer_input(sector, weeks=[(WEEK1, 2)]),
-                             geocoder=None)
-    err = refused(session, publish_offer, emp, only_past.id,
-                  today=WEEK2 + dt.timedelta(days=1))
+    only_past = create_offer(session, emp, h.offer_input(sector, weeks=[(WEEK1, 2)]), geocoder=None)
+    err = refused(session, publish_offer, emp, only_past.id, today=WEEK2 + dt.timedelta(days=1))
     assert "semaine à venir" in err.message
 
 
@@ -454,8 +516,7 @@ def test_archived_offers_are_final(session, world):
 
 def test_the_employer_lists_and_opens_only_their_offers(session, world):
     emp, sector = world["employer"], world["sector"]
-    first = create_offer(session, emp, h.offer_input(sector, title="Premier stage"),
-                         geocoder=None)
+    first = create_offer(session, emp, h.offer_input(sector, title="Premier stage"), geocoder=None)
     second = h.published_offer(session, emp, sector, weeks=[(WEEK2, 2), (WEEK1, 3)])
     apply(session, second.id, WEEK1, "accepted")
     apply(session, second.id, WEEK2, "submitted")
@@ -465,7 +526,11 @@ def test_the_employer_lists_and_opens_only_their_offers(session, world):
     rows = list_own_offers(session, emp)
     assert [r.id for r in rows] == [second.id, first.id]
     assert (rows[0].status_label, rows[0].seats, rows[0].accepted, rows[0].open_applications) == (
-        "Publiée", 5, 1, 1)
+        "Publiée",
+        5,
+        1,
+        1,
+    )
     assert [(w.week_start, w.free) for w in rows[0].weeks] == [(WEEK1, 2), (WEEK2, 2)]
 
     own = get_own_offer(session, emp, str(second.id))
@@ -491,17 +556,31 @@ def test_preview_shows_the_pupils_card_without_writing(session, world):
     # an existing offer: free seats take accepted pupils into account
     offer = h.published_offer(session, emp, sector, weeks=[(WEEK1, 3)])
     apply(session, offer.id, WEEK1, "accepted")
-    card = preview_card(session, emp, h.offer_input(sector, weeks=[(WEEK1, 3)]),
-                        offer_id=offer.id)
+    card = preview_card(session, emp, h.offer_input(sector, weeks=[(WEEK1, 3)]), offer_id=offer.id)
     assert card.weeks == [(WEEK1, 2)] and card.id == offer.id
 
 
 def test_check_offer_lists_every_problem(session, world):
-    problems = check_offer(session, world["employer"], OfferInput(
-        title="<b>", description="court", postal_code="69001", commune_name="Bobigny",
-        weeks=[(WEEK1, 0)]))
-    assert set(problems) >= {"title", "description", "sector_id", "street", "postal_code",
-                             "weeks", "tutor_name"}
+    problems = check_offer(
+        session,
+        world["employer"],
+        OfferInput(
+            title="<b>",
+            description="court",
+            postal_code="69001",
+            commune_name="Bobigny",
+            weeks=[(WEEK1, 0)],
+        ),
+    )
+    assert set(problems) >= {
+        "title",
+        "description",
+        "sector_id",
+        "street",
+        "postal_code",
+        "weeks",
+        "tutor_name",
+    }
     assert check_offer(session, world["employer"], h.offer_input(world["sector"])) == {}
 
 
@@ -519,19 +598,27 @@ def market(session, world):
     hospital = h.employer(session, "Hôpital Avicenne")
 
     def at(km, emp, sector, **kwargs):
-        return h.published_offer(session, emp, sector, at=destination(*BOBIGNY, 90, km),
-                                 **kwargs)
+        return h.published_offer(session, emp, sector, at=destination(*BOBIGNY, 90, km), **kwargs)
 
     offers = {
         "pain": at(2, baker, world["sector"], title="Fournil et VIENNOISERIES"),
-        "reseau": at(4, hospital, it, title="Réseaux informatiques",
-                     description="Découvrir le câblage et la sécurité des réseaux à l'hôpital."),
-        "soins": at(8, hospital, world["sector"], title="Cuisine centrale",
-                    weeks=[(WEEK2, 1)]),
+        "reseau": at(
+            4,
+            hospital,
+            it,
+            title="Réseaux informatiques",
+            description="Découvrir le câblage et la sécurité des réseaux à l'hôpital.",
+        ),
+        "soins": at(8, hospital, world["sector"], title="Cuisine centrale", weeks=[(WEEK2, 1)]),
         "far": at(50, baker, it, title="Maintenance des caisses"),
     }
-    return {"school": school, "pupil": h.pupil(session, school), "it": it, "offers": offers,
-            "food": world["sector"]}
+    return {
+        "school": school,
+        "pupil": h.pupil(session, school),
+        "it": it,
+        "offers": offers,
+        "food": world["sector"],
+    }
 
 
 def search_ids(session, market, **query):
@@ -582,7 +669,11 @@ def test_sort_by_newest(session, market):
 def test_pagination_and_forged_values_are_clamped(session, market):
     names, result = search_ids(session, market, page_size=3)
     assert (names, result.total, result.page, result.pages) == (
-        ["pain", "reseau", "soins"], 4, 1, 2)
+        ["pain", "reseau", "soins"],
+        4,
+        1,
+        2,
+    )
     assert search_ids(session, market, page_size=3, page=2)[0] == ["far"]
     names, result = search_ids(session, market, page_size=3, page=999)
     assert (names, result.page) == (["far"], 2)
@@ -591,15 +682,22 @@ def test_pagination_and_forged_values_are_clamped(session, market):
     assert search_ids(session, market, page_size=10**6)[1].pages == 1
     assert search_ids(session, market, page_size=0)[1].pages == 4
 
-    for radius, applied in [(500, 60), (0, 1), (-5, 1), ("abc", 60), (float("inf"), 60),
-                            (None, 60), (5, 5), ("7.5", 7.5)]:
+    for radius, applied in [
+        (500, 60),
+        (0, 1),
+        (-5, 1),
+        ("abc", 60),
+        (float("inf"), 60),
+        (None, 60),
+        (5, 5),
+        ("7.5", 7.5),
+    ]:
         assert search_ids(session, market, radius_km=radius)[1].radius_km == applied, radius
     assert search_ids(session, market, radius_km=3)[0] == ["pain"]
 
 
 def test_empty_result_suggests_what_to_widen(session, market):
-    _, result = search_ids(session, market, radius_km=1, sector_ids=[market["it"].id],
-                           week=WEEK1)
+    _, result = search_ids(session, market, radius_km=1, sector_ids=[market["it"].id], week=WEEK1)
     text = " ".join(result.suggestions)
     assert result.total == 0 and result.pages == 1 and result.page == 1
     for words in ("rayon", "secteur", "autre semaine", "chef d'établissement"):

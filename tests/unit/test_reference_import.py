@@ -34,56 +34,157 @@ UAI_NOUMEA = uai(9830304)  # no coordinates, Nouvelle Calédonie
 UAI_NEW = uai(342580)  # new collège without a name yet
 
 COMMUNE_HEADER = [
-    "code_insee", "nom", "nom_complet", "type", "code_commune_parent", "code_departement",
-    "nom_departement", "code_region", "nom_region", "codes_postaux", "population_municipale",
-    "latitude", "longitude", "coord_source", "latitude_mairie", "longitude_mairie",
+    "code_insee",
+    "nom",
+    "nom_complet",
+    "type",
+    "code_commune_parent",
+    "code_departement",
+    "nom_departement",
+    "code_region",
+    "nom_region",
+    "codes_postaux",
+    "population_municipale",
+    "latitude",
+    "longitude",
+    "coord_source",
+    "latitude_mairie",
+    "longitude_mairie",
 ]
 COLLEGE_HEADER = [
-    "uai", "nom", "secteur", "contrat_prive", "adresse", "code_postal", "commune",
-    "code_insee_commune", "code_departement", "nom_departement", "code_academie", "nom_academie",
-    "code_region", "nom_region", "latitude", "longitude", "coord_source", "qualite_geocodage",
-    "education_prioritaire", "etat", "nature",
+    "uai",
+    "nom",
+    "secteur",
+    "contrat_prive",
+    "adresse",
+    "code_postal",
+    "commune",
+    "code_insee_commune",
+    "code_departement",
+    "nom_departement",
+    "code_academie",
+    "nom_academie",
+    "code_region",
+    "nom_region",
+    "latitude",
+    "longitude",
+    "coord_source",
+    "qualite_geocodage",
+    "education_prioritaire",
+    "etat",
+    "nature",
 ]
-SECTOR_HEADER = ["name", "in_seed_list", "in_production_cover_mapping", "cover_svg", "onisep_url",
-                 "seed_uuid"]
+SECTOR_HEADER = [
+    "name",
+    "in_seed_list",
+    "in_production_cover_mapping",
+    "cover_svg",
+    "onisep_url",
+    "seed_uuid",
+]
 REP_HEADER = [
-    "ACADEMIE", "N°Département", "DEPARTEMENT", "COMMUNE", "UAI tête de réseau", "NUMERO",
-    "NOM DE L'ETABLISSEMENT", "TYPE_DETABLISSEMENT", "EP", "circonscription ",
+    "ACADEMIE",
+    "N°Département",
+    "DEPARTEMENT",
+    "COMMUNE",
+    "UAI tête de réseau",
+    "NUMERO",
+    "NOM DE L'ETABLISSEMENT",
+    "TYPE_DETABLISSEMENT",
+    "EP",
+    "circonscription ",
     "contact collège ou circonscription ",
 ]
 
 
-def _commune(code, nom, complet=None, *, kind="COM", parent="", dep="91", dep_name="Essonne",
-             postal="", pop="1000", lat="48.6", lon="2.4"):
+def _commune(
+    code,
+    nom,
+    complet=None,
+    *,
+    kind="COM",
+    parent="",
+    dep="91",
+    dep_name="Essonne",
+    postal="",
+    pop="1000",
+    lat="48.6",
+    lon="2.4",
+):
     return {
-        "code_insee": code, "nom": nom, "nom_complet": complet or nom, "type": kind,
-        "code_commune_parent": parent, "code_departement": dep, "nom_departement": dep_name,
-        "code_region": "11", "nom_region": "Île-de-France", "codes_postaux": postal,
-        "population_municipale": pop, "latitude": lat, "longitude": lon,
-        "coord_source": "centroid_admin_express" if lat else "", "latitude_mairie": "",
+        "code_insee": code,
+        "nom": nom,
+        "nom_complet": complet or nom,
+        "type": kind,
+        "code_commune_parent": parent,
+        "code_departement": dep,
+        "nom_departement": dep_name,
+        "code_region": "11",
+        "nom_region": "Île-de-France",
+        "codes_postaux": postal,
+        "population_municipale": pop,
+        "latitude": lat,
+        "longitude": lon,
+        "coord_source": "centroid_admin_express" if lat else "",
+        "latitude_mairie": "",
         "longitude_mairie": "",
     }
 
 
-def _college(code, nom, *, secteur="Public", contrat="", commune="Évry-Courcouronnes",
-             insee="91228", postal="91000", dep="91", dep_name="Essonne", aca="25",
-             aca_name="Versailles", lat="48.62", lon="2.44", ep=""):
+def _college(
+    code,
+    nom,
+    *,
+    secteur="Public",
+    contrat="",
+    commune="Évry-Courcouronnes",
+    insee="91228",
+    postal="91000",
+    dep="91",
+    dep_name="Essonne",
+    aca="25",
+    aca_name="Versailles",
+    lat="48.62",
+    lon="2.44",
+    ep="",
+):
     return {
-        "uai": code, "nom": nom, "secteur": secteur, "contrat_prive": contrat,
-        "adresse": "1 rue de l'École", "code_postal": postal, "commune": commune,
-        "code_insee_commune": insee, "code_departement": dep, "nom_departement": dep_name,
-        "code_academie": aca, "nom_academie": aca_name, "code_region": "11",
-        "nom_region": "Ile-de-France", "latitude": lat, "longitude": lon,
-        "coord_source": "etablissement" if lat else "", "qualite_geocodage": "Parfaite",
-        "education_prioritaire": ep, "etat": "OUVERT", "nature": "COLLEGE",
+        "uai": code,
+        "nom": nom,
+        "secteur": secteur,
+        "contrat_prive": contrat,
+        "adresse": "1 rue de l'École",
+        "code_postal": postal,
+        "commune": commune,
+        "code_insee_commune": insee,
+        "code_departement": dep,
+        "nom_departement": dep_name,
+        "code_academie": aca,
+        "nom_academie": aca_name,
+        "code_region": "11",
+        "nom_region": "Ile-de-France",
+        "latitude": lat,
+        "longitude": lon,
+        "coord_source": "etablissement" if lat else "",
+        "qualite_geocodage": "Parfaite",
+        "education_prioritaire": ep,
+        "etat": "OUVERT",
+        "nature": "COLLEGE",
     }
 
 
 def _rep(academie, numero, contact, kind="COLLEGE"):
     return {
-        "ACADEMIE": academie, "N°Département": "", "DEPARTEMENT": "", "COMMUNE": "",
-        "UAI tête de réseau": numero, "NUMERO": numero, "NOM DE L'ETABLISSEMENT": "X",
-        "TYPE_DETABLISSEMENT": kind, "EP": "REP", "circonscription ": "",
+        "ACADEMIE": academie,
+        "N°Département": "",
+        "DEPARTEMENT": "",
+        "COMMUNE": "",
+        "UAI tête de réseau": numero,
+        "NUMERO": numero,
+        "NOM DE L'ETABLISSEMENT": "X",
+        "TYPE_DETABLISSEMENT": kind,
+        "EP": "REP",
+        "circonscription ": "",
         "contact collège ou circonscription ": contact,
     }
 
@@ -95,43 +196,131 @@ def reference_rows() -> dict[str, list[dict]]:
             _commune("91228", "Évry-Courcouronnes", postal="91000|91080", pop="66700"),
             _commune("94038", "Haÿ-les-Roses", "L'Haÿ-les-Roses", dep="94", postal="94240"),
             _commune("75056", "Paris", dep="75", dep_name="Paris", pop="2187526"),
-            _commune("75111", "Paris 11e Arrondissement", kind="ARM", parent="75056", dep="75",
-                     dep_name="Paris", postal="75011"),
-            _commune("75112", "Paris 12e Arrondissement", kind="ARM", parent="75056", dep="75",
-                     dep_name="Paris", postal="75012"),
+            _commune(
+                "75111",
+                "Paris 11e Arrondissement",
+                kind="ARM",
+                parent="75056",
+                dep="75",
+                dep_name="Paris",
+                postal="75011",
+            ),
+            _commune(
+                "75112",
+                "Paris 12e Arrondissement",
+                kind="ARM",
+                parent="75056",
+                dep="75",
+                dep_name="Paris",
+                postal="75012",
+            ),
             _commune("14118", "Caen", dep="14", dep_name="Calvados", postal="14000"),
-            _commune("14581", "Aurseulles", dep="14", dep_name="Calvados", postal="14240|14250",
-                     lat="", lon=""),
+            _commune(
+                "14581",
+                "Aurseulles",
+                dep="14",
+                dep_name="Calvados",
+                postal="14240|14250",
+                lat="",
+                lon="",
+            ),
             _commune("97611", "Mamoudzou", dep="976", dep_name="Mayotte", postal="97600", pop=""),
         ],
         "colleges_fr.csv": [
             _college(UAI_EVRY, "Collège Paul Éluard", ep="REP+"),
-            _college(UAI_PARIS, "Collège privé Saint-Joseph", secteur="Privé",
-                     contrat="CONTRAT D'ASSOCIATION TOUTES CLASSES",
-                     commune="Paris 11e  Arrondissement", insee="75111", postal="75011", dep="75",
-                     dep_name="Paris", aca="01", aca_name="Paris", lat="48.859", lon="2.379"),
-            _college(UAI_CAEN, "Collège Hastings", commune="Caen", insee="14118", postal="14000",
-                     dep="14", dep_name="Calvados", aca="70", aca_name="Normandie", lat="49.18",
-                     lon="-0.37", ep="REP"),
-            _college(UAI_REUNION, "Collège Bourbon", commune="Saint-Denis", insee="97411",
-                     postal="97400", dep="974", dep_name="La Réunion", aca="28",
-                     aca_name="La Réunion", lat="-20.88", lon="55.45"),
-            _college(UAI_NOUMEA, "Collège de Rivière Salée", commune="Nouméa", insee="98818",
-                     postal="98800", dep="988", dep_name="Nouvelle Calédonie", aca="40",
-                     aca_name="Nouvelle Calédonie", lat="", lon=""),
-            _college(UAI_NEW, "", commune="Maraussan", insee="34148", postal="34370", dep="34",
-                     dep_name="Hérault", aca="11", aca_name="Montpellier"),
+            _college(
+                UAI_PARIS,
+                "Collège privé Saint-Joseph",
+                secteur="Privé",
+                contrat="CONTRAT D'ASSOCIATION TOUTES CLASSES",
+                commune="Paris 11e  Arrondissement",
+                insee="75111",
+                postal="75011",
+                dep="75",
+                dep_name="Paris",
+                aca="01",
+                aca_name="Paris",
+                lat="48.859",
+                lon="2.379",
+            ),
+            _college(
+                UAI_CAEN,
+                "Collège Hastings",
+                commune="Caen",
+                insee="14118",
+                postal="14000",
+                dep="14",
+                dep_name="Calvados",
+                aca="70",
+                aca_name="Normandie",
+                lat="49.18",
+                lon="-0.37",
+                ep="REP",
+            ),
+            _college(
+                UAI_REUNION,
+                "Collège Bourbon",
+                commune="Saint-Denis",
+                insee="97411",
+                postal="97400",
+                dep="974",
+                dep_name="La Réunion",
+                aca="28",
+                aca_name="La Réunion",
+                lat="-20.88",
+                lon="55.45",
+            ),
+            _college(
+                UAI_NOUMEA,
+                "Collège de Rivière Salée",
+                commune="Nouméa",
+                insee="98818",
+                postal="98800",
+                dep="988",
+                dep_name="Nouvelle Calédonie",
+                aca="40",
+                aca_name="Nouvelle Calédonie",
+                lat="",
+                lon="",
+            ),
+            _college(
+                UAI_NEW,
+                "",
+                commune="Maraussan",
+                insee="34148",
+                postal="34370",
+                dep="34",
+                dep_name="Hérault",
+                aca="11",
+                aca_name="Montpellier",
+            ),
         ],
         "monstage_sectors.csv": [
-            {"name": "Mode", "in_seed_list": "1", "in_production_cover_mapping": "1",
-             "cover_svg": "mode.svg", "onisep_url": "http://www.onisep.fr/Mode",
-             "seed_uuid": "b7564ac4-e184-41c4-a7a9-57233a9d244a"},
-            {"name": "Métiers d'art", "in_seed_list": "1", "in_production_cover_mapping": "1",
-             "cover_svg": "", "onisep_url": "",
-             # not hexadecimal, as in the real seed list: an opaque stable id
-             "seed_uuid": "82738129-au8h-8297-827h-oaieurjeh872"},
-            {"name": "Conseil", "in_seed_list": "0", "in_production_cover_mapping": "1",
-             "cover_svg": "", "onisep_url": "", "seed_uuid": ""},
+            {
+                "name": "Mode",
+                "in_seed_list": "1",
+                "in_production_cover_mapping": "1",
+                "cover_svg": "mode.svg",
+                "onisep_url": "http://www.onisep.fr/Mode",
+                "seed_uuid": "b7564ac4-e184-41c4-a7a9-57233a9d244a",
+            },
+            {
+                "name": "Métiers d'art",
+                "in_seed_list": "1",
+                "in_production_cover_mapping": "1",
+                "cover_svg": "",
+                "onisep_url": "",
+                # not hexadecimal, as in the real seed list: an opaque stable id
+                "seed_uuid": "82738129-au8h-8297-827h-oaieurjeh872",
+            },
+            {
+                "name": "Conseil",
+                "in_seed_list": "0",
+                "in_production_cover_mapping": "1",
+                "cover_svg": "",
+                "onisep_url": "",
+                "seed_uuid": "",
+            },
         ],
         "rep_rep_plus_rentree_2022.csv": [
             _rep("VERSAILLES", UAI_EVRY, f"ce.{UAI_EVRY}@ac-versailles.fr"),
@@ -155,8 +344,13 @@ HEADERS = {
 }
 
 
-def write_reference(directory: Path, rows: dict[str, list[dict]] | None = None, *,
-                    headers: dict[str, list[str]] | None = None, bom: bool = False) -> Path:
+def write_reference(
+    directory: Path,
+    rows: dict[str, list[dict]] | None = None,
+    *,
+    headers: dict[str, list[str]] | None = None,
+    bom: bool = False,
+) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     for name, file_rows in (rows or reference_rows()).items():
         header, delimiter = HEADERS[name]
@@ -192,8 +386,9 @@ def commune(session: Session, code: str) -> Commune:
 
 def test_import_counts_and_maps_every_field(engine, tmp_path):
     calls = []
-    counts = import_reference(engine, write_reference(tmp_path / "data"),
-                              progress=lambda *a: calls.append(a))
+    counts = import_reference(
+        engine, write_reference(tmp_path / "data"), progress=lambda *a: calls.append(a)
+    )
 
     assert counts == {"colleges": 6, "communes": 8, "sectors": 2}
     with Session(engine) as s:
@@ -201,12 +396,22 @@ def test_import_counts_and_maps_every_field(engine, tmp_path):
         assert len(s.exec(select(Commune)).all()) == 8
         evry = school(s, UAI_EVRY)
         assert (evry.name, evry.is_private, evry.private_contract) == (
-            "Collège Paul Éluard", False, "")
+            "Collège Paul Éluard",
+            False,
+            "",
+        )
         assert (evry.address, evry.postal_code, evry.commune_name, evry.commune_insee) == (
-            "1 rue de l'École", "91000", "Évry-Courcouronnes", "91228")
+            "1 rue de l'École",
+            "91000",
+            "Évry-Courcouronnes",
+            "91228",
+        )
         assert (evry.department_code, evry.department_name) == ("91", "Essonne")
         assert (evry.academy_code, evry.academy_name, evry.region_name) == (
-            "25", "Versailles", "Ile-de-France")
+            "25",
+            "Versailles",
+            "Ile-de-France",
+        )
         assert (evry.latitude, evry.longitude) == (48.62, 2.44)
         assert evry.national_search is False and evry.registered_at is None
 
@@ -218,7 +423,11 @@ def test_import_counts_and_maps_every_field(engine, tmp_path):
 
         city = commune(s, "91228")
         assert (city.name, city.full_name, city.kind, city.parent_insee_code) == (
-            "Évry-Courcouronnes", "Évry-Courcouronnes", "COM", "")
+            "Évry-Courcouronnes",
+            "Évry-Courcouronnes",
+            "COM",
+            "",
+        )
         assert (city.department_code, city.department_name) == ("91", "Essonne")
         assert (city.postal_codes, city.population) == ("91000;91080", 66700)
         assert (city.latitude, city.longitude) == (48.6, 2.4)
@@ -230,11 +439,16 @@ def test_import_counts_and_maps_every_field(engine, tmp_path):
         assert commune(s, "75056").postal_codes == "75011;75012"
 
         sectors = {x.uuid: x for x in s.exec(select(Sector))}
-        assert set(sectors) == {"b7564ac4-e184-41c4-a7a9-57233a9d244a",
-                                "82738129-au8h-8297-827h-oaieurjeh872"}
+        assert set(sectors) == {
+            "b7564ac4-e184-41c4-a7a9-57233a9d244a",
+            "82738129-au8h-8297-827h-oaieurjeh872",
+        }
         mode = sectors["b7564ac4-e184-41c4-a7a9-57233a9d244a"]
         assert (mode.name, mode.onisep_url, mode.active) == (
-            "Mode", "http://www.onisep.fr/Mode", True)
+            "Mode",
+            "http://www.onisep.fr/Mode",
+            True,
+        )
         assert mode.created_at is not None
 
     labels = {label for label, _done, _total in calls}
@@ -274,7 +488,10 @@ def test_search_name_ignores_accents_and_keeps_the_article(engine, tmp_path):
         assert commune(s, "91228").search_name == "evry courcouronnes"
         hay = commune(s, "94038")
         assert (hay.name, hay.full_name, hay.search_name) == (
-            "Haÿ-les-Roses", "L'Haÿ-les-Roses", "l hay les roses")
+            "Haÿ-les-Roses",
+            "L'Haÿ-les-Roses",
+            "l hay les roses",
+        )
         for typed in ("hay les", "l hay"):
             found = s.exec(select(Commune.insee_code).where(Commune.search_name.contains(typed)))
             assert found.all() == ["94038"]
@@ -297,8 +514,11 @@ def test_reimport_updates_changes_and_keeps_application_data(engine, tmp_path):
         ids = {x.uai: x.id for x in s.exec(select(School))}
     registered = dt.datetime(2025, 9, 1, 8, 0, tzinfo=dt.UTC)
     with engine.begin() as conn:
-        conn.execute(update(School).where(School.uai == UAI_EVRY)
-                     .values(national_search=True, registered_at=registered))
+        conn.execute(
+            update(School)
+            .where(School.uai == UAI_EVRY)
+            .values(national_search=True, registered_at=registered)
+        )
         conn.execute(update(Sector).where(Sector.name == "Mode").values(active=False))
 
     before = snapshot(engine)
@@ -341,12 +561,14 @@ def test_rows_missing_from_a_new_file_are_kept(engine, tmp_path):
 def _set(file, index, column, value):
     def mutate(rows, _headers):
         rows[file][index][column] = value
+
     return mutate
 
 
 def _duplicate(file, index):
     def mutate(rows, _headers):
         rows[file].append(dict(rows[file][index]))
+
     return mutate
 
 
@@ -354,47 +576,84 @@ def _drop_column(file, column):
     def mutate(rows, headers):
         headers[file] = [c for c in HEADERS[file][0] if c != column]
         rows[file] = [{k: v for k, v in r.items() if k != column} for r in rows[file]]
+
     return mutate
 
 
 MALFORMED = {
     # name: (mutation, expected fragments of the message); data lines start at line 2
-    "bad number": (_set("colleges_fr.csv", 2, "latitude", "49,18,5"),
-                   ["colleges_fr.csv", "ligne 4", "« latitude »", "49,18,5"]),
-    "latitude out of range": (_set("colleges_fr.csv", 0, "latitude", "148.6"),
-                              ["colleges_fr.csv", "ligne 2", "« latitude »", "hors limites"]),
-    "longitude without latitude": (_set("colleges_fr.csv", 1, "latitude", ""),
-                                   ["colleges_fr.csv", "ligne 3", "« latitude »"]),
-    "bad UAI format": (_set("colleges_fr.csv", 3, "uai", "97432"),
-                       ["colleges_fr.csv", "ligne 5", "« uai »", "97432"]),
-    "bad UAI check letter": (_set("colleges_fr.csv", 0, "uai", UAI_EVRY[:7] + "Z"),
-                             ["colleges_fr.csv", "ligne 2", "« uai »"]),
-    "duplicate UAI": (_duplicate("colleges_fr.csv", 1),
-                      ["colleges_fr.csv", "ligne 9", "« uai »", "double", "ligne 3"]),
-    "unknown sector": (_set("colleges_fr.csv", 0, "secteur", "Associatif"),
-                       ["colleges_fr.csv", "ligne 2", "« secteur »"]),
-    "unknown priority": (_set("colleges_fr.csv", 0, "education_prioritaire", "REP++"),
-                         ["colleges_fr.csv", "ligne 2", "« education_prioritaire »"]),
-    "missing column": (_drop_column("colleges_fr.csv", "secteur"),
-                       ["colleges_fr.csv", "ligne 1", "« secteur »", "absente"]),
-    "empty commune name": (_set("communes_fr.csv", 5, "nom", "  "),
-                           ["communes_fr.csv", "ligne 7", "« nom »", "obligatoire"]),
-    "bad population": (_set("communes_fr.csv", 1, "population_municipale", "12a"),
-                       ["communes_fr.csv", "ligne 3", "« population_municipale »", "12a"]),
-    "bad postal code": (_set("communes_fr.csv", 0, "codes_postaux", "91000|9108"),
-                        ["communes_fr.csv", "ligne 2", "« codes_postaux »", "9108"]),
-    "duplicate INSEE code": (_duplicate("communes_fr.csv", 0),
-                             ["communes_fr.csv", "ligne 10", "« code_insee »", "91228"]),
-    "unknown commune type": (_set("communes_fr.csv", 0, "type", "COMD"),
-                             ["communes_fr.csv", "ligne 2", "« type »"]),
-    "bad seed flag": (_set("monstage_sectors.csv", 2, "in_seed_list", "oui"),
-                      ["monstage_sectors.csv", "ligne 4", "« in_seed_list »"]),
-    "empty sector name": (_set("monstage_sectors.csv", 0, "name", ""),
-                          ["monstage_sectors.csv", "ligne 2", "« name »"]),
-    "bad sector id": (_set("monstage_sectors.csv", 1, "seed_uuid", "not-an-id"),
-                      ["monstage_sectors.csv", "ligne 3", "« seed_uuid »"]),
-    "missing REP column": (_drop_column("rep_rep_plus_rentree_2022.csv", "NUMERO"),
-                           ["rep_rep_plus_rentree_2022.csv", "ligne 1", "« NUMERO »"]),
+    "bad number": (
+        _set("colleges_fr.csv", 2, "latitude", "49,18,5"),
+        ["colleges_fr.csv", "ligne 4", "« latitude »", "49,18,5"],
+    ),
+    "latitude out of range": (
+        _set("colleges_fr.csv", 0, "latitude", "148.6"),
+        ["colleges_fr.csv", "ligne 2", "« latitude »", "hors limites"],
+    ),
+    "longitude without latitude": (
+        _set("colleges_fr.csv", 1, "latitude", ""),
+        ["colleges_fr.csv", "ligne 3", "« latitude »"],
+    ),
+    "bad UAI format": (
+        _set("colleges_fr.csv", 3, "uai", "97432"),
+        ["colleges_fr.csv", "ligne 5", "« uai »", "97432"],
+    ),
+    "bad UAI check letter": (
+        _set("colleges_fr.csv", 0, "uai", UAI_EVRY[:7] + "Z"),
+        ["colleges_fr.csv", "ligne 2", "« uai »"],
+    ),
+    "duplicate UAI": (
+        _duplicate("colleges_fr.csv", 1),
+        ["colleges_fr.csv", "ligne 9", "« uai »", "double", "ligne 3"],
+    ),
+    "unknown sector": (
+        _set("colleges_fr.csv", 0, "secteur", "Associatif"),
+        ["colleges_fr.csv", "ligne 2", "« secteur »"],
+    ),
+    "unknown priority": (
+        _set("colleges_fr.csv", 0, "education_prioritaire", "REP++"),
+        ["colleges_fr.csv", "ligne 2", "« education_prioritaire »"],
+    ),
+    "missing column": (
+        _drop_column("colleges_fr.csv", "secteur"),
+        ["colleges_fr.csv", "ligne 1", "« secteur »", "absente"],
+    ),
+    "empty commune name": (
+        _set("communes_fr.csv", 5, "nom", "  "),
+        ["communes_fr.csv", "ligne 7", "« nom »", "obligatoire"],
+    ),
+    "bad population": (
+        _set("communes_fr.csv", 1, "population_municipale", "12a"),
+        ["communes_fr.csv", "ligne 3", "« population_municipale »", "12a"],
+    ),
+    "bad postal code": (
+        _set("communes_fr.csv", 0, "codes_postaux", "91000|9108"),
+        ["communes_fr.csv", "ligne 2", "« codes_postaux »", "9108"],
+    ),
+    "duplicate INSEE code": (
+        _duplicate("communes_fr.csv", 0),
+        ["communes_fr.csv", "ligne 10", "« code_insee »", "91228"],
+    ),
+    "unknown commune type": (
+        _set("communes_fr.csv", 0, "type", "COMD"),
+        ["communes_fr.csv", "ligne 2", "« type »"],
+    ),
+    "bad seed flag": (
+        _set("monstage_sectors.csv", 2, "in_seed_list", "oui"),
+        ["monstage_sectors.csv", "ligne 4", "« in_seed_list »"],
+    ),
+    "empty sector name": (
+        _set("monstage_sectors.csv", 0, "name", ""),
+        ["monstage_sectors.csv", "ligne 2", "« name »"],
+    ),
+    "bad sector id": (
+        _set("monstage_sectors.csv", 1, "seed_uuid", "not-an-id"),
+        ["monstage_sectors.csv", "ligne 3", "« seed_uuid »"],
+    ),
+    "missing REP column": (
+        _drop_column("rep_rep_plus_rentree_2022.csv", "NUMERO"),
+        ["rep_rep_plus_rentree_2022.csv", "ligne 1", "« NUMERO »"],
+    ),
 }
 
 
@@ -456,8 +715,13 @@ def test_missing_file_is_refused(engine, tmp_path, name):
 
 def test_sector_name_taken_by_another_sector_is_refused(engine, tmp_path):
     with Session(engine) as s:
-        s.add(Sector(uuid="99999999-9999-9999-9999-999999999999", name="Mode",
-                     created_at=dt.datetime.now(dt.UTC)))
+        s.add(
+            Sector(
+                uuid="99999999-9999-9999-9999-999999999999",
+                name="Mode",
+                created_at=dt.datetime.now(dt.UTC),
+            )
+        )
         s.commit()
     before = snapshot(engine)
     with pytest.raises(ImportDataError) as error:

@@ -24,8 +24,17 @@ def test_protected_pages_admit_only_their_roles(path, allowed):
         assert (role in routes.roles_for(path)) == (role in allowed)
 
 
-@pytest.mark.parametrize("path", ["/", "/connexion", "/inscription/eleve", "/acces-refuse",
-                                  "/eleveur", "/administration-publique"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/connexion",
+        "/inscription/eleve",
+        "/acces-refuse",
+        "/eleveur",
+        "/administration-publique",
+    ],
+)
 def test_public_pages_need_no_role(path):
     assert routes.roles_for(path) is None
 

@@ -32,18 +32,39 @@ from tests.unit.school_helpers import NOW, build_world, race, snapshot
 # ---------------------------------------------------------------------------------------------
 
 
-def _commune(session, code, name, full_name=None, *, kind="COM", parent="", postal="", pop=0, dep=None):
+def _commune(
+    session, code, name, full_name=None, *, kind="COM", parent="", postal="", pop=0, dep=None
+):
     from stages_app.services.text import search_key
 
     full = full_name or name
-    session.add(Commune(insee_code=code, kind=kind, parent_insee_code=parent, name=name,
-                        full_name=full, search_name=search_key(full), department_code=dep or code[:2],
-                        postal_codes=postal, population=pop))
+    session.add(
+        Commune(
+            insee_code=code,
+            kind=kind,
+            parent_insee_code=parent,
+            name=name,
+            full_name=full,
+            search_name=search_key(full),
+            department_code=dep or code[:2],
+            postal_codes=postal,
+            population=pop,
+        )
+    )
 
 
 def _college(session, uai, name, insee, commune_name, postal):
-    session.add(School(uai=uai, name=name, commune_insee=insee, commune_name=commune_name,
-                       postal_code=postal, address="1 rue de l'École", academy_domain="ac-test.fr"))
+    session.add(
+        School(
+            uai=uai,
+            name=name,
+            commune_insee=insee,
+            commune_name=commune_name,
+            postal_code=postal,
+            address="1 rue de l'École",
+            academy_domain="ac-test.fr",
+        )
+    )
 
 
 @pytest.fixture
@@ -51,16 +72,36 @@ def directory(session):
     _commune(session, "91228", "Évry-Courcouronnes", postal="91000;91080", pop=67000)
     _commune(session, "77175", "Évry-Grégy-sur-Yerres", postal="77166", pop=2900)  # no collège
     _commune(session, "75056", "Paris", postal="75003;75011", pop=2100000)
-    _commune(session, "75103", "Paris 3e Arrondissement", kind="ARM", parent="75056", postal="75003", pop=33000)
-    _commune(session, "75111", "Paris 11e Arrondissement", kind="ARM", parent="75056", postal="75011", pop=140000)
+    _commune(
+        session,
+        "75103",
+        "Paris 3e Arrondissement",
+        kind="ARM",
+        parent="75056",
+        postal="75003",
+        pop=33000,
+    )
+    _commune(
+        session,
+        "75111",
+        "Paris 11e Arrondissement",
+        kind="ARM",
+        parent="75056",
+        postal="75011",
+        pop=140000,
+    )
     _commune(session, "95176", "Cormeilles-en-Parisis", postal="95240", pop=25000)
     _commune(session, "94038", "Haÿ-les-Roses", "L'Haÿ-les-Roses", postal="94240", pop=31000)
     _commune(session, "57306", "Hayange", postal="57700", pop=15000)
     _commune(session, "60391", "Lyons-la-Forêt", postal="27480", pop=700, dep="27")
     _college(session, "0911111A", "Collège Les Pyramides", "91228", "Évry-Courcouronnes", "91000")
     _college(session, "0912222B", "Collège du Village", "91228", "Évry-Courcouronnes", "91080")
-    _college(session, "0753333C", "Collège Montgolfier", "75103", "Paris 3e Arrondissement", "75003")
-    _college(session, "0754444D", "Collège Alain-Fournier", "75111", "Paris 11e Arrondissement", "75011")
+    _college(
+        session, "0753333C", "Collège Montgolfier", "75103", "Paris 3e Arrondissement", "75003"
+    )
+    _college(
+        session, "0754444D", "Collège Alain-Fournier", "75111", "Paris 11e Arrondissement", "75011"
+    )
     _college(session, "0955555E", "Collège Louis Hayet", "95176", "Cormeilles-en-Parisis", "95240")
     _college(session, "0946666F", "Collège Chevreul", "94038", "L'Haÿ-les-Roses", "94240")
     _college(session, "0577777G", "Collège Hurlevent", "57306", "Hayange", "57700")
@@ -94,7 +135,8 @@ def test_paris_is_one_city_whose_colleges_are_in_its_arrondissements(session, di
 
 def test_best_matches_come_first_and_articles_are_ignored(session, directory):
     assert [c.name for c in schools.search_communes(session, "hay")] == [
-        "L'Haÿ-les-Roses", "Hayange",  # both start with "hay" (article aside): most populated first
+        "L'Haÿ-les-Roses",
+        "Hayange",  # both start with "hay" (article aside): most populated first
     ]
     assert [c.name for c in schools.search_communes(session, "l hay")] == ["L'Haÿ-les-Roses"]
     assert [c.name for c in schools.search_communes(session, "lyon")] == ["Lyons-la-Forêt"]
@@ -120,11 +162,18 @@ def test_limit_is_respected(session, directory):
 
 
 def test_college_choices_say_who_already_has_a_principal(session, directory):
-    signup.signup_principal(session, school_uai="0911111A", first_name="Anne", last_name="Ernaux",
-                            email="ce.0911111a@ac-test.fr", password=PASSWORD)
+    signup.signup_principal(
+        session,
+        school_uai="0911111A",
+        first_name="Anne",
+        last_name="Ernaux",
+        email="ce.0911111a@ac-test.fr",
+        password=PASSWORD,
+    )
     colleges = schools.colleges_in_commune(session, "91228")
     assert [(c.name, c.has_principal) for c in colleges] == [
-        ("Collège du Village", False), ("Collège Les Pyramides", True),
+        ("Collège du Village", False),
+        ("Collège Les Pyramides", True),
     ]
     assert colleges[1].principal_email == "ce.0911111a@ac-test.fr"
     assert colleges[1].email_domain == "ac-test.fr"
@@ -159,16 +208,26 @@ def test_principal_creates_renames_and_lists_classes(session):
     assert [c.name for c in view.classes] == ["3e A", "3e B", "3e C", "3e D", "3e Euro"]
     row_a = view.classes[0]
     assert (row_a.pupils, row_a.join_code, row_a.main_teacher_name, row_a.followers) == (
-        3, "AAAAA2", "Prénom Pp granted", 3)
+        3,
+        "AAAAA2",
+        "Prénom Pp granted",
+        3,
+    )
     assert view.current_school_year == "2026-2027"
     row_b = view.classes[1]  # led by a professeur principal whose rights were revoked
     assert (row_a.main_teacher_granted, row_b.main_teacher_name, row_b.main_teacher_granted) == (
-        True, "Prénom Pp revoked", False)
+        True,
+        "Prénom Pp revoked",
+        False,
+    )
 
 
 def test_join_codes_are_unique(session):
     w = build_world(session)
-    codes = {schools.create_class(session, w.viewer("principal_a"), f"3e {i}").join_code for i in range(30)}
+    codes = {
+        schools.create_class(session, w.viewer("principal_a"), f"3e {i}").join_code
+        for i in range(30)
+    }
     assert len(codes) == 30
 
 
@@ -178,7 +237,10 @@ def test_the_same_class_twice_is_a_conflict(session, name):
     before = snapshot(session)
     with pytest.raises(Conflict) as err:
         schools.create_class(session, w.viewer("principal_a"), name)
-    assert err.value.message == "Une classe « " + " ".join(name.split()) + " » existe déjà dans votre collège."
+    assert (
+        err.value.message
+        == "Une classe « " + " ".join(name.split()) + " » existe déjà dans votre collège."
+    )
     assert err.value.field == "name"
     assert snapshot(session) == before
 
@@ -191,12 +253,15 @@ def test_double_submission_of_a_new_class_creates_one(session):
     assert _count(session, SchoolClass, SchoolClass.name == "3e F") == 1
 
 
-@pytest.mark.parametrize(("name", "message"), [
-    ("", "Indiquez le nom de la classe"),
-    ("   ", "Indiquez le nom de la classe"),
-    ("x" * 41, "trop long"),
-    ("<script>", "< et >"),
-])
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("", "Indiquez le nom de la classe"),
+        ("   ", "Indiquez le nom de la classe"),
+        ("x" * 41, "trop long"),
+        ("<script>", "< et >"),
+    ],
+)
 def test_bad_class_names(session, name, message):
     w = build_world(session)
     with pytest.raises(ValidationError, match=message):
@@ -209,7 +274,9 @@ def test_renaming_onto_another_class_is_refused(session):
     w = build_world(session)
     with pytest.raises(Conflict, match="existe déjà"):
         schools.rename_class(session, w.viewer("principal_a"), w.classes["class_d"].id, "3e a")
-    schools.rename_class(session, w.viewer("principal_a"), w.classes["class_a"].id, "3E A")  # itself
+    schools.rename_class(
+        session, w.viewer("principal_a"), w.classes["class_a"].id, "3E A"
+    )  # itself
 
 
 def test_a_class_with_pupils_cannot_be_deleted(session):
@@ -231,14 +298,25 @@ def test_deleting_an_empty_class_cancels_its_invitations(session):
     principal = w.viewer("principal_a")
     d = w.classes["class_d"]
     d.main_teacher_id = w.uid("prof_other")
-    session.add(Invitation(school_id=d.school_id, email="pp.d@ac-creteil.fr", function="professeur_principal",
-                           class_id=d.id, token_hash="h" * 64, invited_by_id=w.uid("principal_a"),
-                           created_at=NOW, expires_at=NOW + dt.timedelta(days=7)))
+    session.add(
+        Invitation(
+            school_id=d.school_id,
+            email="pp.d@ac-creteil.fr",
+            function="professeur_principal",
+            class_id=d.id,
+            token_hash="h" * 64,
+            invited_by_id=w.uid("principal_a"),
+            created_at=NOW,
+            expires_at=NOW + dt.timedelta(days=7),
+        )
+    )
     w.memberships["pp_pending"].requested_class_id = d.id
     session.commit()
     schools.delete_class(session, principal, d.id)
     assert session.get(SchoolClass, d.id) is None
-    inv = session.execute(select(Invitation).where(Invitation.email == "pp.d@ac-creteil.fr")).scalar_one()
+    inv = session.execute(
+        select(Invitation).where(Invitation.email == "pp.d@ac-creteil.fr")
+    ).scalar_one()
     assert inv.class_id is None and inv.cancelled_at is not None
     assert session.get(StaffMembership, w.memberships["pp_pending"].id).requested_class_id is None
     with pytest.raises(NotFound, match="introuvable"):
@@ -250,14 +328,27 @@ def test_closing_a_class_refuses_its_code_and_its_pupils(session):
     principal = w.viewer("principal_a")
     schools.set_class_access(session, principal, w.classes["class_a"].id, False)
     with pytest.raises(ValidationError, match="n'existe pas ou n'est pas ouvert"):
-        signup.signup_student(session, class_code="aaaaa2", first_name="Léa", last_name="Nouvelle",
-                              email="lea@exemple.fr", password=PASSWORD)
+        signup.signup_student(
+            session,
+            class_code="aaaaa2",
+            first_name="Léa",
+            last_name="Nouvelle",
+            email="lea@exemple.fr",
+            password=PASSWORD,
+        )
     from stages_app.services import access
+
     assert not access.can(session, w.viewer("pupil_open"), "search.use")
     schools.set_class_access(session, principal, w.classes["class_a"].id, True)
     assert access.can(session, w.viewer("pupil_open"), "search.use")
-    signup.signup_student(session, class_code="aaaaa2", first_name="Léa", last_name="Nouvelle",
-                          email="lea@exemple.fr", password=PASSWORD)
+    signup.signup_student(
+        session,
+        class_code="aaaaa2",
+        first_name="Léa",
+        last_name="Nouvelle",
+        email="lea@exemple.fr",
+        password=PASSWORD,
+    )
 
 
 def test_regenerating_the_code_retires_the_old_one(session):
@@ -265,10 +356,22 @@ def test_regenerating_the_code_retires_the_old_one(session):
     new = schools.regenerate_join_code(session, w.viewer("pp_granted"), w.classes["class_a"].id)
     assert new != "AAAAA2" and len(new) == 6
     with pytest.raises(ValidationError):
-        signup.signup_student(session, class_code="AAAAA2", first_name="Léa", last_name="Nouvelle",
-                              email="lea@exemple.fr", password=PASSWORD)
-    signup.signup_student(session, class_code=new.lower(), first_name="Léa", last_name="Nouvelle",
-                          email="lea@exemple.fr", password=PASSWORD)
+        signup.signup_student(
+            session,
+            class_code="AAAAA2",
+            first_name="Léa",
+            last_name="Nouvelle",
+            email="lea@exemple.fr",
+            password=PASSWORD,
+        )
+    signup.signup_student(
+        session,
+        class_code=new.lower(),
+        first_name="Léa",
+        last_name="Nouvelle",
+        email="lea@exemple.fr",
+        password=PASSWORD,
+    )
     with pytest.raises(PermissionDenied):  # a teacher who does not teach 3e B
         schools.regenerate_join_code(session, w.viewer("pp_granted"), w.classes["class_b"].id)
 
@@ -279,10 +382,15 @@ def test_regenerating_the_code_retires_the_old_one(session):
 
 
 def _weeks(session, school_id):
-    return session.execute(
-        select(InternshipWeek.week_start).where(InternshipWeek.school_id == school_id)
-        .order_by(InternshipWeek.week_start)
-    ).scalars().all()
+    return (
+        session.execute(
+            select(InternshipWeek.week_start)
+            .where(InternshipWeek.school_id == school_id)
+            .order_by(InternshipWeek.week_start)
+        )
+        .scalars()
+        .all()
+    )
 
 
 def test_a_period_of_two_weeks_from_any_day(session):
@@ -309,20 +417,33 @@ def test_a_period_in_progress_is_accepted(session):
     assert rows[0].week_start == dt.date(2026, 11, 16)
 
 
-@pytest.mark.parametrize(("first", "last", "error", "message"), [
-    (dt.date(2027, 8, 30), None, ValidationError, "une seule année scolaire"),  # Friday 3 Sept
-    (dt.date(2027, 8, 16), dt.date(2027, 9, 6), ValidationError, "une seule année scolaire"),
-    (dt.date(2026, 11, 9), None, ValidationError, "est déjà passée"),
-    (dt.date(2026, 11, 9), dt.date(2026, 11, 23), ValidationError, "du 9 au 13 novembre 2026 est déjà passée"),
-    (dt.date(2025, 12, 1), None, ValidationError, "est déjà passée"),
-    (dt.date(2028, 10, 2), None, ValidationError, r"l'année scolaire en cours \(2026-2027\) ou la suivante"),
-    (dt.date(2027, 3, 1), dt.date(2027, 4, 5), ValidationError, "au plus 4 semaines"),
-    (dt.date(2027, 3, 8), dt.date(2027, 3, 1), ValidationError, "venir après"),
-    ("08/03/2027", None, ValidationError, "pas une date valide"),
-    (None, None, ValidationError, "pas une date valide"),
-    (dt.date(2027, 1, 13), None, Conflict, "du 11 au 15 janvier 2027 est déjà déclarée"),
-    (dt.date(2027, 1, 4), dt.date(2027, 1, 18), Conflict, "chevaucher"),
-])
+@pytest.mark.parametrize(
+    ("first", "last", "error", "message"),
+    [
+        (dt.date(2027, 8, 30), None, ValidationError, "une seule année scolaire"),  # Friday 3 Sept
+        (dt.date(2027, 8, 16), dt.date(2027, 9, 6), ValidationError, "une seule année scolaire"),
+        (dt.date(2026, 11, 9), None, ValidationError, "est déjà passée"),
+        (
+            dt.date(2026, 11, 9),
+            dt.date(2026, 11, 23),
+            ValidationError,
+            "du 9 au 13 novembre 2026 est déjà passée",
+        ),
+        (dt.date(2025, 12, 1), None, ValidationError, "est déjà passée"),
+        (
+            dt.date(2028, 10, 2),
+            None,
+            ValidationError,
+            r"l'année scolaire en cours \(2026-2027\) ou la suivante",
+        ),
+        (dt.date(2027, 3, 1), dt.date(2027, 4, 5), ValidationError, "au plus 4 semaines"),
+        (dt.date(2027, 3, 8), dt.date(2027, 3, 1), ValidationError, "venir après"),
+        ("08/03/2027", None, ValidationError, "pas une date valide"),
+        (None, None, ValidationError, "pas une date valide"),
+        (dt.date(2027, 1, 13), None, Conflict, "du 11 au 15 janvier 2027 est déjà déclarée"),
+        (dt.date(2027, 1, 4), dt.date(2027, 1, 18), Conflict, "chevaucher"),
+    ],
+)
 def test_bad_periods_are_refused_and_nothing_is_saved(session, first, last, error, message):
     w = build_world(session)
     before = snapshot(session)
@@ -352,17 +473,40 @@ def _accepted_application(session, w, pupil_key, week_start):
     session.add(sector)
     session.flush()
     org = session.execute(select(Organisation)).scalars().first()
-    offer = Offer(organisation_id=org.id, title="Vendeur", description="...", sector_id=sector.id,
-                  postal_code="93300", commune_insee="93001", commune_name="Aubervilliers",
-                  latitude=48.91, longitude=2.38, status="published")
+    offer = Offer(
+        organisation_id=org.id,
+        title="Vendeur",
+        description="...",
+        sector_id=sector.id,
+        postal_code="93300",
+        commune_insee="93001",
+        commune_name="Aubervilliers",
+        latitude=48.91,
+        longitude=2.38,
+        status="published",
+    )
     session.add(offer)
     session.flush()
-    ow = OfferWeek(offer_id=offer.id, week_start=week_start, seats=2, accepted_count=1,
-                   latitude=48.91, longitude=2.38)
+    ow = OfferWeek(
+        offer_id=offer.id,
+        week_start=week_start,
+        seats=2,
+        accepted_count=1,
+        latitude=48.91,
+        longitude=2.38,
+    )
     session.add(ow)
     session.flush()
-    session.add(Application(student_id=w.uid(pupil_key), offer_id=offer.id, offer_week_id=ow.id,
-                            week_start=week_start, school_year=2026, status="accepted"))
+    session.add(
+        Application(
+            student_id=w.uid(pupil_key),
+            offer_id=offer.id,
+            offer_week_id=ow.id,
+            week_start=week_start,
+            school_year=2026,
+            status="accepted",
+        )
+    )
     session.commit()
 
 
@@ -392,7 +536,11 @@ def test_national_search_records_who_and_when(session):
     w = build_world(session)
     principal = w.viewer("principal_a")
     view = schools.school_settings(session, principal, now=NOW)
-    assert (view.national_search, view.national_search_by, view.national_search_at) == (False, "", None)
+    assert (view.national_search, view.national_search_by, view.national_search_at) == (
+        False,
+        "",
+        None,
+    )
     schools.set_national_search(session, principal, True, now=NOW)
     schools.set_national_search(session, principal, True, now=NOW + dt.timedelta(days=1))  # no-op
     view = schools.school_settings(session, principal, now=NOW)
@@ -414,8 +562,12 @@ def test_national_search_records_who_and_when(session):
 def test_concurrent_double_submissions(engine, session):
     w = build_world(session)
     principal = w.viewer("principal_a")
-    assert race(engine, lambda s: schools.add_period(s, principal, dt.date(2027, 2, 1), now=NOW)) == {
-        "ok": 1, "Conflict": 5}
-    assert race(engine, lambda s: schools.create_class(s, principal, "3e Z")) == {"ok": 1, "Conflict": 5}
+    assert race(
+        engine, lambda s: schools.add_period(s, principal, dt.date(2027, 2, 1), now=NOW)
+    ) == {"ok": 1, "Conflict": 5}
+    assert race(engine, lambda s: schools.create_class(s, principal, "3e Z")) == {
+        "ok": 1,
+        "Conflict": 5,
+    }
     assert _count(session, InternshipWeek, InternshipWeek.week_start == dt.date(2027, 2, 1)) == 1
     assert _count(session, SchoolClass, SchoolClass.name == "3e Z") == 1

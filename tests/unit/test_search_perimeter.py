@@ -119,7 +119,9 @@ def test_national_search_lifts_the_limit_and_still_sorts_by_distance(session, wo
     assert result.cards[2].distance_km == round(haversine_km(*BOBIGNY, *LYON), 1)
     # a radius beyond 60 km is allowed once national
     assert ids(search_offers(session, world["pupil"], SearchQuery(radius_km=100))) == [
-        near.id, just_out.id]
+        near.id,
+        just_out.id,
+    ]
     # newest first, distance still shown
     newest = search_offers(session, world["pupil"], SearchQuery(sort="newest"))
     assert ids(newest) == [lyon.id, just_out.id, near.id]
@@ -200,7 +202,10 @@ def test_drafts_unpublished_and_archived_offers_never_show(session, world):
     visible = h.published_offer(session, employer, sector)
 
     assert [draft.status, unpublished.status, archived.status] == [
-        OfferStatus.DRAFT.value, OfferStatus.UNPUBLISHED.value, OfferStatus.ARCHIVED.value]
+        OfferStatus.DRAFT.value,
+        OfferStatus.UNPUBLISHED.value,
+        OfferStatus.ARCHIVED.value,
+    ]
     result = search_offers(session, world["pupil"])
     assert ids(result) == [visible.id]
     for hidden in (draft, unpublished, archived):
@@ -339,8 +344,10 @@ def _build_random_dataset(session: Session) -> tuple:
     pupil = h.pupil(session, school)
     h.gazetteer(session)
     sectors = [h.sector(session, name) for name in ("Alimentation", "Informatique", "Santé")]
-    employers = [h.employer(session, name) for name in ("Boulangerie Dupré", "Hôpital Avicenne",
-                                                        "Atelier Numérique")]
+    employers = [
+        h.employer(session, name)
+        for name in ("Boulangerie Dupré", "Hôpital Avicenne", "Atelier Numérique")
+    ]
     words = ["pâtisserie", "réseau", "soins", "accueil", "électricité", "jardin"]
     weeks_pool = [WEEK1, WEEK2, WEEK3, OTHER_WEEK]
     made = []
@@ -350,10 +357,17 @@ def _build_random_dataset(session: Session) -> tuple:
         chosen = rng.sample(weeks_pool, rng.randint(1, 3))
         weeks = [(w, rng.randint(1, 3)) for w in chosen]
         emp = rng.randrange(3)
-        offer = offer_service.create_offer(session, employers[emp], h.offer_input(
-            sectors[rng.randrange(3)], weeks=weeks, title=f"Stage n°{i} {rng.choice(words)}",
-            description=f"Découverte du métier : {rng.choice(words)} et {rng.choice(words)}."),
-            geocoder=None)
+        offer = offer_service.create_offer(
+            session,
+            employers[emp],
+            h.offer_input(
+                sectors[rng.randrange(3)],
+                weeks=weeks,
+                title=f"Stage n°{i} {rng.choice(words)}",
+                description=f"Découverte du métier : {rng.choice(words)} et {rng.choice(words)}.",
+            ),
+            geocoder=None,
+        )
         offer.latitude, offer.longitude = at
         session.add(offer)
         offer_service.sync_offer_weeks(session, offer)
@@ -361,8 +375,9 @@ def _build_random_dataset(session: Session) -> tuple:
         if rng.random() < 0.85:
             offer_service.publish_offer(session, employers[emp], offer.id)
         if rng.random() < 0.2:  # a full week
-            row = session.scalars(select(OfferWeek).filter_by(offer_id=offer.id)
-                                  .order_by(OfferWeek.week_start)).first()
+            row = session.scalars(
+                select(OfferWeek).filter_by(offer_id=offer.id).order_by(OfferWeek.week_start)
+            ).first()
             row.accepted_count = row.seats
             session.add(row)
             offer_service.sync_offer_weeks(session, session.get(type(offer), offer.id))
@@ -387,8 +402,7 @@ def _answers(session: Session, pupil) -> list:
     out = []
     for query in QUERIES:
         r = search_offers(session, pupil, query)
-        out.append((r.total, r.page, r.pages,
-                    [(c.id, c.distance_km, c.weeks) for c in r.cards]))
+        out.append((r.total, r.page, r.pages, [(c.id, c.distance_km, c.weeks) for c in r.cards]))
     return out
 
 
@@ -399,8 +413,9 @@ def _brute_force(session: Session, school, query: SearchQuery) -> list[int]:
     result = []
     for offer in session.scalars(select(Offer)).all():
         weeks = session.scalars(select(OfferWeek).filter_by(offer_id=offer.id)).all()
-        free = [w for w in weeks if w.week_start in (WEEK1, WEEK2, WEEK3)
-                and w.accepted_count < w.seats]
+        free = [
+            w for w in weeks if w.week_start in (WEEK1, WEEK2, WEEK3) and w.accepted_count < w.seats
+        ]
         km = haversine_km(school.latitude, school.longitude, offer.latitude, offer.longitude)
         if offer.status == "published" and free and km <= (query.radius_km or 60):
             result.append((km, offer.id))
@@ -408,8 +423,9 @@ def _brute_force(session: Session, school, query: SearchQuery) -> list[int]:
 
 
 @pytest.mark.parametrize("small_result", [300, 0], ids=["one-pass", "growing-circle"])
-def test_results_identical_on_sqlite_and_postgresql(sqlite_engine, request, monkeypatch,
-                                                    small_result):
+def test_results_identical_on_sqlite_and_postgresql(
+    sqlite_engine, request, monkeypatch, small_result
+):
     # with 0, every page is taken from the smallest circle that holds it
     monkeypatch.setattr(search_module, "_SMALL_RESULT", small_result)
     answers = {}
@@ -443,10 +459,19 @@ def test_results_identical_on_sqlite_and_postgresql(sqlite_engine, request, monk
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("centre", [BOBIGNY, LYON, (43.2965, 5.3698), (-21.1151, 55.5364),
-                                    (5.4837, -54.0313), (64.1466, -21.9426), (70.0, 25.0)],
-                         ids=["bobigny", "lyon", "marseille", "la-reunion", "guyane",
-                              "reykjavik", "north-cape"])
+@pytest.mark.parametrize(
+    "centre",
+    [
+        BOBIGNY,
+        LYON,
+        (43.2965, 5.3698),
+        (-21.1151, 55.5364),
+        (5.4837, -54.0313),
+        (64.1466, -21.9426),
+        (70.0, 25.0),
+    ],
+    ids=["bobigny", "lyon", "marseille", "la-reunion", "guyane", "reykjavik", "north-cape"],
+)
 @pytest.mark.parametrize("km", [1.0, 10.0, 59.9, 60.0, 250.0])
 def test_strips_count_inside_only_what_is_inside(centre, km):
     """Inner part of a strip => within the radius; beyond its outer part => outside; every point
@@ -465,9 +490,11 @@ def test_strips_count_inside_only_what_is_inside(centre, km):
         uniform = n < 4000
         if not box[0] <= lat <= box[1]:
             continue
-        strip = next(s for s in strips
-                     if s.lat_min <= lat and (lat < s.lat_max or s.inclusive_max and
-                                              lat <= s.lat_max))
+        strip = next(
+            s
+            for s in strips
+            if s.lat_min <= lat and (lat < s.lat_max or s.inclusive_max and lat <= s.lat_max)
+        )
         lon0 = centre[1]  # the very comparisons the SQL makes (BETWEEN)
         km_away = haversine_km(*centre, lat, lon)
         if strip.inner > 0 and lon0 - strip.inner <= lon <= lon0 + strip.inner:

@@ -118,17 +118,23 @@ def test_la_poste_siret_rule():
 
 @pytest.mark.parametrize(
     "raw, expected",
-    [("0123456789", "01 23 45 67 89"), ("01.23.45.67.89", "01 23 45 67 89"),
-     ("+33 1 23 45 67 89", "01 23 45 67 89"), ("0033123456789", "01 23 45 67 89"),
-     ("+33 (0)6 12 34 56 78", "06 12 34 56 78"), ("+262 692 12 34 56", "06 92 12 34 56"),
-     ("", "")],
+    [
+        ("0123456789", "01 23 45 67 89"),
+        ("01.23.45.67.89", "01 23 45 67 89"),
+        ("+33 1 23 45 67 89", "01 23 45 67 89"),
+        ("0033123456789", "01 23 45 67 89"),
+        ("+33 (0)6 12 34 56 78", "06 12 34 56 78"),
+        ("+262 692 12 34 56", "06 92 12 34 56"),
+        ("", ""),
+    ],
 )
 def test_phone_is_normalised(raw, expected):
     assert normalize_phone(raw) == expected
 
 
-@pytest.mark.parametrize("phone", ["12345", "1234567890", "+44 20 7946 0958", "06 12 34 56 7x",
-                                   "00 12 34 56 78"])
+@pytest.mark.parametrize(
+    "phone", ["12345", "1234567890", "+44 20 7946 0958", "06 12 34 56 7x", "00 12 34 56 78"]
+)
 def test_employer_bad_phone(session, phone):
     err = refused(session, ValidationError, signup_employer, **employer_form(phone=phone))
     assert err.field == "phone" and "10 chiffres" in err.message
@@ -141,8 +147,11 @@ def test_employer_bad_phone(session, phone):
         ({"organisation_name": "B" * 151}, "organisation_name", "trop long"),
         ({"organisation_name": "<b>Boulangerie</b>"}, "organisation_name", "< et >"),
         ({"kind": "multinationale"}, "kind", "entreprise, administration ou association"),
-        ({"first_name": "<script>alert(1)</script>"}, "first_name",
-         "Le prénom ne peut contenir que des lettres"),
+        (
+            {"first_name": "<script>alert(1)</script>"},
+            "first_name",
+            "Le prénom ne peut contenir que des lettres",
+        ),
         ({"last_name": "L" * 81}, "last_name", "trop long"),
         ({"email": "karim@"}, "email", "n'est pas valide"),
         ({"password": "a" * 11}, "password", "au moins 12 caractères"),
@@ -192,7 +201,9 @@ def test_student_signup_joins_the_class_without_access(session):
     assert user.role == Role.STUDENT.value
     profile = session.execute(select(PupilProfile)).scalar_one()
     assert (profile.user_id, profile.school_id, profile.class_id) == (
-        user.id, school.id, school_class.id
+        user.id,
+        school.id,
+        school_class.id,
     )
     assert profile.authorisation_received_on is None
     assert profile.access_opened_at is None
@@ -243,8 +254,14 @@ def staff_form(**overrides):
 
 @pytest.mark.parametrize(
     "function, role",
-    [("professeur_principal", Role.TEACHER), ("professeur", Role.TEACHER), ("cpe", Role.STAFF),
-     ("documentaliste", Role.STAFF), ("psy_en", Role.STAFF), ("administratif", Role.STAFF)],
+    [
+        ("professeur_principal", Role.TEACHER),
+        ("professeur", Role.TEACHER),
+        ("cpe", Role.STAFF),
+        ("documentaliste", Role.STAFF),
+        ("psy_en", Role.STAFF),
+        ("administratif", Role.STAFF),
+    ],
 )
 def test_staff_signup(session, function, role):
     school = make_school(session)
@@ -253,11 +270,16 @@ def test_staff_signup(session, function, role):
     )
     user = signup_staff(session, **form)
     assert (user.role, user.status, user.email) == (
-        role.value, UserStatus.ACTIVE.value, "sophie.garnier@ac-creteil.fr"
+        role.value,
+        UserStatus.ACTIVE.value,
+        "sophie.garnier@ac-creteil.fr",
     )
     membership = session.execute(select(StaffMembership)).scalar_one()
     assert (membership.user_id, membership.school_id, membership.function, membership.status) == (
-        user.id, school.id, function, "pending"
+        user.id,
+        school.id,
+        function,
+        "pending",
     )
 
 
@@ -314,7 +336,9 @@ def test_principal_signup_waits_for_email_confirmation(session):
     assert user.email_confirmed_at is None
     membership = session.execute(select(StaffMembership)).scalar_one()
     assert (membership.school_id, membership.function, membership.status) == (
-        school.id, "principal", "granted"
+        school.id,
+        "principal",
+        "granted",
     )
     stored = session.execute(select(EmailToken)).scalar_one()
     assert stored.purpose == "confirm_email" and stored.token_hash != token
@@ -349,7 +373,9 @@ def test_second_principal_is_refused_with_a_contact(session):
     make_school(session)
     signup_principal(session, **principal_form())
     err = refused(
-        session, Conflict, signup_principal,
+        session,
+        Conflict,
+        signup_principal,
         **principal_form(first_name="Paul", last_name="Renaud"),
     )
     assert err.message.startswith(

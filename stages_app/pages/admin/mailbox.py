@@ -19,8 +19,12 @@ def _mail(row) -> rx.Component:
             ),
             rx.heading(row.subject, as_="h2", size="3"),
             rx.text(row.body, white_space="pre-wrap", size="2"),
-            rx.foreach(row.links, lambda link: rx.link("Ouvrir le lien : ", link, href=link,
-                                                        style=LINK_STYLE, size="2")),
+            rx.foreach(
+                row.links,
+                lambda link: rx.link(
+                    "Ouvrir le lien : ", link, href=link, style=LINK_STYLE, size="2"
+                ),
+            ),
             spacing="2",
             align="stretch",
         ),
@@ -31,12 +35,18 @@ def _mail(row) -> rx.Component:
 def admin_mailbox() -> rx.Component:
     return page_layout(
         "Courriels envoyés par la plateforme",
-        rx.text("Sans serveur de messagerie configuré, les courriels restent ici : vous pouvez "
-                "ouvrir les liens de confirmation et d'invitation.", size="2"),
+        rx.text(
+            "Sans serveur de messagerie configuré, les courriels restent ici : vous pouvez "
+            "ouvrir les liens de confirmation et d'invitation.",
+            size="2",
+        ),
         rx.form(
             rx.hstack(
-                rx.box(field("Destinataire", "recipient", required=False, max_length=254),
-                       flex="1", min_width="12em"),
+                rx.box(
+                    field("Destinataire", "recipient", required=False, max_length=254),
+                    flex="1",
+                    min_width="12em",
+                ),
                 rx.button("Filtrer", type="submit", size="3"),
                 align="end",
                 wrap="wrap",
@@ -47,11 +57,13 @@ def admin_mailbox() -> rx.Component:
         rx.text(S.total, " courriel(s)", size="2", color="var(--gray-11)"),
         rx.foreach(S.mails, _mail),
         rx.hstack(
-            rx.button("Précédents", on_click=S.go(S.page - 1), disabled=S.page <= 1,
-                      variant="outline"),
+            rx.button(
+                "Précédents", on_click=S.go(S.page - 1), disabled=S.page <= 1, variant="outline"
+            ),
             rx.text("Page ", S.page, " sur ", S.pages, size="2"),
-            rx.button("Suivants", on_click=S.go(S.page + 1), disabled=S.page >= S.pages,
-                      variant="outline"),
+            rx.button(
+                "Suivants", on_click=S.go(S.page + 1), disabled=S.page >= S.pages, variant="outline"
+            ),
             align="center",
             spacing="3",
         ),

@@ -33,22 +33,41 @@ def landing() -> rx.Component:
             rx.link(rx.button("Aller à mon espace", size="3"), href=AuthState.home_url),
             rx.hstack(
                 rx.link(rx.button("Se connecter", size="3"), href=routes.LOGIN),
-                rx.link(rx.button("Créer un compte", size="3", variant="outline"), href=routes.SIGNUP),
+                rx.link(
+                    rx.button("Créer un compte", size="3", variant="outline"), href=routes.SIGNUP
+                ),
                 spacing="3",
                 wrap="wrap",
             ),
         ),
         rx.grid(
-            _role_card("Élèves", "Avec l'accord de vos parents, cherchez des offres, préparez "
-                       "votre CV et postulez en ligne.", routes.SIGNUP_STUDENT, "Je suis élève"),
-            _role_card("Collèges", "Inscrivez votre collège, vos classes de 3e et vos semaines "
-                       "de stage, et suivez chaque élève.", routes.SIGNUP_PRINCIPAL,
-                       "J'inscris mon collège"),
-            _role_card("Personnels", "Professeurs, CPE, documentalistes : rejoignez l'espace de "
-                       "votre collège.", routes.SIGNUP_STAFF, "Je rejoins mon collège"),
-            _role_card("Employeurs", "Entreprises, administrations, associations : publiez vos "
-                       "offres en quelques minutes.", routes.SIGNUP_EMPLOYER,
-                       "Je propose des stages"),
+            _role_card(
+                "Élèves",
+                "Avec l'accord de vos parents, cherchez des offres, préparez "
+                "votre CV et postulez en ligne.",
+                routes.SIGNUP_STUDENT,
+                "Je suis élève",
+            ),
+            _role_card(
+                "Collèges",
+                "Inscrivez votre collège, vos classes de 3e et vos semaines "
+                "de stage, et suivez chaque élève.",
+                routes.SIGNUP_PRINCIPAL,
+                "J'inscris mon collège",
+            ),
+            _role_card(
+                "Personnels",
+                "Professeurs, CPE, documentalistes : rejoignez l'espace de votre collège.",
+                routes.SIGNUP_STAFF,
+                "Je rejoins mon collège",
+            ),
+            _role_card(
+                "Employeurs",
+                "Entreprises, administrations, associations : publiez vos "
+                "offres en quelques minutes.",
+                routes.SIGNUP_EMPLOYER,
+                "Je propose des stages",
+            ),
             columns=rx.breakpoints(initial="1", sm="2", md="4"),
             spacing="4",
             width="100%",

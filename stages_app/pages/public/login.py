@@ -16,10 +16,20 @@ def login() -> rx.Component:
             rx.form(
                 rx.vstack(
                     form_error(LoginState.error),
-                    field("Adresse e-mail", "email", type="email", autocomplete="username",
-                          max_length=254),
-                    field("Mot de passe", "password", type="password",
-                          autocomplete="current-password", max_length=200),
+                    field(
+                        "Adresse e-mail",
+                        "email",
+                        type="email",
+                        autocomplete="username",
+                        max_length=254,
+                    ),
+                    field(
+                        "Mot de passe",
+                        "password",
+                        type="password",
+                        autocomplete="current-password",
+                        max_length=200,
+                    ),
                     submit_button("Se connecter"),
                     spacing="4",
                     width="100%",

@@ -36,16 +36,20 @@ def confirm_email() -> rx.Component:
 def accessibility() -> rx.Component:
     return page_layout(
         "Accessibilité",
-        rx.text("Stages 3e vise la conformité au RGAA : chaque page est testée automatiquement "
-                "(axe-core), se parcourt au clavier et s'affiche sur téléphone. Signalez toute "
-                "difficulté à votre collège ou à l'administrateur de la plateforme."),
+        rx.text(
+            "Stages 3e vise la conformité au RGAA : chaque page est testée automatiquement "
+            "(axe-core), se parcourt au clavier et s'affiche sur téléphone. Signalez toute "
+            "difficulté à votre collège ou à l'administrateur de la plateforme."
+        ),
     )
 
 
 def legal() -> rx.Component:
     return page_layout(
         "Mentions légales et données personnelles",
-        rx.text("Les données des élèves (nom, classe, CV, candidatures) ne servent qu'à "
-                "l'organisation du stage d'observation de 3e. Elles sont visibles par l'équipe "
-                "du collège et, pour les candidatures envoyées, par l'employeur concerné."),
+        rx.text(
+            "Les données des élèves (nom, classe, CV, candidatures) ne servent qu'à "
+            "l'organisation du stage d'observation de 3e. Elles sont visibles par l'équipe "
+            "du collège et, pour les candidatures envoyées, par l'employeur concerné."
+        ),
     )

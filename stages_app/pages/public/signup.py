@@ -52,14 +52,26 @@ def signup_chooser() -> rx.Component:
         "Créer un compte",
         rx.text("Qui êtes-vous ?", size="4"),
         rx.vstack(
-            _choice("Je suis élève de 3e", "Il vous faut le code de votre classe, donné par "
-                    "votre professeur principal.", routes.SIGNUP_STUDENT),
-            _choice("Je représente un employeur", "Entreprise, administration ou association qui "
-                    "accueille des élèves.", routes.SIGNUP_EMPLOYER),
-            _choice("Je travaille dans un collège", "Professeur, CPE, documentaliste, psy-EN, "
-                    "personnel administratif.", routes.SIGNUP_STAFF),
-            _choice("Je suis chef d'établissement", "J'inscris mon collège sur la plateforme.",
-                    routes.SIGNUP_PRINCIPAL),
+            _choice(
+                "Je suis élève de 3e",
+                "Il vous faut le code de votre classe, donné par votre professeur principal.",
+                routes.SIGNUP_STUDENT,
+            ),
+            _choice(
+                "Je représente un employeur",
+                "Entreprise, administration ou association qui accueille des élèves.",
+                routes.SIGNUP_EMPLOYER,
+            ),
+            _choice(
+                "Je travaille dans un collège",
+                "Professeur, CPE, documentaliste, psy-EN, personnel administratif.",
+                routes.SIGNUP_STAFF,
+            ),
+            _choice(
+                "Je suis chef d'établissement",
+                "J'inscris mon collège sur la plateforme.",
+                routes.SIGNUP_PRINCIPAL,
+            ),
             spacing="3",
             max_width="40em",
             width="100%",
@@ -76,10 +88,22 @@ def _identity_fields() -> list[rx.Component]:
 
 def _account_fields(email_hint: str | None = None) -> list[rx.Component]:
     return [
-        field("Adresse e-mail", "email", type="email", autocomplete="email", max_length=254,
-              hint=email_hint),
-        field("Mot de passe", "password", type="password", autocomplete="new-password",
-              hint=PASSWORD_HINT, max_length=72),
+        field(
+            "Adresse e-mail",
+            "email",
+            type="email",
+            autocomplete="email",
+            max_length=254,
+            hint=email_hint,
+        ),
+        field(
+            "Mot de passe",
+            "password",
+            type="password",
+            autocomplete="new-password",
+            hint=PASSWORD_HINT,
+            max_length=72,
+        ),
     ]
 
 
@@ -108,15 +132,23 @@ def _form(handler, label: str, *fields: rx.Component) -> rx.Component:
 def signup_student() -> rx.Component:
     return page_layout(
         "Inscription élève",
-        rx.text("Votre professeur principal vous donne le code de votre classe. Après "
-                "l'inscription, il ouvrira votre accès quand il aura reçu l'autorisation signée "
-                "de vos parents."),
+        rx.text(
+            "Votre professeur principal vous donne le code de votre classe. Après "
+            "l'inscription, il ouvrira votre accès quand il aura reçu l'autorisation signée "
+            "de vos parents."
+        ),
         _form(
             SignupState.signup_student,
             "Créer mon compte élève",
             rx.box(
-                field("Code de la classe", "class_code", autocomplete="off", max_length=12,
-                      hint="Par exemple : K7M2QX", default_value=SignupState.prefill_code),
+                field(
+                    "Code de la classe",
+                    "class_code",
+                    autocomplete="off",
+                    max_length=12,
+                    hint="Par exemple : K7M2QX",
+                    default_value=SignupState.prefill_code,
+                ),
                 key=SignupState.prefill_code,  # remount once the code from the link is known
                 width="100%",
             ),
@@ -132,14 +164,25 @@ def signup_employer() -> rx.Component:
         _form(
             SignupState.signup_employer,
             "Créer mon compte employeur",
-            field("Nom de l'organisme", "organisation_name", autocomplete="organization",
-                  max_length=150),
+            field(
+                "Nom de l'organisme",
+                "organisation_name",
+                autocomplete="organization",
+                max_length=150,
+            ),
             select_field("Type d'organisme", "kind", ORGANISATION_KINDS),
-            field("Numéro SIRET", "siret", required=False, max_length=20, input_mode="numeric",
-                  hint="Facultatif : 14 chiffres."),
+            field(
+                "Numéro SIRET",
+                "siret",
+                required=False,
+                max_length=20,
+                input_mode="numeric",
+                hint="Facultatif : 14 chiffres.",
+            ),
             *_identity_fields(),
-            field("Téléphone", "phone", type="tel", autocomplete="tel", required=False,
-                  max_length=20),
+            field(
+                "Téléphone", "phone", type="tel", autocomplete="tel", required=False, max_length=20
+            ),
             *_account_fields(),
         ),
     )
@@ -148,8 +191,9 @@ def signup_employer() -> rx.Component:
 def signup_staff() -> rx.Component:
     return page_layout(
         "Inscription des personnels",
-        rx.text("Le chef d'établissement valide ensuite votre accès. Utilisez votre adresse "
-                "académique."),
+        rx.text(
+            "Le chef d'établissement valide ensuite votre accès. Utilisez votre adresse académique."
+        ),
         _form(
             SignupState.signup_staff,
             "Demander l'accès",
@@ -158,16 +202,24 @@ def signup_staff() -> rx.Component:
             rx.cond(
                 P.class_options.length() > 0,
                 rx.vstack(
-                    rx.el.label("Votre classe (professeur principal ou classe suivie)",
-                                html_for="champ-class_id", style={"font_weight": "600"}),
+                    rx.el.label(
+                        "Votre classe (professeur principal ou classe suivie)",
+                        html_for="champ-class_id",
+                        style={"font_weight": "600"},
+                    ),
                     rx.el.select(
                         rx.el.option("— Aucune —", value=""),
-                        rx.foreach(P.class_options,
-                                   lambda c: rx.el.option(c.name, value=c.id.to_string())),
+                        rx.foreach(
+                            P.class_options, lambda c: rx.el.option(c.name, value=c.id.to_string())
+                        ),
                         id="champ-class_id",
                         name="class_id",
-                        style={"padding": "0.5em", "border": "1px solid var(--gray-8)",
-                               "border_radius": "6px", "font_size": "16px"},
+                        style={
+                            "padding": "0.5em",
+                            "border": "1px solid var(--gray-8)",
+                            "border_radius": "6px",
+                            "font_size": "16px",
+                        },
                     ),
                     spacing="1",
                     width="100%",
@@ -177,8 +229,11 @@ def signup_staff() -> rx.Component:
             ),
             *_identity_fields(),
             *_account_fields("Votre adresse académique, par exemple prenom.nom@ac-creteil.fr."),
-            rx.cond(P.selected_email_domain != "",
-                    rx.text("Adresse attendue : …@", P.selected_email_domain, size="2"), ""),
+            rx.cond(
+                P.selected_email_domain != "",
+                rx.text("Adresse attendue : …@", P.selected_email_domain, size="2"),
+                "",
+            ),
         ),
     )
 

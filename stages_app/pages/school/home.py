@@ -11,8 +11,12 @@ from stages_app.states.home import SchoolHomeState as S
 def _class_row(row) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(
-            rx.link(row.name, href=routes.SCHOOL_CLASS + "?id=" + row.class_id.to_string(),
-                    style=LINK_STYLE, aria_label="Ouvrir la classe " + row.name),
+            rx.link(
+                row.name,
+                href=routes.SCHOOL_CLASS + "?id=" + row.class_id.to_string(),
+                style=LINK_STYLE,
+                aria_label="Ouvrir la classe " + row.name,
+            ),
         ),
         rx.table.cell(row.pupils),
         rx.table.cell(row.waiting),
@@ -27,17 +31,29 @@ def _follow_choice(c) -> rx.Component:
     return rx.el.li(
         rx.hstack(
             rx.text(c.name, weight="bold"),
-            rx.cond(c.main_teacher_name != "",
-                    rx.text("(professeur principal : ", c.main_teacher_name, ")", size="2"), ""),
+            rx.cond(
+                c.main_teacher_name != "",
+                rx.text("(professeur principal : ", c.main_teacher_name, ")", size="2"),
+                "",
+            ),
             rx.cond(
                 c.is_main,
                 rx.badge("Votre classe"),
                 rx.cond(
                     c.followed,
-                    rx.button("Ne plus suivre", on_click=S.unfollow(c.class_id), size="1",
-                              variant="outline", aria_label="Ne plus suivre la " + c.name),
-                    rx.button("Suivre", on_click=S.follow(c.class_id), size="1",
-                              aria_label="Suivre la " + c.name),
+                    rx.button(
+                        "Ne plus suivre",
+                        on_click=S.unfollow(c.class_id),
+                        size="1",
+                        variant="outline",
+                        aria_label="Ne plus suivre la " + c.name,
+                    ),
+                    rx.button(
+                        "Suivre",
+                        on_click=S.follow(c.class_id),
+                        size="1",
+                        aria_label="Suivre la " + c.name,
+                    ),
                 ),
             ),
             spacing="2",
@@ -57,15 +73,17 @@ def _granted() -> rx.Component:
                 S.classes.length() > 0,
                 rx.box(
                     rx.table.root(
-                        rx.table.header(rx.table.row(
-                            rx.table.column_header_cell("Classe"),
-                            rx.table.column_header_cell("Élèves"),
-                            rx.table.column_header_cell("Sans autorisation"),
-                            rx.table.column_header_cell("Autorisation reçue"),
-                            rx.table.column_header_cell("Accès ouvert"),
-                            rx.table.column_header_cell("Professeur principal"),
-                            rx.table.column_header_cell("Code de classe"),
-                        )),
+                        rx.table.header(
+                            rx.table.row(
+                                rx.table.column_header_cell("Classe"),
+                                rx.table.column_header_cell("Élèves"),
+                                rx.table.column_header_cell("Sans autorisation"),
+                                rx.table.column_header_cell("Autorisation reçue"),
+                                rx.table.column_header_cell("Accès ouvert"),
+                                rx.table.column_header_cell("Professeur principal"),
+                                rx.table.column_header_cell("Code de classe"),
+                            )
+                        ),
                         rx.table.body(rx.foreach(S.classes, _class_row)),
                         width="100%",
                     ),
@@ -79,8 +97,10 @@ def _granted() -> rx.Component:
             S.is_teacher,
             section(
                 "Les classes que je suis",
-                rx.text("Suivez une classe pour voir ses élèves comme son professeur principal.",
-                        size="2"),
+                rx.text(
+                    "Suivez une classe pour voir ses élèves comme son professeur principal.",
+                    size="2",
+                ),
                 rx.el.ul(rx.foreach(S.follow_choices, _follow_choice), style={"padding": 0}),
             ),
             rx.fragment(),
@@ -89,14 +109,17 @@ def _granted() -> rx.Component:
             "Semaines de stage",
             rx.cond(
                 S.weeks.length() > 0,
-                rx.el.ul(rx.foreach(S.weeks, lambda w: rx.el.li("Semaine ", w)),
-                         style={"padding_left": "1.5em"}),
+                rx.el.ul(
+                    rx.foreach(S.weeks, lambda w: rx.el.li("Semaine ", w)),
+                    style={"padding_left": "1.5em"},
+                ),
                 rx.text("Aucune semaine de stage déclarée."),
             ),
             rx.text(
                 "Recherche des offres : ",
-                rx.cond(S.national_search, "ouverte à toute la France",
-                        "à moins de 60 km du collège"),
+                rx.cond(
+                    S.national_search, "ouverte à toute la France", "à moins de 60 km du collège"
+                ),
             ),
         ),
         spacing="5",
@@ -110,7 +133,11 @@ def school_home() -> rx.Component:
         "Tableau de bord du collège",
         status_messages(S),
         rx.text(
-            S.school_name, " (", S.uai, ") · ", S.commune,
+            S.school_name,
+            " (",
+            S.uai,
+            ") · ",
+            S.commune,
             rx.cond(S.priority_education != "", rx.text.span(" · ", S.priority_education), ""),
             size="3",
         ),
@@ -118,12 +145,23 @@ def school_home() -> rx.Component:
         rx.match(
             S.rights_status,
             ("granted", _granted()),
-            ("pending", rx.callout(
-                "Votre demande d'accès est en attente : le chef d'établissement doit la valider.",
-                icon="info", role="status")),
-            ("revoked", rx.callout(
-                "Votre accès aux données du collège a été retiré par le chef d'établissement.",
-                icon="triangle_alert", color_scheme="red", role="status")),
+            (
+                "pending",
+                rx.callout(
+                    "Votre demande d'accès est en attente : le chef d'établissement doit la valider.",
+                    icon="info",
+                    role="status",
+                ),
+            ),
+            (
+                "revoked",
+                rx.callout(
+                    "Votre accès aux données du collège a été retiré par le chef d'établissement.",
+                    icon="triangle_alert",
+                    color_scheme="red",
+                    role="status",
+                ),
+            ),
             rx.fragment(),
         ),
         protected=True,

@@ -14,35 +14,61 @@ PRE = {"white_space": "pre-wrap", "overflow_wrap": "anywhere"}
 def _cv_section(sec) -> rx.Component:
     return rx.vstack(
         rx.heading(sec.title, as_="h3", size="3"),
-        rx.el.ul(rx.foreach(sec.lines, lambda i: rx.el.li(rx.text(i, style=PRE))),
-                 style={"padding_left": "1.2em", "margin": 0}),
-        spacing="1", align="stretch",
+        rx.el.ul(
+            rx.foreach(sec.lines, lambda i: rx.el.li(rx.text(i, style=PRE))),
+            style={"padding_left": "1.2em", "margin": 0},
+        ),
+        spacing="1",
+        align="stretch",
     )
 
 
 def _application(a) -> rx.Component:
-    return rx.card(rx.vstack(
-        rx.hstack(
-            rx.heading(a.offer_title, as_="h3", size="4"),
-            rx.badge(a.status_label, color_scheme=a.color, high_contrast=True),
-            spacing="2", align="center", wrap="wrap",
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading(a.offer_title, as_="h3", size="4"),
+                rx.badge(a.status_label, color_scheme=a.color, high_contrast=True),
+                spacing="2",
+                align="center",
+                wrap="wrap",
+            ),
+            rx.text(
+                a.employer_name,
+                rx.cond(a.commune_name != "", " · " + a.commune_name, ""),
+                " · semaine ",
+                a.week_label,
+                size="2",
+            ),
+            rx.text(a.dates, size="2", color="var(--gray-11)"),
+            rx.cond(
+                a.answer_message != "",
+                rx.box(
+                    rx.text.strong("Message de l'employeur : "),
+                    rx.text.span(a.answer_message, style=PRE),
+                ),
+                "",
+            ),
+            rx.cond(a.reason != "", rx.text(a.reason, size="2", style=PRE), ""),
+            rx.el.details(
+                rx.el.summary("Lettre de motivation"),
+                rx.cond(
+                    a.letter != "",
+                    rx.text(
+                        a.letter,
+                        style=PRE,
+                        padding="0.5em",
+                        background="var(--gray-2)",
+                        border_radius="6px",
+                    ),
+                    rx.text("Pas encore de lettre.", size="2"),
+                ),
+            ),
+            spacing="2",
+            align="stretch",
         ),
-        rx.text(a.employer_name, rx.cond(a.commune_name != "", " · " + a.commune_name, ""),
-                " · semaine ", a.week_label, size="2"),
-        rx.text(a.dates, size="2", color="var(--gray-11)"),
-        rx.cond(a.answer_message != "",
-                rx.box(rx.text.strong("Message de l'employeur : "),
-                       rx.text.span(a.answer_message, style=PRE)), ""),
-        rx.cond(a.reason != "", rx.text(a.reason, size="2", style=PRE), ""),
-        rx.el.details(
-            rx.el.summary("Lettre de motivation"),
-            rx.cond(a.letter != "",
-                    rx.text(a.letter, style=PRE, padding="0.5em",
-                            background="var(--gray-2)", border_radius="6px"),
-                    rx.text("Pas encore de lettre.", size="2")),
-        ),
-        spacing="2", align="stretch",
-    ), width="100%")
+        width="100%",
+    )
 
 
 def pupil_file_page() -> rx.Component:
@@ -54,42 +80,67 @@ def pupil_file_page() -> rx.Component:
             rx.vstack(
                 live_refresh(S.refresh),
                 rx.hstack(
-                    rx.link("Classe " + S.class_name,
-                            href=routes.SCHOOL_CLASS + "?id=" + S.class_id.to_string(),
-                            style=LINK_STYLE),
+                    rx.link(
+                        "Classe " + S.class_name,
+                        href=routes.SCHOOL_CLASS + "?id=" + S.class_id.to_string(),
+                        style=LINK_STYLE,
+                    ),
                     rx.text("·", aria_hidden="true"),
                     rx.text(S.email, size="2"),
                     rx.badge(S.status_label, color_scheme=S.status_color, high_contrast=True),
-                    spacing="2", align="center", wrap="wrap",
+                    spacing="2",
+                    align="center",
+                    wrap="wrap",
                 ),
-                rx.text("Autorisation parentale : ", S.authorisation, " · accès à la plateforme : ",
-                        S.access, size="2"),
-                rx.cond(S.internships.length() > 0,
-                        rx.box(rx.text.strong("Stage(s) accepté(s) :"),
-                               rx.el.ul(rx.foreach(S.internships, lambda i: rx.el.li(i)),
-                                        style={"padding_left": "1.2em", "margin": 0})), ""),
+                rx.text(
+                    "Autorisation parentale : ",
+                    S.authorisation,
+                    " · accès à la plateforme : ",
+                    S.access,
+                    size="2",
+                ),
+                rx.cond(
+                    S.internships.length() > 0,
+                    rx.box(
+                        rx.text.strong("Stage(s) accepté(s) :"),
+                        rx.el.ul(
+                            rx.foreach(S.internships, lambda i: rx.el.li(i)),
+                            style={"padding_left": "1.2em", "margin": 0},
+                        ),
+                    ),
+                    "",
+                ),
                 section(
                     "CV",
                     rx.cond(
                         (S.cv_about != "") | (S.cv_sections.length() > 0),
                         rx.vstack(
-                            rx.cond(S.cv_updated != "",
-                                    rx.text(S.cv_updated, size="2", color="var(--gray-11)"), ""),
+                            rx.cond(
+                                S.cv_updated != "",
+                                rx.text(S.cv_updated, size="2", color="var(--gray-11)"),
+                                "",
+                            ),
                             rx.cond(S.cv_about != "", rx.text(S.cv_about, style=PRE), ""),
                             rx.foreach(S.cv_sections, _cv_section),
-                            spacing="3", align="stretch",
+                            spacing="3",
+                            align="stretch",
                         ),
                         rx.text("Le CV n'est pas encore rempli.", size="2"),
                     ),
                 ),
                 section(
                     "Candidatures",
-                    rx.cond(S.applications.length() > 0,
-                            rx.vstack(rx.foreach(S.applications, _application), spacing="3",
-                                      width="100%"),
-                            rx.text("Aucune candidature cette année scolaire.", size="2")),
+                    rx.cond(
+                        S.applications.length() > 0,
+                        rx.vstack(
+                            rx.foreach(S.applications, _application), spacing="3", width="100%"
+                        ),
+                        rx.text("Aucune candidature cette année scolaire.", size="2"),
+                    ),
                 ),
-                spacing="5", width="100%", align="stretch",
+                spacing="5",
+                width="100%",
+                align="stretch",
             ),
             "",
         ),

@@ -14,13 +14,17 @@ def _waiting() -> rx.Component:
             rx.el.ol(
                 rx.el.li("Votre professeur principal vous remet le formulaire d'autorisation."),
                 rx.el.li("Un parent le lit, le signe, et vous le rapportez au collège."),
-                rx.el.li("Votre professeur principal enregistre l'autorisation et ouvre votre accès."),
+                rx.el.li(
+                    "Votre professeur principal enregistre l'autorisation et ouvre votre accès."
+                ),
                 style={"padding_left": "1.5em", "line_height": "1.8", "list_style_type": "decimal"},
             ),
             rx.cond(
                 S.authorisation_recorded,
-                rx.text("L'autorisation a bien été reçue : votre accès va bientôt être ouvert.",
-                        weight="bold"),
+                rx.text(
+                    "L'autorisation a bien été reçue : votre accès va bientôt être ouvert.",
+                    weight="bold",
+                ),
                 rx.text("Le collège n'a pas encore reçu l'autorisation signée.", weight="bold"),
             ),
             spacing="3",
@@ -32,8 +36,10 @@ def _open() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Votre accès est ouvert", as_="h2", size="5"),
-            rx.text("Vous pouvez chercher des offres de stage près de votre collège, préparer "
-                    "votre CV et postuler."),
+            rx.text(
+                "Vous pouvez chercher des offres de stage près de votre collège, préparer "
+                "votre CV et postuler."
+            ),
             rx.text("Candidatures : ", rx.text.strong(S.applications)),
             rx.link(rx.button("Rechercher un stage", size="3"), href="/eleve/offres"),
             spacing="3",

@@ -13,8 +13,14 @@ from stages_app.states.search import (
     PupilSearchForStaffState,
 )
 
-SELECT_STYLE = {"padding": "0.5em", "border": "1px solid var(--gray-8)", "border_radius": "6px",
-                "font_size": "16px", "background": "white", "width": "100%"}
+SELECT_STYLE = {
+    "padding": "0.5em",
+    "border": "1px solid var(--gray-8)",
+    "border_radius": "6px",
+    "font_size": "16px",
+    "background": "white",
+    "width": "100%",
+}
 
 
 def _labelled(label: str, control: rx.Component, control_id: str) -> rx.Component:
@@ -32,15 +38,26 @@ def _sector_box(S, s) -> rx.Component:
     box_id = "secteur-" + s.id.to_string()
     return rx.el.li(
         rx.hstack(
-            rx.el.input(type="checkbox", id=box_id, name="sector_" + s.id.to_string(),
-                        default_checked=S.sector_ids.contains(s.id),
-                        style={"width": "1.1em", "height": "1.1em"}),
+            rx.el.input(
+                type="checkbox",
+                id=box_id,
+                name="sector_" + s.id.to_string(),
+                default_checked=S.sector_ids.contains(s.id),
+                style={"width": "1.1em", "height": "1.1em"},
+            ),
             rx.el.label(s.name, html_for=box_id, style={"font_size": "14px"}),
-            rx.cond(s.onisep_url != "",
-                    rx.link("métiers (ONISEP)", href=s.onisep_url, is_external=True, size="1",
-                            style=LINK_STYLE, aria_label="Les métiers du secteur " + s.name
-                            + " sur le site de l'ONISEP"),
-                    ""),
+            rx.cond(
+                s.onisep_url != "",
+                rx.link(
+                    "métiers (ONISEP)",
+                    href=s.onisep_url,
+                    is_external=True,
+                    size="1",
+                    style=LINK_STYLE,
+                    aria_label="Les métiers du secteur " + s.name + " sur le site de l'ONISEP",
+                ),
+                "",
+            ),
             spacing="2",
             align="center",
             wrap="wrap",
@@ -53,33 +70,72 @@ def _filters(S) -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.flex(
-                _labelled("Mot-clé", rx.input(id="champ-motcle", name="keyword", default_value=S.keyword,
-                                               placeholder="métier, entreprise…", size="3",
-                                               max_length=100), "champ-motcle"),
-                _labelled("Semaine", rx.el.select(
-                    rx.el.option("Toutes mes semaines", value=""),
-                    rx.foreach(S.week_options, lambda o: rx.el.option(o[1], value=o[0])),
-                    id="champ-semaine", name="week", default_value=S.week, style=SELECT_STYLE,
-                ), "champ-semaine"),
-                _labelled("Distance", rx.el.select(
-                    rx.cond(S.national, rx.el.option("Toute la France", value=""), rx.fragment()),
-                    *[rx.el.option(f"Moins de {r} km", value=str(r)) for r in reversed(RADIUS_CHOICES)],
-                    id="champ-distance", name="radius", default_value=S.radius, style=SELECT_STYLE,
-                ), "champ-distance"),
-                _labelled("Trier par", rx.el.select(
-                    rx.el.option("Les plus proches", value="distance"),
-                    rx.el.option("Les plus récentes", value="newest"),
-                    id="champ-tri", name="sort", default_value=S.sort, style=SELECT_STYLE,
-                ), "champ-tri"),
+                _labelled(
+                    "Mot-clé",
+                    rx.input(
+                        id="champ-motcle",
+                        name="keyword",
+                        default_value=S.keyword,
+                        placeholder="métier, entreprise…",
+                        size="3",
+                        max_length=100,
+                    ),
+                    "champ-motcle",
+                ),
+                _labelled(
+                    "Semaine",
+                    rx.el.select(
+                        rx.el.option("Toutes mes semaines", value=""),
+                        rx.foreach(S.week_options, lambda o: rx.el.option(o[1], value=o[0])),
+                        id="champ-semaine",
+                        name="week",
+                        default_value=S.week,
+                        style=SELECT_STYLE,
+                    ),
+                    "champ-semaine",
+                ),
+                _labelled(
+                    "Distance",
+                    rx.el.select(
+                        rx.cond(
+                            S.national, rx.el.option("Toute la France", value=""), rx.fragment()
+                        ),
+                        *[
+                            rx.el.option(f"Moins de {r} km", value=str(r))
+                            for r in reversed(RADIUS_CHOICES)
+                        ],
+                        id="champ-distance",
+                        name="radius",
+                        default_value=S.radius,
+                        style=SELECT_STYLE,
+                    ),
+                    "champ-distance",
+                ),
+                _labelled(
+                    "Trier par",
+                    rx.el.select(
+                        rx.el.option("Les plus proches", value="distance"),
+                        rx.el.option("Les plus récentes", value="newest"),
+                        id="champ-tri",
+                        name="sort",
+                        default_value=S.sort,
+                        style=SELECT_STYLE,
+                    ),
+                    "champ-tri",
+                ),
                 gap="3",
                 wrap="wrap",
                 width="100%",
             ),
             rx.el.details(
-                rx.el.summary("Secteurs d'activité (ONISEP)", style={"cursor": "pointer",
-                                                                   "font_weight": "600"}),
-                rx.el.ul(rx.foreach(S.sectors, lambda x: _sector_box(S, x)),
-                         style={"columns": "16em", "padding": "0.5em 0 0 0"}),
+                rx.el.summary(
+                    "Secteurs d'activité (ONISEP)",
+                    style={"cursor": "pointer", "font_weight": "600"},
+                ),
+                rx.el.ul(
+                    rx.foreach(S.sectors, lambda x: _sector_box(S, x)),
+                    style={"columns": "16em", "padding": "0.5em 0 0 0"},
+                ),
                 open=S.sector_ids.length() > 0,  # the ticked sectors stay in view
             ),
             rx.button("Rechercher", type="submit", size="3"),
@@ -101,37 +157,58 @@ def _search_page(S, title) -> rx.Component:
             rx.callout(S.denied, icon="info", role="status"),
             rx.vstack(
                 status_messages(S),
-                rx.text("Offres pour les élèves du ", S.school_name, ", ", S.radius_label,
-                        ", dans les semaines de stage de votre collège.", size="2",
-                        color="var(--gray-11)"),
+                rx.text(
+                    "Offres pour les élèves du ",
+                    S.school_name,
+                    ", ",
+                    S.radius_label,
+                    ", dans les semaines de stage de votre collège.",
+                    size="2",
+                    color="var(--gray-11)",
+                ),
                 _filters(S),
                 rx.heading(S.total, " offre(s) trouvée(s)", as_="h2", size="4", aria_live="polite"),
                 rx.cond(
                     S.cards.length() > 0,
                     rx.vstack(
-                        rx.foreach(S.cards, lambda c: offer_card(
-                            c, S.detail_base + c.id.to_string())),
+                        rx.foreach(
+                            S.cards, lambda c: offer_card(c, S.detail_base + c.id.to_string())
+                        ),
                         spacing="3",
                         width="100%",
                     ),
-                    rx.cond(S.loaded, rx.callout(
-                        rx.vstack(
-                            rx.text("Aucune offre ne correspond. Quelques idées :"),
-                            rx.el.ul(rx.foreach(S.suggestions, lambda t: rx.el.li(t)),
-                                     style={"padding_left": "1.2em"}),
+                    rx.cond(
+                        S.loaded,
+                        rx.callout(
+                            rx.vstack(
+                                rx.text("Aucune offre ne correspond. Quelques idées :"),
+                                rx.el.ul(
+                                    rx.foreach(S.suggestions, lambda t: rx.el.li(t)),
+                                    style={"padding_left": "1.2em"},
+                                ),
+                            ),
+                            icon="info",
                         ),
-                        icon="info",
-                    ), ""),
+                        "",
+                    ),
                 ),
                 rx.cond(
                     S.pages > 1,
                     rx.el.nav(
                         rx.hstack(
-                            rx.button("Page précédente", on_click=S.go(S.page - 1),
-                                      disabled=S.page <= 1, variant="outline"),
+                            rx.button(
+                                "Page précédente",
+                                on_click=S.go(S.page - 1),
+                                disabled=S.page <= 1,
+                                variant="outline",
+                            ),
                             rx.text("Page ", S.page, " sur ", S.pages),
-                            rx.button("Page suivante", on_click=S.go(S.page + 1),
-                                      disabled=S.page >= S.pages, variant="outline"),
+                            rx.button(
+                                "Page suivante",
+                                on_click=S.go(S.page + 1),
+                                disabled=S.page >= S.pages,
+                                variant="outline",
+                            ),
                             align="center",
                             spacing="3",
                         ),
@@ -174,26 +251,59 @@ def _detail_page(D, extra: rx.Component | None = None) -> rx.Component:
         rx.cond(
             D.found,
             rx.vstack(
-                rx.text(rx.text.strong(D.card.employer), " · ", D.card.street, " ",
-                        D.card.postal_code, " ", D.card.commune,
-                        rx.cond(D.card.distance != "", " · " + D.card.distance, "")),
-                rx.text("Secteur : ", D.card.sector,
-                        rx.cond(D.card.sector_url != "", rx.fragment(
-                            " — ", rx.link("découvrir les métiers sur le site de l'ONISEP",
-                                           href=D.card.sector_url, is_external=True,
-                                           style=LINK_STYLE)), "")),
+                rx.text(
+                    rx.text.strong(D.card.employer),
+                    " · ",
+                    D.card.street,
+                    " ",
+                    D.card.postal_code,
+                    " ",
+                    D.card.commune,
+                    rx.cond(D.card.distance != "", " · " + D.card.distance, ""),
+                ),
+                rx.text(
+                    "Secteur : ",
+                    D.card.sector,
+                    rx.cond(
+                        D.card.sector_url != "",
+                        rx.fragment(
+                            " — ",
+                            rx.link(
+                                "découvrir les métiers sur le site de l'ONISEP",
+                                href=D.card.sector_url,
+                                is_external=True,
+                                style=LINK_STYLE,
+                            ),
+                        ),
+                        "",
+                    ),
+                ),
                 section("Ce que vous ferez", rx.text(D.card.description, white_space="pre-wrap")),
-                section("Semaines avec des places",
-                        rx.el.ul(rx.foreach(D.card.weeks, lambda w: rx.el.li(w)),
-                                 style={"padding_left": "1.2em"})),
-                rx.cond(D.card.tutor != "", section("Votre tuteur ou tutrice", rx.text(D.card.tutor)),
-                        ""),
-                rx.cond(D.card.practical_info != "",
-                        section("Informations pratiques",
-                                rx.text(D.card.practical_info, white_space="pre-wrap")), ""),
-                rx.cond(D.card.accessibility != "",
-                        section("Accessibilité", rx.text(D.card.accessibility,
-                                                          white_space="pre-wrap")), ""),
+                section(
+                    "Semaines avec des places",
+                    rx.el.ul(
+                        rx.foreach(D.card.weeks, lambda w: rx.el.li(w)),
+                        style={"padding_left": "1.2em"},
+                    ),
+                ),
+                rx.cond(
+                    D.card.tutor != "",
+                    section("Votre tuteur ou tutrice", rx.text(D.card.tutor)),
+                    "",
+                ),
+                rx.cond(
+                    D.card.practical_info != "",
+                    section(
+                        "Informations pratiques",
+                        rx.text(D.card.practical_info, white_space="pre-wrap"),
+                    ),
+                    "",
+                ),
+                rx.cond(
+                    D.card.accessibility != "",
+                    section("Accessibilité", rx.text(D.card.accessibility, white_space="pre-wrap")),
+                    "",
+                ),
                 extra if extra is not None else rx.fragment(),
                 spacing="4",
                 align="stretch",
