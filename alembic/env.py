@@ -6,10 +6,10 @@ The URL comes from REFLEX_DB_URL (or the SQLite default) unless the caller set o
 
 from logging.config import fileConfig
 
-from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
+from alembic import context
 from stages_app import models  # noqa: F401  (registers every table)
 from stages_app.settings import db_url
 

@@ -513,7 +513,7 @@ def run_side_by_side(runners: dict, data: Dataset, limits: dict) -> dict:
     rotating from block to block), so that the machine's load weighs on all of them alike while
     each approach runs with its own caches warm, as a steadily used server would.
     Returns {name: (times, answers)}."""
-    for name, (engine, approach) in runners.items():  # warm caches, pools, plans: not timed
+    for engine, approach in runners.values():  # warm caches, pools, plans: not timed
         for viewer, school_id in data.searches[:WARMUP]:
             timed(engine, approach, viewer, school_id, data.today)
     out = {name: ([], []) for name in runners}

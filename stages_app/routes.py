@@ -77,9 +77,9 @@ def roles_for(path: str) -> frozenset[str] | None:
     path = "/" + path.strip("/") if path else "/"
     best: str | None = None
     for prefix in PAGE_ROLES:
-        if path == prefix or path.startswith(prefix + "/"):
-            if best is None or len(prefix) > len(best):
-                best = prefix
+        matches = path == prefix or path.startswith(prefix + "/")
+        if matches and (best is None or len(prefix) > len(best)):
+            best = prefix
     return PAGE_ROLES[best] if best else None
 
 
@@ -90,7 +90,8 @@ def login_url(next_path: str | None = None) -> str:
 
 
 def safe_next(next_path: str | None, role: str) -> str:
-    """Where to go after login: the requested page if this role may open it, else the role's home."""
+    """Where to go after login: the requested page if this role may open it, else the role's
+    home."""
     if next_path and next_path.startswith("/") and not next_path.startswith("//"):
         allowed = roles_for(next_path)
         if allowed is not None and role in allowed:

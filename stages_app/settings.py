@@ -29,7 +29,8 @@ def data_dir() -> Path | None:
 def live_fallback_ms() -> int:
     """Period of the live pages' fallback timer (the server pushes changes; the timer only repairs
     a lost push and renews the subscription). STAGES_LIVE_FALLBACK_S, default 20 s. Read when the
-    frontend is compiled: the browser tests set it very long, so that only a push can update a page."""
+    frontend is compiled: the browser tests set it very long, so that only a push can update a
+    page."""
     seconds = float(os.environ.get("STAGES_LIVE_FALLBACK_S", "") or 20)
     return int(max(1.0, seconds) * 1000)
 

@@ -9,6 +9,7 @@ from stages_app.pages.admin.home import admin_home
 from stages_app.pages.admin.mailbox import admin_mailbox
 from stages_app.pages.employer.inbox import employer_application, employer_inbox
 from stages_app.pages.employer.offers import employer_offers, offer_editor
+from stages_app.pages.public.invitation import invitation_signup
 from stages_app.pages.public.landing import landing
 from stages_app.pages.public.login import login
 from stages_app.pages.public.misc import accessibility, confirm_email, forbidden, legal
@@ -20,47 +21,46 @@ from stages_app.pages.public.signup import (
     signup_staff,
     signup_student,
 )
-from stages_app.pages.school.home import school_home
-from stages_app.pages.school.settings import school_settings
-from stages_app.pages.school.staff import school_staff
 from stages_app.pages.school.class_page import class_page
 from stages_app.pages.school.dashboard import school_dashboard_page
+from stages_app.pages.school.home import school_home
 from stages_app.pages.school.pupil_file import pupil_file_page
-from stages_app.pages.public.invitation import invitation_signup
+from stages_app.pages.school.settings import school_settings
+from stages_app.pages.school.staff import school_staff
 from stages_app.pages.student.applications import application_page, tracker_page
 from stages_app.pages.student.cv import cv_page
 from stages_app.pages.student.home import student_home
-from stages_app.services.mail import run_mail_sender
 from stages_app.pages.student.search import (
     offer_detail,
     offer_search,
     pupil_offer_for_staff,
     pupil_search_for_staff,
 )
+from stages_app.services.mail import run_mail_sender
 from stages_app.states.admin import MailboxState
+from stages_app.states.applications import ApplicationState, ApplyState, TrackerState
 from stages_app.states.auth import AuthState
+from stages_app.states.class_page import ClassPageState
+from stages_app.states.cv import CVState
+from stages_app.states.dashboards import PupilFileState, SchoolDashboardState
+from stages_app.states.employer import EmployerOffersState, OfferEditorState
 from stages_app.states.home import (
     AdminHomeState,
     SchoolHomeState,
     StudentHomeState,
 )
+from stages_app.states.inbox import ApplicationReviewState, InboxState
 from stages_app.states.login import ConfirmEmailState, LoginState, SignupState
+from stages_app.states.notifications import NotificationsState
 from stages_app.states.school_picker import SchoolPickerState
 from stages_app.states.school_settings import SchoolSettingsState
-from stages_app.states.staff import InvitationSignupState, StaffState
-from stages_app.states.applications import ApplicationState, ApplyState, TrackerState
-from stages_app.states.class_page import ClassPageState
-from stages_app.states.dashboards import PupilFileState, SchoolDashboardState
-from stages_app.states.cv import CVState
-from stages_app.states.notifications import NotificationsState
 from stages_app.states.search import (
     OfferDetailState,
     OfferSearchState,
     PupilOfferForStaffState,
     PupilSearchForStaffState,
 )
-from stages_app.states.employer import EmployerOffersState, OfferEditorState
-from stages_app.states.inbox import ApplicationReviewState, InboxState
+from stages_app.states.staff import InvitationSignupState, StaffState
 
 # (route, page, title, page-specific on_load or None)
 PAGES = [

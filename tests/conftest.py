@@ -18,7 +18,6 @@ from sqlmodel import Session, SQLModel
 os.environ.setdefault("STAGES_BCRYPT_ROUNDS", "4")  # fast hashing in tests; production uses 12
 
 from stages_app.db import create_all, make_engine  # noqa: E402
-
 from tests.needs import (  # noqa: E402
     IN_CI,
     PG_ADMIN_URL,

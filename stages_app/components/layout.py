@@ -230,7 +230,8 @@ def page_layout(title: str, *children: rx.Component, protected: bool = False) ->
 
 def live_refresh(handler) -> rx.Component:
     """The fallback of the live updates: an invisible timer (react-moment's pooled interval) that
-    calls ``handler`` every 20 s (``settings.live_fallback_ms``) while the page is open. The handler re-reads the page's rows
+    calls ``handler`` every 20 s (``settings.live_fallback_ms``) while the page is open. The
+    handler re-reads the page's rows
     for the viewer derived again from the token and changes only those rows, so what the person
     is typing or selecting stays as it is; it also renews the page's subscription to the pushes
     (``stages_app.live.watch``), which bring changes within a second."""

@@ -12,7 +12,8 @@ from stages_app.models.enums import RightsStatus, Role, StaffFunction, UserStatu
 
 
 class User(SQLModel, table=True):
-    """Any account. ``email`` is stored normalised (trimmed, lower-case): unique case-insensitively."""
+    """Any account. ``email`` is stored normalised (trimmed, lower-case): unique
+    case-insensitively."""
 
     __tablename__ = "app_user"
     __table_args__ = (
@@ -64,7 +65,8 @@ class EmailToken(SQLModel, table=True):
 
 
 class StaffMembership(SQLModel, table=True):
-    """A staff member's place in one school, with rights granted/changed/revoked by the principal."""
+    """A staff member's place in one school, with rights granted, changed or revoked by the
+    principal."""
 
     __tablename__ = "staff_membership"
     __table_args__ = (

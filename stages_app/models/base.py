@@ -12,9 +12,8 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class StrEnum(str, enum.Enum):
-    def __str__(self) -> str:  # pragma: no cover - trivial
-        return self.value
+class StrEnum(enum.StrEnum):
+    """The standard library's StrEnum (members are their string values) with ``values()``."""
 
     @classmethod
     def values(cls) -> list[str]:

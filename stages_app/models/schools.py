@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from stages_app.models.base import utcnow
 
 
 class SchoolClass(SQLModel, table=True):
-    """A 3e class. Pupils join it with ``join_code``; ``access_open`` gives the class platform access."""
+    """A 3e class. Pupils join it with ``join_code``; ``access_open`` gives the class platform
+    access."""
 
     __tablename__ = "school_class"
     __table_args__ = (UniqueConstraint("school_id", "name", name="uq_class_school_name"),)

@@ -30,9 +30,9 @@ anonymous visitors get nothing on a school. "Teacher" means the functions profes
 and professeur; "other staff" means CPE, professeur documentaliste, psychologue de l'Éducation
 nationale and personnel administratif.
 
-=====================  ==========  ==================================================================
+=====================  ==========  =================================================================
 action                 scope       who
-=====================  ==========  ==================================================================
+=====================  ==========  =================================================================
 school.view            school      any member (name, weeks, list of classes to follow)
 school.dashboard       school      principal, other staff (whole-school tracking: every class/pupil)
 school.settings        school      principal (classes, class access, weeks, national search)
@@ -52,7 +52,7 @@ search.use             self        R1: a pupil whose class is open, parental aut
                                    and access opened by a staff member
 search.as_pupil        pupil       staff (not the pupil) with pupil.view: see the search as that
                                    pupil would, to help them (read-only)
-=====================  ==========  ==================================================================
+=====================  ==========  =================================================================
 
 Why: the founding brief says teachers "accèdent aux mêmes données que le professeur principal"
 (so a followed class is managed like one's own: the issue says the professeur principal *or a
@@ -135,7 +135,7 @@ class Viewer:
         return f"{self.first_name} {self.last_name}".strip()
 
     @classmethod
-    def of(cls, user: User) -> "Viewer":
+    def of(cls, user: User) -> Viewer:
         return cls(user.id, user.role, user.email, user.first_name, user.last_name)
 
 

@@ -630,8 +630,8 @@ def _check_pupil_limits(
             f"Cet élève a déjà un stage accepté pour la semaine {week_label(week)} : il ne peut "
             "pas en faire deux la même semaine."
             if employer
-            else f"Vous avez déjà un stage accepté pour la semaine {week_label(week)} : vous ne pouvez "
-            "pas candidater à un autre stage cette semaine-là.",
+            else f"Vous avez déjà un stage accepté pour la semaine {week_label(week)} : "
+            "vous ne pouvez pas candidater à un autre stage cette semaine-là.",
             field="week",
         )
     year = school_year_of(week)
@@ -640,8 +640,8 @@ def _check_pupil_limits(
         raise Conflict(
             "Cet élève a déjà deux stages acceptés cette année scolaire, le maximum autorisé."
             if employer
-            else "Vous avez déjà deux stages acceptés cette année scolaire : c'est le maximum, vous ne "
-            "pouvez plus candidater.",
+            else "Vous avez déjà deux stages acceptés cette année scolaire : c'est le maximum, "
+            "vous ne pouvez plus candidater.",
             field="week",
         )
     return count
@@ -1189,10 +1189,8 @@ def inbox(
     if oid is not None:
         stmt = stmt.where(Application.offer_id == oid)
     if week_start not in (None, ""):
-        try:
+        with contextlib.suppress(ValidationError):
             stmt = stmt.where(Application.week_start == _week(week_start))
-        except ValidationError:
-            pass
     statuses = _status_filter(status)
     if statuses is not None:
         stmt = stmt.where(Application.status.in_(statuses))

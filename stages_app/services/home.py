@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+
 from sqlalchemy import func
 from sqlmodel import Session, select
 

@@ -93,9 +93,8 @@ class Changes:
             elif isinstance(obj, Offer):
                 if obj.id:
                     offers.add(obj.id)
-            elif isinstance(obj, OfferWeek):
-                if obj.offer_id:
-                    offers.add(obj.offer_id)
+            elif isinstance(obj, OfferWeek) and obj.offer_id:
+                offers.add(obj.offer_id)
 
     def _commit(self, session) -> None:
         transaction = session.get_nested_transaction() or session.get_transaction()

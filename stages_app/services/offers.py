@@ -631,7 +631,8 @@ def _employer_organisation(session: Session, viewer: Viewer) -> Organisation:
     if org.suspended_at is not None:
         raise PermissionDenied(
             "Votre structure a été suspendue par l'équipe de la plateforme : ses offres ne sont "
-            "plus visibles et ne peuvent plus être modifiées. Contactez l'équipe pour en savoir plus."
+            "plus visibles et ne peuvent plus être modifiées. "
+            "Contactez l'équipe pour en savoir plus."
         )
     return org
 
@@ -833,7 +834,8 @@ def _check_weeks(
         monday = _week_date(raw_date)
         if monday.weekday() != 0:
             raise ValidationError(
-                f"Le {fr_date(monday)} n'est pas un lundi : une semaine de stage commence le lundi.",
+                f"Le {fr_date(monday)} n'est pas un lundi : "
+                "une semaine de stage commence le lundi.",
                 field="weeks",
             )
         if monday in weeks:

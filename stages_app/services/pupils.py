@@ -366,10 +366,7 @@ def _remove_private_file(relative: str | None) -> None:
         return
     path = _private_path(relative)
     if path is not None:
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            pass
+        path.unlink(missing_ok=True)
 
 
 def _scan_type(data: bytes) -> tuple[str, str] | None:
@@ -659,9 +656,9 @@ def authorisation_form_pdf(
         width,
         6.4,
         t(
-            f"en classe de {klass.name} (code de la classe {klass.join_code}), autorise mon enfant à "
-            "s'inscrire sur la plateforme Stages 3e et à l'utiliser dans les conditions décrites "
-            "ci-dessus."
+            f"en classe de {klass.name} (code de la classe {klass.join_code}), "
+            "autorise mon enfant à s'inscrire sur la plateforme Stages 3e et à l'utiliser "
+            "dans les conditions décrites ci-dessus."
         ),
         align="L",
         new_x="LMARGIN",

@@ -846,8 +846,8 @@ def add_period(
     with unit_of_work(
         session,
         conflict=(
-            "Une de ces semaines vient d'être déclarée pour votre collège : une période ne peut pas "
-            "en chevaucher une autre."
+            "Une de ces semaines vient d'être déclarée pour votre collège : "
+            "une période ne peut pas en chevaucher une autre."
         ),
     ):
         created = utcnow()

@@ -278,9 +278,10 @@ def _clamp(query: SearchQuery, perimeter: _Perimeter) -> _Clamped:
     raw_sectors = query.sector_ids if isinstance(query.sector_ids, (list, tuple, set)) else []
     for raw in list(raw_sectors)[:MAX_SECTORS]:
         value = _number(raw)
-        if value is not None and value.is_integer() and 0 < value < 2**63:
-            if int(value) not in sector_ids:
-                sector_ids.append(int(value))
+        if value is None or not value.is_integer() or not 0 < value < 2**63:
+            continue
+        if int(value) not in sector_ids:
+            sector_ids.append(int(value))
     week = query.week
     if isinstance(week, str):
         try:

@@ -1072,10 +1072,12 @@ def announce_pending_signup(session: Session, user_id: int) -> str | None:
             subject=f"Stages 3e : {name} attend ses droits",
             body=(
                 f"Bonjour {principal_name},\n\n"
-                f"{name} ({user.email}) s'est inscrit(e) sur Stages 3e comme membre du personnel du "
-                f"{school.name} ({what}) le {_fr_datetime(membership.created_at)}.\n\n"
-                "Si cette personne fait bien partie de votre équipe, accordez-lui ses droits depuis "
-                f"la page des personnels : {_base_url()}{routes.SCHOOL_HOME}\n"
+                f"{name} ({user.email}) s'est inscrit(e) sur Stages 3e "
+                f"comme membre du personnel du {school.name} ({what}) "
+                f"le {_fr_datetime(membership.created_at)}.\n\n"
+                "Si cette personne fait bien partie de votre équipe, "
+                "accordez-lui ses droits depuis la page des personnels : "
+                f"{_base_url()}{routes.SCHOOL_HOME}\n"
                 "Sinon, retirez-lui l'accès depuis la même page.\n\n"
                 "L'équipe Stages 3e\n"
             ),

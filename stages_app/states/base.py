@@ -58,8 +58,8 @@ class PageState(AuthState):
     def _poll(self, roles, read: Callable) -> object:
         """A live refresh (pushed, or the page's fallback timer): re-derive the viewer, run
         ``read(session, viewer)`` which only replaces view rows. Never touches ``message`` /
-        ``error`` (the person may be reading them) nor what they selected or typed. Lost rights → the usual
-        redirect; any other failure keeps the rows on screen as they were (the next tick
+        ``error`` (the person may be reading them) nor what they selected or typed. Lost rights →
+        the usual redirect; any other failure keeps the rows on screen as they were (the next tick
         retries)."""
         try:
             with db() as session:

@@ -8,9 +8,9 @@ import dataclasses
 import reflex as rx
 
 from stages_app import live, routes
-from stages_app.services import pupils as pupil_service
 from stages_app.services import dashboards, schools, staff
 from stages_app.services import live as live_topics
+from stages_app.services import pupils as pupil_service
 from stages_app.services.errors import NotFound
 from stages_app.states.applications import TONE_COLOR
 from stages_app.states.base import PageState, as_id

@@ -425,9 +425,8 @@ class OfferEditorState(PageState):
         if oid is None and self.offer_id and not self.error:
             # a new offer now has an id: put it in the address so a reload edits this offer
             # (replaceState: no navigation, the success message stays on screen)
-            return rx.call_script(
-                f"window.history.replaceState(null, '', '{routes.EMPLOYER_OFFER}?id={self.offer_id}')"
-            )
+            url = f"{routes.EMPLOYER_OFFER}?id={self.offer_id}"
+            return rx.call_script(f"window.history.replaceState(null, '', '{url}')")
         return result
 
     @rx.event

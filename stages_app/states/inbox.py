@@ -48,7 +48,7 @@ def fr_moment(moment: dt.datetime | None) -> str:
     if moment is None:
         return ""
     if moment.tzinfo is None:  # stored as UTC
-        moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.replace(tzinfo=dt.UTC)
     local = moment.astimezone(PARIS)
     return f"{fr_date(local.date())} à {local.hour}\u00a0h\u00a0{local.minute:02d}"
 
@@ -319,7 +319,7 @@ def _cv_sections(cv: cv_service.CVView) -> list[CVSectionView]:
 
 def _iso(moment: dt.datetime) -> str:
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(PARIS).isoformat(timespec="minutes")
 
 

@@ -5,7 +5,8 @@ One app per test session, shared by every e2e test:
 
 - ``e2e_db_url``  a fresh SQLite file in a temporary directory; the environment (REFLEX_DB_URL,
   private/upload/state directories) is switched to it before the harness imports the app.
-- ``e2e_engine``  an engine on that database, migrated with Alembic (``stages_app.migrate.upgrade``).
+- ``e2e_engine``  an engine on that database, migrated with Alembic
+  (``stages_app.migrate.upgrade``).
 - ``e2e_seed``    hook called before the app starts. Inserts nothing by default; override it in this
   conftest (session scope, same name) to add shared data. Tests usually build their own small
   fixtures through the services with ``e2e_engine``.

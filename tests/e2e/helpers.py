@@ -94,7 +94,7 @@ def assert_accessible(page: Page, name: str, context: str | dict | None = None) 
     )
 
 
-def url(path: str, query: str = "") -> "re.Pattern[str]":
+def url(path: str, query: str = "") -> re.Pattern[str]:
     """A page URL, with or without the trailing slash the static server may add."""
     return re.compile(re.escape(path) + r"/?" + query + "$")
 

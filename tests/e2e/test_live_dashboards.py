@@ -77,16 +77,15 @@ from playwright.sync_api import Browser, Page, expect
 
 from stages_app.services.calendar import week_label
 from tests.e2e.helpers import (
-    E2E_LIVE_FALLBACK_S,
     ARTIFACTS_DIR,
     DESKTOP_VIEWPORT,
+    E2E_LIVE_FALLBACK_S,
     REPO_ROOT,
     assert_accessible,
     screenshot,
     sign_in,
     url,
 )
-from tests.needs import need_postgres, need_redis
 from tests.e2e.live_world import (
     CLASS_NAME,
     EMPLOYER,
@@ -95,6 +94,7 @@ from tests.e2e.live_world import (
     World,
     create_world,
 )
+from tests.needs import need_postgres, need_redis
 
 pytestmark = pytest.mark.e2e
 
@@ -286,10 +286,8 @@ def _redis_server(root: Path) -> Iterator[LiveServer]:
         def _stop():
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                pass
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)  # workers left behind, if any
             proc.wait(timeout=10)

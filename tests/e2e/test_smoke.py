@@ -1,4 +1,5 @@
-"""The app starts, its home page renders in a real browser, talks to the backend and is accessible."""
+"""The app starts, its home page renders in a real browser, talks to the backend and is
+accessible."""
 
 import pytest
 from playwright.sync_api import Page, expect

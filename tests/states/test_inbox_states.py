@@ -390,7 +390,7 @@ def test_french_labels():
     assert group_views([group], [], keep_empty=True)[0].weeks[0].counts == (
         "2 candidatures : 2 en attente de réponse"
     )
-    assert fr_moment(dt.datetime(2027, 3, 1, 13, 5, tzinfo=dt.timezone.utc)) == (
+    assert fr_moment(dt.datetime(2027, 3, 1, 13, 5, tzinfo=dt.UTC)) == (
         "1 mars 2027 à 14\u00a0h\u00a005"
     )
     assert fr_moment(dt.datetime(2027, 7, 1, 8, 0)) == "1 juillet 2027 à 10\u00a0h\u00a000"

@@ -386,7 +386,7 @@ def test_principal_invites_and_the_invited_teacher_signs_up_and_is_logged_in(db_
         "ce.0931234a@ac-creteil.fr",
         "pp.granted@ac-creteil.fr",
     }
-    assert ("%d" % w.classes["class_d"].id, "3e D") in state.class_options
+    assert (str(w.classes["class_d"].id), "3e D") in state.class_options
     assert_nothing_private(state, db_session, school_id=w.schools["school_a"].id)
 
     call(

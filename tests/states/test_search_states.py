@@ -86,7 +86,7 @@ def market(db_session) -> Market:
 
 
 def _pupil_emails_but(market: Market, key: str) -> tuple[str, ...]:
-    return tuple(e for k, e in zip(market.uids, market.emails) if k != key)
+    return tuple(e for k, e in zip(market.uids, market.emails, strict=True) if k != key)
 
 
 def test_pupil_without_opened_access_sees_the_reason_and_no_offer(db_session, market):

@@ -144,7 +144,7 @@ def assert_history_consistent(session: Session, app_id: int) -> list[str]:
     app = session.get(Application, app_id)
     assert events, "no event at all"
     assert events[0].from_status is None and events[0].to_status == "draft"
-    for before, after in zip(events, events[1:]):
+    for before, after in itertools.pairwise(events):
         assert after.from_status == before.to_status
         assert after.at >= before.at
     assert events[-1].to_status == app.status

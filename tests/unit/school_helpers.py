@@ -17,7 +17,6 @@ from stages_app.models import (
     Invitation,
     Organisation,
     PupilProfile,
-    RightsStatus,
     Role,
     School,
     SchoolClass,

@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+from functools import partial
 from xml.etree import ElementTree
 
 import pytest
@@ -431,8 +432,8 @@ def test_school_dashboard_for_the_principal_and_granted_staff_only(session, worl
         assert dash.school_csv(session, world.viewer(who)).count(b"\r\n") == 6
     for who, error in SCHOOL_DASHBOARD_REFUSED.items():
         viewer = world.viewer(who)
-        assert _refused(lambda: dash.school_dashboard(session, viewer), error), who
-        assert _refused(lambda: dash.school_csv(session, viewer), error), who
+        assert _refused(partial(dash.school_dashboard, session, viewer), error), who
+        assert _refused(partial(dash.school_csv, session, viewer), error), who
     with pytest.raises(PermissionDenied) as revoked:
         dash.school_dashboard(session, world.viewer("cpe_revoked"))
     assert "retirés" in revoked.value.message
@@ -489,10 +490,10 @@ def test_class_dashboard_rights(session, world):
         ], who
     for who, klass, error in CLASS_REFUSED:
         viewer, cid = world.viewer(who), world.classes[klass].id
-        assert _refused(lambda: dash.class_dashboard(session, viewer, cid), error), who
+        assert _refused(partial(dash.class_dashboard, session, viewer, cid), error), who
     for class_id in (999_999, "abc", None, True, -3):
         assert _refused(
-            lambda: dash.class_dashboard(session, world.viewer("principal_a"), class_id), NotFound
+            partial(dash.class_dashboard, session, world.viewer("principal_a"), class_id), NotFound
         ), class_id
 
 
@@ -512,11 +513,11 @@ def test_pupil_file_rights(session, world):
         "admin",
     ):
         viewer = world.viewer(who)
-        assert _refused(lambda: dash.pupil_file(session, viewer, pupil_id), PermissionDenied), who
+        assert _refused(partial(dash.pupil_file, session, viewer, pupil_id), PermissionDenied), who
     assert _refused(lambda: dash.pupil_file(session, None, pupil_id), NotAuthenticated)
     principal = world.viewer("principal_a")
     for unknown in (999_999, world.uid("cpe_granted"), "x", None):  # a staff id is no pupil
-        assert _refused(lambda: dash.pupil_file(session, principal, unknown), NotFound), unknown
+        assert _refused(partial(dash.pupil_file, session, principal, unknown), NotFound), unknown
 
 
 def test_employer_dashboard_rights(session, world):
@@ -527,7 +528,7 @@ def test_employer_dashboard_rights(session, world):
         ("anonymous", NotAuthenticated),
     ):
         viewer = world.viewer(who)
-        assert _refused(lambda: dash.employer_dashboard(session, viewer), error), who
+        assert _refused(partial(dash.employer_dashboard, session, viewer), error), who
     board = dash.employer_dashboard(session, world.viewer("employer"))
     assert (board.organisation_name, board.offers, board.waiting, board.seats_left) == (
         "Boulangerie",
@@ -633,7 +634,8 @@ def _through_libreoffice(data: bytes, tmp_path) -> list[list[SheetCell]]:
     language), save it as a real spreadsheet (.ods) and read the cells it holds, with their types.
 
     The profile is new for each call (nothing left by an earlier run counts), and what is compared
-    is the saved spreadsheet's content, not a CSV written back in LibreOffice's own display format."""
+    is the saved spreadsheet's content, not a CSV written back in LibreOffice's own display
+    format."""
     source = tmp_path / "suivi.csv"
     source.write_bytes(data)
     profile = f"-env:UserInstallation=file://{tmp_path}/lo-profile"
@@ -687,7 +689,7 @@ def test_demo_school_csv_keeps_its_accents(sqlite_engine, tmp_path):
     assert data.startswith(codecs.BOM_UTF8)
     rows = _parse(data)
     assert len(rows) == 26 and {r[0] for r in rows[1:]} == {"3e A", "3e B"}
-    assert ["Traoré", "Moussa"] == next(r[1:3] for r in rows if r[1] == "Traoré")
+    assert next(r[1:3] for r in rows if r[1] == "Traoré") == ["Traoré", "Moussa"]
     assert "Inès" in {r[2] for r in rows}
     assert any(r[8] for r in rows[1:])  # some internships accepted in the demo
     if OFFICE is None:

@@ -4,6 +4,7 @@ employers, offers and applications, seeded idempotently from a small synthetic d
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import uuid
 from collections import Counter
@@ -302,8 +303,8 @@ def test_seed_builds_a_whole_school_year(reference):
             ).all()
             assert events[0].from_status is None and events[0].to_status == "draft"
             assert events[-1].to_status == app.status
-            assert all(a.to_status == b.from_status for a, b in zip(events, events[1:]))
-            assert all(a.at < b.at for a, b in zip(events, events[1:]))
+            assert all(a.to_status == b.from_status for a, b in itertools.pairwise(events))
+            assert all(a.at < b.at for a, b in itertools.pairwise(events))
             for event in events:
                 expected_actor = {
                     "read": owners[offer_by_id[app.offer_id].organisation_id],

@@ -241,7 +241,7 @@ def memory_registry(monkeypatch):
 def test_watch_registers_pushable_states_of_a_tab(memory_registry):
     Pushed = live.pushable(_state_class("Pushed"))
     Plain = _state_class("Plain")  # not decorated
-    assert live._STATES == {"test.Pushed": Pushed}
+    assert {"test.Pushed": Pushed} == live._STATES
 
     live.watch(_state(Pushed, "tab-1"), [class_topic(1), "", None, school_topic(1)])
     live.watch(_state(Plain, "tab-2"), [class_topic(1)])
@@ -287,7 +287,7 @@ def pushed(monkeypatch):
 def test_publish_without_a_running_loop_is_a_no_op(pushed):
     tasks_before = set(live._TASKS)
     assert live.publish(Changes(pupil_ids={1}, offer_ids={2})) is None  # no exception
-    assert pushed == [] and live._TASKS == tasks_before
+    assert pushed == [] and tasks_before == live._TASKS
 
 
 def test_publish_in_a_running_loop_schedules_the_push(pushed):

@@ -8,10 +8,10 @@ them. Runs on SQLite and, when reachable, on PostgreSQL.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import email
 import email.policy
-import asyncio
 import socket
 import threading
 import time

@@ -714,4 +714,4 @@ def test_cards_show_what_pupils_need(session, market):
     assert card.distance_km == 4.0 and card.distance_text == "à 4 km"
     assert card.excerpt.startswith("Découvrir le câblage")
     assert card.tutor_name == "Paul Patron" and card.practical_info and card.accessibility
-    assert TODAY <= card.weeks[0][0]
+    assert card.weeks[0][0] >= TODAY

@@ -371,7 +371,8 @@ def test_the_form_reads_in_french(session, monkeypatch, tmp_path):
     flat = " ".join(text.split())
     for expected in [
         "Autorisation parentale d'inscription à Stages 3e",
-        "Collège Jean Moulin (Aubervilliers) — UAI 0931234A — classe 3e A — année scolaire 2026-2027",
+        "Collège Jean Moulin (Aubervilliers) — UAI 0931234A — classe 3e A — "
+        "année scolaire 2026-2027",
         "Ce que votre enfant y fera",
         "Les données conservées et qui les voit",
         "Durée de conservation",

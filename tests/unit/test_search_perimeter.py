@@ -9,6 +9,7 @@ last test builds the same dataset on both and compares the answers.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 
 import pytest
@@ -17,8 +18,8 @@ from sqlmodel import Session
 
 from stages_app.models import OfferStatus, OfferWeek, Role
 from stages_app.services import offers as offer_service
-from stages_app.services.errors import NotFound, PermissionDenied
 from stages_app.services import search as search_module
+from stages_app.services.errors import NotFound, PermissionDenied
 from stages_app.services.geo import bounding_box, destination, haversine_km
 from stages_app.services.search import (
     SearchQuery,
@@ -480,7 +481,7 @@ def test_strips_count_inside_only_what_is_inside(centre, km):
     strips = search_module._strips(*centre, km, search_module._STRIPS)
     box = bounding_box(*centre, km)
     assert (strips[0].lat_min, strips[-1].lat_max) == (box[0], box[1])
-    assert all(a.lat_max == b.lat_min for a, b in zip(strips, strips[1:]))
+    assert all(a.lat_max == b.lat_min for a, b in itertools.pairwise(strips))
     points = [(rng.uniform(box[0], box[1]), rng.uniform(box[2], box[3])) for _ in range(4000)]
     for bearing in range(0, 360, 3):  # right on the circle, either side
         for factor in (1 - 1e-9, 1 - 1e-12, 1.0, 1 + 1e-12, 1 + 1e-9, 0.999, 1.001):

@@ -284,7 +284,7 @@ def test_invitation_expiry_and_cancellation(session):
 
 
 def test_invitation_signup_with_bad_input_saves_nothing(session):
-    w = build_world(session)
+    build_world(session)
     before = snapshot(session)
     with pytest.raises(ValidationError):
         staff.signup_from_invitation(

@@ -6,7 +6,8 @@ import reflex as rx
 from stages_app import routes
 from stages_app.components.forms import section, status_messages
 from stages_app.components.layout import LINK_STYLE, live_refresh, page_layout
-from stages_app.states.inbox import ApplicationReviewState as R, InboxState as I
+from stages_app.states.inbox import ApplicationReviewState as R
+from stages_app.states.inbox import InboxState as I
 
 SELECT_STYLE = {
     "padding": "0.5em",

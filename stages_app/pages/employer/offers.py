@@ -6,7 +6,8 @@ from stages_app import routes
 from stages_app.components.forms import status_messages
 from stages_app.components.layout import LINK_STYLE, live_refresh, page_layout
 from stages_app.components.offer_card import offer_card
-from stages_app.states.employer import EmployerOffersState as L, OfferEditorState as E
+from stages_app.states.employer import EmployerOffersState as L
+from stages_app.states.employer import OfferEditorState as E
 
 INPUT_STYLE = {
     "padding": "0.5em",

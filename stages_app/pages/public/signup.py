@@ -13,8 +13,8 @@ from stages_app.components.forms import (
 )
 from stages_app.components.layout import LINK_STYLE, page_layout
 from stages_app.components.school_picker import school_picker
-from stages_app.states.school_picker import SchoolPickerState as P
 from stages_app.states.login import SignupState
+from stages_app.states.school_picker import SchoolPickerState as P
 
 STAFF_FUNCTIONS = [
     ("professeur_principal", "Professeur principal"),

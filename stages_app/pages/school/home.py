@@ -148,7 +148,8 @@ def school_home() -> rx.Component:
             (
                 "pending",
                 rx.callout(
-                    "Votre demande d'accès est en attente : le chef d'établissement doit la valider.",
+                    "Votre demande d'accès est en attente : "
+                    "le chef d'établissement doit la valider.",
                     icon="info",
                     role="status",
                 ),

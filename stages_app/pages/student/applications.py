@@ -5,7 +5,9 @@ import reflex as rx
 from stages_app import routes
 from stages_app.components.forms import section, status_messages
 from stages_app.components.layout import LINK_STYLE, live_refresh, page_layout
-from stages_app.states.applications import ApplicationState as A, ApplyState as P, TrackerState as T
+from stages_app.states.applications import ApplicationState as A
+from stages_app.states.applications import ApplyState as P
+from stages_app.states.applications import TrackerState as T
 
 BADGE = {
     "neutral": "gray",
