@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from stages_app import settings
 
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
-def _progress_printer():
+
+def _progress_printer() -> tuple[Progress, Callable[[str, int, int], None]]:
     """A rich progress bar fed by the services' ``progress(label, done, total)`` callback."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -27,7 +32,7 @@ def _progress_printer():
         TimeElapsedColumn(),
         transient=False,
     )
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
 
     def update(label: str, done: int, total: int) -> None:
         if label not in tasks:
@@ -37,7 +42,7 @@ def _progress_printer():
     return progress, update
 
 
-def cmd_migrate(_args) -> int:
+def cmd_migrate(_args: argparse.Namespace) -> int:
     from stages_app.migrate import upgrade
 
     upgrade()
@@ -45,7 +50,7 @@ def cmd_migrate(_args) -> int:
     return 0
 
 
-def cmd_import_reference(args) -> int:
+def cmd_import_reference(args: argparse.Namespace) -> int:
     from stages_app.db import get_engine
     from stages_app.services.errors import ImportDataError
     from stages_app.services.reference import import_reference
@@ -72,7 +77,7 @@ def cmd_import_reference(args) -> int:
     return 0
 
 
-def cmd_seed_demo(_args) -> int:
+def cmd_seed_demo(_args: argparse.Namespace) -> int:
     from stages_app.db import get_engine
     from stages_app.services.demo import seed_demo
     from stages_app.services.errors import DomainError
@@ -86,7 +91,7 @@ def cmd_seed_demo(_args) -> int:
     return 0
 
 
-def cmd_demo_logins(_args) -> int:
+def cmd_demo_logins(_args: argparse.Namespace) -> int:
     from stages_app.services.demo import demo_logins
 
     for line in demo_logins():
@@ -94,7 +99,7 @@ def cmd_demo_logins(_args) -> int:
     return 0
 
 
-def cmd_send_mails(args) -> int:
+def cmd_send_mails(args: argparse.Namespace) -> int:
     from stages_app.db import get_engine
     from stages_app.services.mail import deliver_pending
 
@@ -134,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.set_defaults(func=cmd_send_mails)
     args = parser.parse_args(argv)
-    return args.func(args)
+    func: Callable[[argparse.Namespace], int] = args.func
+    return func(args)
 
 
 if __name__ == "__main__":

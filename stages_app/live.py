@@ -32,23 +32,35 @@ import logging
 import threading
 import time
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from stages_app.db import get_engine
 from stages_app.services import live as topics_service
+
+if TYPE_CHECKING:
+    from redis import Redis
+    from reflex.app import App
+    from reflex.state import BaseState
+
+    from stages_app.states.base import PageState
 
 log = logging.getLogger(__name__)
 
 WATCH_TTL = 15 * 60  # seconds; renewed at every read of the page's rows
 KEY_PREFIX = "stages3e:live:"
 
-_STATES: dict[str, type] = {}  # state full name -> class, for the states that can be pushed
-_TASKS: set[asyncio.Task] = set()  # keep a reference until done (asyncio holds weak ones)
+# state full name -> class, for the states that can be pushed
+_STATES: dict[str, type[PageState]] = {}
+_TASKS: set[asyncio.Task[None]] = set()  # keep a reference until done (asyncio holds weak ones)
 # Set while a pushed refresh runs: a refresh only reads, and if one ever wrote, its changes
 # must not push again (no ping-pong between two pages).
 _IN_PUSH: contextvars.ContextVar[bool] = contextvars.ContextVar("stages_live_push", default=False)
 
 
-def pushable(cls):
+_PushableT = TypeVar("_PushableT", bound="type[PageState]")
+
+
+def pushable(cls: _PushableT) -> _PushableT:
     """Class decorator: a state whose ``_live_refresh()`` can be pushed to its tabs."""
     _STATES[cls.get_full_name()] = cls
     return cls
@@ -114,7 +126,7 @@ class RedisRegistry:
     """Several workers: one sorted set per topic (member ``token|state``, score = expiry) and one
     key per watcher with its current topics (to leave the old ones when a tab changes page)."""
 
-    def __init__(self, client) -> None:
+    def __init__(self, client: Redis) -> None:
         self._redis = client
 
     @staticmethod
@@ -124,7 +136,9 @@ class RedisRegistry:
     def watch(self, token: str, state_name: str, topics: set[str]) -> None:
         member = self._member(token, state_name)
         key = KEY_PREFIX + "watcher:" + member
-        old = self._redis.get(key)
+        # redis-py types every reply as ``Awaitable | Any`` (one type for its sync and async
+        # clients); the sync client returns the stored bytes, or None
+        old = cast("bytes | None", self._redis.get(key))
         old_topics = set(json.loads(old)) if old else set()
         expiry = time.time() + WATCH_TTL
         pipe = self._redis.pipeline()
@@ -152,7 +166,7 @@ class RedisRegistry:
     def forget(self, token: str, state_name: str) -> None:
         member = self._member(token, state_name)
         key = KEY_PREFIX + "watcher:" + member
-        old = self._redis.get(key)
+        old = cast("bytes | None", self._redis.get(key))
         pipe = self._redis.pipeline()
         for topic in json.loads(old) if old else []:
             pipe.zrem(KEY_PREFIX + "topic:" + topic, member)
@@ -173,7 +187,7 @@ def registry() -> MemoryRegistry | RedisRegistry:
     return _registry
 
 
-def watch(state, topics: Iterable[str]) -> None:
+def watch(state: BaseState, topics: Iterable[str]) -> None:
     """The tab of ``state`` follows ``topics`` (replacing what this state followed before)."""
     token = getattr(getattr(state.router, "session", None), "client_token", "") or ""
     name = type(state).get_full_name()
@@ -201,7 +215,7 @@ def publish(changes: topics_service.Changes) -> None:
     task.add_done_callback(_TASKS.discard)
 
 
-def _app():
+def _app() -> App:
     from reflex_base.registry import RegistrationContext
 
     try:

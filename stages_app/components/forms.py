@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from stages_app.states.base import PageState
+
 
 def field(
     label: str,
@@ -15,12 +17,12 @@ def field(
     hint: str | None = None,
     required: bool = True,
     max_length: int | None = None,
-    default_value: str | rx.Var | None = None,
+    default_value: str | rx.Var[str] | None = None,
     input_mode: str | None = None,
 ) -> rx.Component:
     field_id = f"champ-{name}"
     hint_id = f"{field_id}-aide"
-    props = {}
+    props: dict[str, str | int | rx.Var[str]] = {}
     if autocomplete:
         props["auto_complete"] = autocomplete
     if max_length:
@@ -87,7 +89,7 @@ def select_field(
     )
 
 
-def form_error(message: rx.Var) -> rx.Component:
+def form_error(message: str | rx.Var[str]) -> rx.Component:
     return rx.cond(
         message != "",
         rx.callout(message, icon="triangle_alert", color_scheme="red", role="alert", width="100%"),
@@ -95,7 +97,7 @@ def form_error(message: rx.Var) -> rx.Component:
     )
 
 
-def form_info(message: rx.Var) -> rx.Component:
+def form_info(message: str | rx.Var[str]) -> rx.Component:
     return rx.cond(
         message != "",
         # high contrast: green-11 text on green-3 is 4.28:1, below WCAG AA's 4.5:1
@@ -118,7 +120,7 @@ def submit_button(label: str) -> rx.Component:
 PASSWORD_HINT = "12 caractères au moins. Une phrase facile à retenir est une bonne idée."
 
 
-def status_messages(state) -> rx.Component:
+def status_messages(state: type[PageState]) -> rx.Component:
     """The success message and the error of a PageState, announced to screen readers."""
     return rx.fragment(form_info(state.message), form_error(state.error))
 

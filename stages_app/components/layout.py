@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.event import EventCallback
 
 from stages_app import routes, settings
 from stages_app.states.auth import AuthState
@@ -189,7 +190,9 @@ def footer() -> rx.Component:
     )
 
 
-def page_layout(title: str, *children: rx.Component, protected: bool = False) -> rx.Component:
+def page_layout(
+    title: str | rx.Var[str], *children: rx.Component, protected: bool = False
+) -> rx.Component:
     """Wrap a page: header, one <main> with its <h1>, footer.
 
     ``protected`` pages show their body only once the guard has run, so a redirected visitor
@@ -228,7 +231,7 @@ def page_layout(title: str, *children: rx.Component, protected: bool = False) ->
     )
 
 
-def live_refresh(handler) -> rx.Component:
+def live_refresh(handler: EventCallback[str]) -> rx.Component:
     """The fallback of the live updates: an invisible timer (react-moment's pooled interval) that
     calls ``handler`` every 20 s (``settings.live_fallback_ms``) while the page is open. The
     handler re-reads the page's rows

@@ -5,9 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from stages_app.components.layout import LINK_STYLE
+from stages_app.components.rows import RowVar
 
 
-def offer_card(card, detail_href) -> rx.Component:
+def offer_card(card: RowVar, detail_href: str | rx.Var[str]) -> rx.Component:
     """``card`` is a states.search.CardView var; ``detail_href`` a string var."""
     return rx.card(
         rx.vstack(

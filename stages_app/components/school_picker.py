@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from stages_app.components.rows import RowVar
 from stages_app.states.school_picker import SchoolPickerState as P
 
 
-def _commune_button(c) -> rx.Component:
+def _commune_button(c: RowVar) -> rx.Component:
     return rx.el.li(
         rx.button(
             c.name,
@@ -26,7 +27,7 @@ def _commune_button(c) -> rx.Component:
     )
 
 
-def _college_radio(c) -> rx.Component:
+def _college_radio(c: RowVar) -> rx.Component:
     radio_id = "college-" + c.uai
     return rx.el.li(
         rx.hstack(

@@ -2,7 +2,7 @@
 
 from stages_app.models.accounts import AuthSession, EmailToken, Invitation, StaffMembership, User
 from stages_app.models.applications import CV, Application, ApplicationEvent, CVVersion
-from stages_app.models.base import utcnow
+from stages_app.models.base import stored_id, utcnow
 from stages_app.models.employers import Offer, OfferWeek, Organisation
 from stages_app.models.enums import (
     OPEN_APPLICATION_STATUSES,
@@ -50,5 +50,6 @@ __all__ = [
     "StaffMembership",
     "User",
     "UserStatus",
+    "stored_id",
     "utcnow",
 ]

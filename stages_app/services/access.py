@@ -64,9 +64,10 @@ chef d'établissement": the same view, not the management of pupils' authorisati
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
+from typing import Any, Literal, cast, overload
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from stages_app.models import (
     ClassFollow,
@@ -79,6 +80,7 @@ from stages_app.models import (
     StaffMembership,
     User,
     UserStatus,
+    stored_id,
 )
 from stages_app.services import accounts
 from stages_app.services.errors import NotAuthenticated, NotFound, PermissionDenied
@@ -87,7 +89,12 @@ __all__ = [
     "ACCESS_TABLE",
     "OTHER_STAFF_FUNCTIONS",
     "TEACHER_FUNCTIONS",
+    "ClassAction",
+    "MembershipAction",
+    "PupilAction",
     "Rule",
+    "SchoolAction",
+    "Target",
     "Viewer",
     "can",
     "membership_of",
@@ -136,7 +143,7 @@ class Viewer:
 
     @classmethod
     def of(cls, user: User) -> Viewer:
-        return cls(user.id, user.role, user.email, user.first_name, user.last_name)
+        return cls(stored_id(user), user.role, user.email, user.first_name, user.last_name)
 
 
 def viewer_for_token(session: Session, token: str | None) -> Viewer | None:
@@ -144,7 +151,9 @@ def viewer_for_token(session: Session, token: str | None) -> Viewer | None:
     return Viewer.of(user) if user else None
 
 
-def require_viewer(session: Session, token: str | None, roles=None) -> Viewer:
+def require_viewer(
+    session: Session, token: str | None, roles: Container[str] | None = None
+) -> Viewer:
     """The viewer behind ``token``; NotAuthenticated without a valid session, PermissionDenied
     when ``roles`` is given and the viewer's role is not in it."""
     viewer = viewer_for_token(session, token)
@@ -218,7 +227,8 @@ class _Actor:
             followed = self.session.exec(
                 select(ClassFollow.class_id).where(ClassFollow.user_id == uid)
             ).all()
-            self._taught = set(main) | set(followed)
+            # primary keys of stored rows: never None (the model types ``id`` as optional)
+            self._taught = cast("set[int]", set(main) | set(followed))
         return self._taught
 
     def teaches(self, klass: SchoolClass) -> bool:
@@ -231,15 +241,15 @@ class _Actor:
 
 
 def _school_view(a: _Actor, school: School) -> bool:
-    return a.member(school.id)
+    return a.member(stored_id(school))
 
 
 def _school_dashboard(a: _Actor, school: School) -> bool:
-    return a.principal_of(school.id) or a.other_staff_of(school.id)
+    return a.principal_of(stored_id(school)) or a.other_staff_of(stored_id(school))
 
 
 def _school_principal(a: _Actor, school: School) -> bool:
-    return a.principal_of(school.id)
+    return a.principal_of(stored_id(school))
 
 
 def _member_manage(a: _Actor, membership: StaffMembership) -> bool:
@@ -291,7 +301,7 @@ def _open_access_profile(a: _Actor) -> tuple[PupilProfile | None, str | None]:
         return None, None
     row = a.session.exec(
         select(PupilProfile, SchoolClass)
-        .join(SchoolClass, SchoolClass.id == PupilProfile.class_id)
+        .join(SchoolClass, col(SchoolClass.id) == PupilProfile.class_id)
         .where(PupilProfile.user_id == a.user.id)
         .execution_options(populate_existing=True)
     ).first()
@@ -319,7 +329,9 @@ def _search_as_pupil(a: _Actor, profile: PupilProfile) -> bool:
 @dataclasses.dataclass(frozen=True)
 class Rule:
     scope: str  # "school" | "class" | "pupil" | "membership" | "self"
-    check: Callable[[_Actor, object], bool]
+    # the target's type is fixed by ``scope`` (the row ``_resolve`` loads for it), which the
+    # table's string keys cannot tell the type checker: Any
+    check: Callable[[_Actor, Any], bool]
     who: str  # the rule in words (documentation, admin page)
 
 
@@ -357,7 +369,14 @@ ACCESS_TABLE: dict[str, Rule] = {
     "search.as_pupil": Rule("pupil", _search_as_pupil, "personnel qui peut voir l'élève"),
 }
 
-_MODELS = {
+# The rows an action may target, by scope; ``require`` returns the one of its action's scope.
+Target = School | SchoolClass | PupilProfile | StaffMembership
+SchoolAction = Literal["school.view", "school.dashboard", "school.settings", "staff.manage"]
+MembershipAction = Literal["staff.member.manage"]
+ClassAction = Literal["class.request", "class.follow", "class.view", "class.pupils.manage"]
+PupilAction = Literal["pupil.view", "pupil.manage", "search.as_pupil", "search.use"]
+
+_MODELS: dict[str, type[Target]] = {
     "school": School,
     "class": SchoolClass,
     "pupil": PupilProfile,
@@ -372,7 +391,7 @@ _NOT_FOUND = {
 }
 
 
-def _resolve(session: Session, scope: str, target):
+def _resolve(session: Session, scope: str, target: object) -> Target | None:
     """The target row for this scope, or None when it does not exist."""
     if scope == "self":
         return None
@@ -383,7 +402,8 @@ def _resolve(session: Session, scope: str, target):
         return None  # None, a string from the browser, another model: nothing to find
     if scope == "pupil":
         return session.exec(select(PupilProfile).where(PupilProfile.user_id == target)).first()
-    return session.get(model, target)
+    # an instance of ``model`` (the type checker joins the models' types into SQLModel)
+    return cast("Target | None", session.get(model, target))
 
 
 def _rule(action: str) -> Rule:
@@ -393,10 +413,10 @@ def _rule(action: str) -> Rule:
         raise ValueError(f"action inconnue : {action}") from None
 
 
-def _school_id_of(scope: str, row) -> int | None:
-    if scope == "school":
+def _school_id_of(row: Target | None) -> int | None:
+    if isinstance(row, School):
         return row.id
-    if scope in ("class", "pupil", "membership"):
+    if row is not None:  # a class, a pupil or a membership
         return row.school_id
     return None
 
@@ -412,7 +432,7 @@ def _denied(actor: _Actor, school_id: int | None) -> PermissionDenied:
     return PermissionDenied()
 
 
-def can(session: Session, viewer: Viewer | None, action: str, target=None) -> bool:
+def can(session: Session, viewer: Viewer | None, action: str, target: object = None) -> bool:
     """True when the viewer may do ``action`` on ``target`` (a row or its id, see the module doc).
     A missing viewer or target is simply refused."""
     rule = _rule(action)
@@ -425,7 +445,29 @@ def can(session: Session, viewer: Viewer | None, action: str, target=None) -> bo
     return bool(rule.check(actor, row))
 
 
-def require(session: Session, viewer: Viewer | None, action: str, target=None):
+@overload
+def require(
+    session: Session, viewer: Viewer | None, action: SchoolAction, target: object = None
+) -> School: ...
+@overload
+def require(
+    session: Session, viewer: Viewer | None, action: MembershipAction, target: object = None
+) -> StaffMembership: ...
+@overload
+def require(
+    session: Session, viewer: Viewer | None, action: ClassAction, target: object = None
+) -> SchoolClass: ...
+@overload
+def require(
+    session: Session, viewer: Viewer | None, action: PupilAction, target: object = None
+) -> PupilProfile: ...
+@overload
+def require(
+    session: Session, viewer: Viewer | None, action: str, target: object = None
+) -> Target | None: ...
+def require(
+    session: Session, viewer: Viewer | None, action: str, target: object = None
+) -> Target | None:
     """Like ``can`` but raises: NotAuthenticated without viewer, NotFound for a missing target,
     PermissionDenied otherwise (with an explanation for pending or revoked staff). Returns the
     resolved target row (None for ``self`` actions)."""
@@ -444,7 +486,7 @@ def require(session: Session, viewer: Viewer | None, action: str, target=None):
             raise PermissionDenied(reason) if reason else PermissionDenied()
         return profile
     if not rule.check(actor, row):
-        raise _denied(actor, _school_id_of(rule.scope, row))
+        raise _denied(actor, _school_id_of(row))
     return row
 
 
@@ -474,7 +516,7 @@ def require_pupils(
         p.user_id: p
         for p in session.exec(
             select(PupilProfile)
-            .where(PupilProfile.user_id.in_(ids))
+            .where(col(PupilProfile.user_id).in_(ids))
             .execution_options(populate_existing=True)
         ).all()
     }
@@ -512,7 +554,7 @@ def membership_of(session: Session, viewer: Viewer | None) -> StaffMembership | 
     ).first()
 
 
-def pupil_with_open_access(session: Session, viewer: Viewer):
+def pupil_with_open_access(session: Session, viewer: Viewer) -> PupilProfile:
     """R1 for pupils: the PupilProfile of a pupil who may search and apply (class open, parental
     authorisation recorded, access opened by a staff member); PermissionDenied otherwise."""
     if viewer is None or viewer.role != Role.STUDENT.value:

@@ -17,10 +17,10 @@ import unicodedata
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from stages_app import settings
-from stages_app.models import AuthSession, Role, User, UserStatus, utcnow
+from stages_app.models import AuthSession, Role, User, UserStatus, stored_id, utcnow
 from stages_app.services import passwords
 from stages_app.services.errors import AccountLocked, Conflict, PermissionDenied, ValidationError
 
@@ -164,7 +164,7 @@ def clean_name(raw: str, label: str, *, field: str | None = None) -> str:
 def _email_taken(session: Session, email: str) -> bool:
     # Every write goes through normalize_email, so plain equality finds any case and uses the
     # unique index (the index itself is the last line against races).
-    stmt = select(User.id).where(User.email == email).limit(1)
+    stmt = select(col(User.id)).where(col(User.email) == email).limit(1)
     return session.execute(stmt).first() is not None
 
 
@@ -247,15 +247,16 @@ def authenticate(
       otherwise ``last_login_at`` is set.
     """
     now = _now(now)
+    normalized: str | None
     try:
-        email = normalize_email(email)
+        normalized = normalize_email(email)
     except ValidationError:
-        email = None
-    user = None
-    if email is not None:
+        normalized = None
+    user: User | None = None
+    if normalized is not None:
         user = session.execute(
             select(User)
-            .where(User.email == email)
+            .where(col(User.email) == normalized)
             .execution_options(populate_existing=True)  # counters may have moved meanwhile
         ).scalar_one_or_none()
 
@@ -270,18 +271,18 @@ def authenticate(
         user_id = user.id
         session.execute(
             update(User)
-            .where(User.id == user_id)
-            .values(failed_logins=User.failed_logins + 1)
+            .where(col(User.id) == user_id)
+            .values(failed_logins=col(User.failed_logins) + 1)
             .execution_options(synchronize_session=False)
         )
-        failures = session.execute(
-            select(User.failed_logins).where(User.id == user_id)
+        failures: int = session.execute(
+            select(col(User.failed_logins)).where(col(User.id) == user_id)
         ).scalar_one()
         locked = failures >= settings.LOGIN_MAX_FAILURES
         if locked:
             session.execute(
                 update(User)
-                .where(User.id == user_id)
+                .where(col(User.id) == user_id)
                 .values(
                     locked_until=now + dt.timedelta(minutes=settings.LOGIN_LOCK_MINUTES),
                     failed_logins=0,
@@ -347,12 +348,14 @@ def user_for_token(
     now = _now(now)
     row = session.execute(
         select(AuthSession, User)
-        .join(User, User.id == AuthSession.user_id)
-        .where(AuthSession.token_hash == hash_token(token))
+        .join(User, col(User.id) == AuthSession.user_id)
+        .where(col(AuthSession.token_hash) == hash_token(token))
         .execution_options(populate_existing=True)
     ).first()
     if row is None:
         return None
+    auth: AuthSession
+    user: User
     auth, user = row
     if auth.revoked_at is not None or auth.expires_at <= now:
         return None
@@ -371,7 +374,9 @@ def logout(session: Session, token: str | None) -> None:
         return
     session.execute(
         update(AuthSession)
-        .where(AuthSession.token_hash == hash_token(token), AuthSession.revoked_at.is_(None))
+        .where(
+            col(AuthSession.token_hash) == hash_token(token), col(AuthSession.revoked_at).is_(None)
+        )
         .values(revoked_at=utcnow())
         .execution_options(synchronize_session=False)
     )
@@ -383,6 +388,6 @@ def login(
 ) -> tuple[User, str]:
     """authenticate + open_session: the user and the raw token to keep in the browser."""
     user = authenticate(session, email, password, now=now)
-    token = open_session(session, user.id, now=now)
+    token = open_session(session, stored_id(user), now=now)
     session.refresh(user)
     return user, token

@@ -54,10 +54,11 @@ import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from typing import TypedDict, TypeVar
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from stages_app import routes, settings
 from stages_app.models import (
@@ -78,6 +79,7 @@ from stages_app.models import (
     StaffMembership,
     User,
     UserStatus,
+    stored_id,
     utcnow,
 )
 from stages_app.services import access, search
@@ -481,25 +483,32 @@ def _unit(session: Session, conflict: str, *, locked: bool = False) -> Iterator[
         raise
 
 
-def _locked_one(session: Session, stmt):
+_T = TypeVar("_T")
+
+
+def _locked_one(session: Session, stmt: Select[_T]) -> _T | None:
     """PostgreSQL ``SELECT … FOR NO KEY UPDATE`` (nothing here changes a key: the rows that
     merely reference the locked one, such as a new event or application, are not blocked);
     SQLite ignores it (the unit holds the database write lock)."""
-    return session.execute(
+    row: _T | None = session.execute(
         stmt.with_for_update(key_share=True).execution_options(populate_existing=True)
     ).scalar_one_or_none()
+    return row
 
 
-def _lock_week(session: Session, week_id: int) -> OfferWeek:
-    return _locked_one(session, select(OfferWeek).where(OfferWeek.id == week_id))
+def _lock_week(session: Session, week_id: int) -> OfferWeek | None:
+    return _locked_one(session, select(OfferWeek).where(col(OfferWeek.id) == week_id))
 
 
 def _lock_pupil(session: Session, student_id: int) -> PupilProfile | None:
-    return _locked_one(session, select(PupilProfile).where(PupilProfile.user_id == student_id))
+    return _locked_one(session, select(PupilProfile).where(col(PupilProfile.user_id) == student_id))
 
 
 def _lock_application(session: Session, application_id: int) -> Application:
-    return _locked_one(session, select(Application).where(Application.id == application_id))
+    app = _locked_one(session, select(Application).where(col(Application.id) == application_id))
+    if app is None:  # read a moment ago in the same unit, and applications are never deleted
+        raise NotFound(NOT_FOUND)
+    return app
 
 
 def _transition(
@@ -512,7 +521,7 @@ def _transition(
 ) -> None:
     session.add(
         ApplicationEvent(
-            application_id=app.id,
+            application_id=stored_id(app),
             from_status=app.status,
             to_status=to_status,
             actor_id=actor_id,
@@ -537,7 +546,7 @@ def _draft_text(value: str) -> str:
     return _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def _week(raw) -> dt.date:
+def _week(raw: object) -> dt.date:
     if isinstance(raw, dt.datetime):
         raw = raw.date()
     if isinstance(raw, str):
@@ -550,7 +559,7 @@ def _week(raw) -> dt.date:
     return raw
 
 
-def _message(raw, *, field: str, required: bool, minimum: int, what: str) -> str:
+def _message(raw: object, *, field: str, required: bool, minimum: int, what: str) -> str:
     """A message or reason: plain text, control characters removed, 2,000 characters at most."""
     if raw is None:
         raw = ""
@@ -570,7 +579,7 @@ def _message(raw, *, field: str, required: bool, minimum: int, what: str) -> str
     return text
 
 
-def _id_or_404(raw) -> int:
+def _id_or_404(raw: object) -> int:
     aid = _int_id(raw)
     if aid is None:
         raise NotFound(NOT_FOUND)
@@ -582,11 +591,11 @@ def _id_or_404(raw) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-def _own_application(session: Session, viewer: Viewer, application_id) -> Application:
+def _own_application(session: Session, viewer: Viewer, application_id: object) -> Application:
     aid = _id_or_404(application_id)
-    app = session.execute(
+    app: Application | None = session.execute(
         select(Application)
-        .where(Application.id == aid, Application.student_id == viewer.user_id)
+        .where(col(Application.id) == aid, col(Application.student_id) == viewer.user_id)
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if app is None:
@@ -594,13 +603,19 @@ def _own_application(session: Session, viewer: Viewer, application_id) -> Applic
     return app
 
 
-def _employer_application(session: Session, org: Organisation, application_id) -> Application:
+def _employer_application(
+    session: Session, org: Organisation, application_id: object
+) -> Application:
     """An application sent to one of ``org``'s offers (drafts are never the employer's)."""
     aid = _id_or_404(application_id)
-    app = session.execute(
+    app: Application | None = session.execute(
         select(Application)
-        .join(Offer, Offer.id == Application.offer_id)
-        .where(Application.id == aid, Offer.organisation_id == org.id, Application.status != DRAFT)
+        .join(Offer, col(Offer.id) == Application.offer_id)
+        .where(
+            col(Application.id) == aid,
+            col(Offer.organisation_id) == org.id,
+            col(Application.status) != DRAFT,
+        )
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if app is None:
@@ -613,9 +628,9 @@ def _accepted_weeks(session: Session, student_id: int) -> list[tuple[int, dt.dat
     return [
         tuple(r)
         for r in session.execute(
-            select(Application.id, Application.week_start, Application.school_year).where(
-                Application.student_id == student_id, Application.status == ACCEPTED
-            )
+            select(
+                col(Application.id), col(Application.week_start), col(Application.school_year)
+            ).where(col(Application.student_id) == student_id, col(Application.status) == ACCEPTED)
         ).all()
     ]
 
@@ -652,14 +667,16 @@ def _check_can_apply(
 ) -> tuple[Offer, OfferWeek]:
     """R2 (offer published, one of the collège's weeks, free seat, within the perimeter), then
     R3 and R4, each with its own French message."""
-    offer = session.execute(
-        select(Offer).where(Offer.id == offer_id).execution_options(populate_existing=True)
+    offer: Offer | None = session.execute(
+        select(Offer).where(col(Offer.id) == offer_id).execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if offer is None:
         raise NotFound("Cette offre est introuvable.")
     suspended = (
         session.execute(
-            select(Organisation.suspended_at).where(Organisation.id == offer.organisation_id)
+            select(col(Organisation.suspended_at)).where(
+                col(Organisation.id) == offer.organisation_id
+            )
         ).scalar_one_or_none()
         is not None
     )
@@ -670,8 +687,9 @@ def _check_can_apply(
         )
     label = week_label(week)
     school_week = session.execute(
-        select(InternshipWeek.id).where(
-            InternshipWeek.school_id == profile.school_id, InternshipWeek.week_start == week
+        select(col(InternshipWeek.id)).where(
+            col(InternshipWeek.school_id) == profile.school_id,
+            col(InternshipWeek.week_start) == week,
         )
     ).first()
     if school_week is None:
@@ -682,9 +700,9 @@ def _check_can_apply(
         )
     if week < paris_today():
         raise ValidationError(f"La semaine {label} est déjà passée.", field="week")
-    ow = session.execute(
+    ow: OfferWeek | None = session.execute(
         select(OfferWeek)
-        .where(OfferWeek.offer_id == offer.id, OfferWeek.week_start == week)
+        .where(col(OfferWeek.offer_id) == offer.id, col(OfferWeek.week_start) == week)
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if ow is None or ow.withdrawn_at is not None:
@@ -729,24 +747,27 @@ class _Facts:
 
 def _facts(session: Session, app: Application) -> _Facts:
     offer = session.get(Offer, app.offer_id)
+    assert offer is not None  # foreign key
     org = session.get(Organisation, offer.organisation_id)
+    assert org is not None  # foreign key
     owner = session.get(User, org.owner_id)
     pupil = session.get(User, app.student_id)
-    profile = session.execute(
-        select(PupilProfile).where(PupilProfile.user_id == app.student_id)
+    assert pupil is not None  # foreign key
+    profile: PupilProfile | None = session.execute(
+        select(PupilProfile).where(col(PupilProfile.user_id) == app.student_id)
     ).scalar_one_or_none()
     klass = session.get(SchoolClass, profile.class_id) if profile else None
     school = session.get(School, profile.school_id) if profile else None
-    teacher = None
+    teacher: User | None = None
     if klass is not None and klass.main_teacher_id is not None:
         teacher = session.execute(
             select(User)
-            .join(StaffMembership, StaffMembership.user_id == User.id)
+            .join(StaffMembership, col(StaffMembership.user_id) == User.id)
             .where(
-                User.id == klass.main_teacher_id,
-                User.status == UserStatus.ACTIVE.value,
-                StaffMembership.school_id == klass.school_id,
-                StaffMembership.status == RightsStatus.GRANTED.value,
+                col(User.id) == klass.main_teacher_id,
+                col(User.status) == UserStatus.ACTIVE.value,
+                col(StaffMembership.school_id) == klass.school_id,
+                col(StaffMembership.status) == RightsStatus.GRANTED.value,
             )
         ).scalar_one_or_none()
     return _Facts(offer, org, owner, pupil, klass, school, teacher)
@@ -775,7 +796,7 @@ def _tell(
     """In-app notification, plus a queued e-mail (deduplicated) when ``mail``."""
     if user is None or user.status != UserStatus.ACTIVE.value:
         return
-    notify(session, user.id, kind, title, body, link)
+    notify(session, stored_id(user), kind, title, body, link)
     if mail:
         queue_mail(
             session,
@@ -842,8 +863,8 @@ def _events(session: Session, ids: Sequence[int]) -> dict[int, list[ApplicationE
     if ids:
         for ev in session.execute(
             select(ApplicationEvent)
-            .where(ApplicationEvent.application_id.in_(list(ids)))
-            .order_by(ApplicationEvent.at, ApplicationEvent.id)
+            .where(col(ApplicationEvent.application_id).in_(list(ids)))
+            .order_by(col(ApplicationEvent.at), col(ApplicationEvent.id))
         ).scalars():
             result[ev.application_id].append(ev)
     return result
@@ -877,12 +898,15 @@ def _week_over(week: dt.date) -> bool:
 
 def _application_view(session: Session, app: Application) -> ApplicationView:
     offer = session.get(Offer, app.offer_id)
+    assert offer is not None  # foreign key
     org = session.get(Organisation, offer.organisation_id)
-    events = _events(session, [app.id])[app.id]
+    assert org is not None  # foreign key
+    app_id = stored_id(app)
+    events = _events(session, [app_id])[app_id]
     letter = app.letter_sent if app.letter_sent is not None and app.status != DRAFT else app.letter
     return ApplicationView(
-        id=app.id,
-        offer_id=offer.id,
+        id=app_id,
+        offer_id=stored_id(offer),
         offer_title=offer.title,
         employer_name=org.name,
         commune_name=offer.commune_name,
@@ -907,7 +931,7 @@ def _application_view(session: Session, app: Application) -> ApplicationView:
 # ---------------------------------------------------------------------------------------------
 
 
-def application_weeks(session: Session, viewer: Viewer, offer_id) -> list[WeekChoice]:
+def application_weeks(session: Session, viewer: Viewer, offer_id: object) -> list[WeekChoice]:
     """The weeks the pupil may choose on this offer: the collège's upcoming weeks with a free
     seat (R1 + R2, through ``search.offer_detail``: NotFound outside the perimeter), each with
     the pupil's existing application and, when R3/R4 forbid it, the reason."""
@@ -916,15 +940,15 @@ def application_weeks(session: Session, viewer: Viewer, offer_id) -> list[WeekCh
     mine = {
         w: (i, s)
         for i, w, s in session.execute(
-            select(Application.id, Application.week_start, Application.status).where(
-                Application.student_id == uid, Application.offer_id == card.id
+            select(col(Application.id), col(Application.week_start), col(Application.status)).where(
+                col(Application.student_id) == uid, col(Application.offer_id) == card.id
             )
         ).all()
     }
     accepted = _accepted_weeks(session, uid)
     weeks_taken = {w for _, w, _ in accepted}
     per_year = Counter(y for _, _, y in accepted)
-    choices = []
+    choices: list[WeekChoice] = []
     for week, free in card.weeks:
         app_id, status = mine.get(week, (None, ""))
         blocked = ""
@@ -941,18 +965,21 @@ def application_weeks(session: Session, viewer: Viewer, offer_id) -> list[WeekCh
 
 
 def _find(session: Session, student_id: int, offer_id: int, week: dt.date) -> Application | None:
-    return session.execute(
+    app: Application | None = session.execute(
         select(Application)
         .where(
-            Application.student_id == student_id,
-            Application.offer_id == offer_id,
-            Application.week_start == week,
+            col(Application.student_id) == student_id,
+            col(Application.offer_id) == offer_id,
+            col(Application.week_start) == week,
         )
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
+    return app
 
 
-def start_or_get_draft(session: Session, viewer: Viewer, offer_id, week_start) -> ApplicationView:
+def start_or_get_draft(
+    session: Session, viewer: Viewer, offer_id: object, week_start: object
+) -> ApplicationView:
     """The pupil's application for this offer and week (R7: at most one), created as a draft when
     there is none — only for a week they may apply to. A draft withdrawn before being sent is
     taken up again; any other existing application is returned as it is."""
@@ -977,8 +1004,8 @@ def start_or_get_draft(session: Session, viewer: Viewer, offer_id, week_start) -
             if app is None:
                 app = Application(
                     student_id=viewer.user_id,
-                    offer_id=offer.id,
-                    offer_week_id=ow.id,
+                    offer_id=stored_id(offer),
+                    offer_week_id=stored_id(ow),
                     week_start=week,
                     school_year=school_year_of(week),
                     status=DRAFT,
@@ -989,7 +1016,7 @@ def start_or_get_draft(session: Session, viewer: Viewer, offer_id, week_start) -
                 session.flush()
                 session.add(
                     ApplicationEvent(
-                        application_id=app.id,
+                        application_id=stored_id(app),
                         from_status=None,
                         to_status=DRAFT,
                         actor_id=viewer.user_id,
@@ -1008,16 +1035,21 @@ def start_or_get_draft(session: Session, viewer: Viewer, offer_id, week_start) -
             if again is not None:
                 return _application_view(session, again)
         raise
-    return _application_view(session, session.get(Application, app_id))
+    saved = session.get(Application, app_id)
+    if saved is None:  # committed just above, and applications are never deleted
+        raise NotFound(NOT_FOUND)
+    return _application_view(session, saved)
 
 
-def get_application(session: Session, viewer: Viewer, application_id) -> ApplicationView:
+def get_application(session: Session, viewer: Viewer, application_id: object) -> ApplicationView:
     """One of the pupil's applications (NotFound for any other id)."""
     access.pupil_with_open_access(session, viewer)
     return _application_view(session, _own_application(session, viewer, application_id))
 
 
-def save_letter(session: Session, viewer: Viewer, application_id, letter) -> dt.datetime:
+def save_letter(
+    session: Session, viewer: Viewer, application_id: object, letter: object
+) -> dt.datetime:
     """Autosave the draft letter (plain text, 5,000 characters at most); returns when it was
     saved. Too long or not text: ValidationError and the saved draft is kept as it was."""
     with _unit(session, "Votre lettre n'a pas pu être enregistrée : réessayez."):
@@ -1043,9 +1075,9 @@ def save_letter(session: Session, viewer: Viewer, application_id, letter) -> dt.
             return app.updated_at
         now = utcnow()
         # only while still a draft, atomically (a sending may be committing at this instant)
-        done = session.execute(
+        done = session.exec(
             update(Application)
-            .where(Application.id == app.id, Application.status == DRAFT)
+            .where(col(Application.id) == app.id, col(Application.status) == DRAFT)
             .values(letter=text, updated_at=now)
         ).rowcount
         if done != 1:
@@ -1056,13 +1088,13 @@ def save_letter(session: Session, viewer: Viewer, application_id, letter) -> dt.
     return now
 
 
-def submit_application(session: Session, viewer: Viewer, application_id) -> str:
+def submit_application(session: Session, viewer: Viewer, application_id: object) -> str:
     """Send a draft: letter of 30 to 5,000 characters, R1, R2 (published, collège week, free
     seat, perimeter), R3, R4 and a CV re-checked; the CV and the letter are copied as sent;
     the employer is notified. Returns a French confirmation."""
     with _unit(session, "Cette candidature a changé entre-temps : rechargez la page.", locked=True):
         profile = access.pupil_with_open_access(session, viewer)
-        app_id = _own_application(session, viewer, application_id).id
+        app_id = stored_id(_own_application(session, viewer, application_id))
         _lock_pupil(session, viewer.user_id)
         app = _lock_application(session, app_id)
         if app.status != DRAFT:
@@ -1081,7 +1113,9 @@ def submit_application(session: Session, viewer: Viewer, application_id) -> str:
                 field="letter",
             )
         _check_can_apply(session, viewer, profile, app.offer_id, app.week_start)
-        cv = session.execute(select(CV).where(CV.student_id == viewer.user_id)).scalar_one_or_none()
+        cv: CV | None = session.execute(
+            select(CV).where(col(CV.student_id) == viewer.user_id)
+        ).scalar_one_or_none()
         if cv is None or view_of(cv.content).is_empty:
             raise ValidationError(
                 "Remplissez d'abord votre CV : l'employeur le lira avec votre lettre.", field="cv"
@@ -1105,7 +1139,7 @@ def submit_application(session: Session, viewer: Viewer, application_id) -> str:
                 f"{week_label(app.week_start)}. Lisez son CV et sa lettre, puis répondez-lui "
                 "depuis votre espace employeur."
             ),
-            link=employer_application_url(app.id),
+            link=employer_application_url(stored_id(app)),
             dedupe_key=f"application_received:{app.id}",
         )
         org_name = f.org.name
@@ -1115,11 +1149,11 @@ def submit_application(session: Session, viewer: Viewer, application_id) -> str:
     )
 
 
-def withdraw(session: Session, viewer: Viewer, application_id, reason: str = "") -> str:
+def withdraw(session: Session, viewer: Viewer, application_id: object, reason: str = "") -> str:
     """The pupil withdraws a draft or an application waiting for an answer (reason optional)."""
     with _unit(session, "Cette candidature a changé entre-temps : rechargez la page.", locked=True):
         access.pupil_with_open_access(session, viewer)
-        app_id = _own_application(session, viewer, application_id).id
+        app_id = stored_id(_own_application(session, viewer, application_id))
         text = _message(
             reason, field="reason", required=False, minimum=0, what="Le motif du retrait"
         )
@@ -1146,7 +1180,7 @@ def withdraw(session: Session, viewer: Viewer, application_id, reason: str = "")
                     f"semaine {week_label(app.week_start)}."
                     + (f" Motif : « {text} »." if text else "")
                 ),
-                link=employer_application_url(app.id),
+                link=employer_application_url(stored_id(app)),
                 dedupe_key=None,
                 mail=False,
             )
@@ -1158,7 +1192,7 @@ def withdraw(session: Session, viewer: Viewer, application_id, reason: str = "")
 # ---------------------------------------------------------------------------------------------
 
 
-def _status_filter(status) -> tuple[str, ...] | None:
+def _status_filter(status: object) -> tuple[str, ...] | None:
     if status in (None, ""):
         return None
     if status == "open":
@@ -1169,33 +1203,43 @@ def _status_filter(status) -> tuple[str, ...] | None:
 
 
 def inbox(
-    session: Session, viewer: Viewer, *, offer_id=None, week_start=None, status=None
+    session: Session,
+    viewer: Viewer,
+    *,
+    offer_id: object = None,
+    week_start: object = None,
+    status: object = None,
 ) -> list[InboxRow]:
     """Applications sent to the employer's offers, newest first; filters: one offer, one week,
     one status ("open" = waiting for an answer). Unknown filter values are ignored."""
     org = _employer_organisation(session, viewer)
     stmt = (
         select(
-            Application, Offer.title, User.first_name, User.last_name, SchoolClass.name, School.name
+            Application,
+            col(Offer.title),
+            col(User.first_name),
+            col(User.last_name),
+            col(SchoolClass.name),
+            col(School.name),
         )
-        .join(Offer, Offer.id == Application.offer_id)
-        .join(User, User.id == Application.student_id)
-        .join(PupilProfile, PupilProfile.user_id == Application.student_id, isouter=True)
-        .join(SchoolClass, SchoolClass.id == PupilProfile.class_id, isouter=True)
-        .join(School, School.id == PupilProfile.school_id, isouter=True)
-        .where(Offer.organisation_id == org.id, Application.status != DRAFT)
+        .join(Offer, col(Offer.id) == Application.offer_id)
+        .join(User, col(User.id) == Application.student_id)
+        .join(PupilProfile, col(PupilProfile.user_id) == Application.student_id, isouter=True)
+        .join(SchoolClass, col(SchoolClass.id) == PupilProfile.class_id, isouter=True)
+        .join(School, col(School.id) == PupilProfile.school_id, isouter=True)
+        .where(col(Offer.organisation_id) == org.id, col(Application.status) != DRAFT)
     )
     oid = _int_id(offer_id) if offer_id not in (None, "") else None
     if oid is not None:
-        stmt = stmt.where(Application.offer_id == oid)
+        stmt = stmt.where(col(Application.offer_id) == oid)
     if week_start not in (None, ""):
         with contextlib.suppress(ValidationError):
-            stmt = stmt.where(Application.week_start == _week(week_start))
+            stmt = stmt.where(col(Application.week_start) == _week(week_start))
     statuses = _status_filter(status)
     if statuses is not None:
-        stmt = stmt.where(Application.status.in_(statuses))
+        stmt = stmt.where(col(Application.status).in_(statuses))
     rows = session.execute(
-        stmt.order_by(Application.submitted_at.desc(), Application.id.desc())
+        stmt.order_by(col(Application.submitted_at).desc(), col(Application.id).desc())
     ).all()
     return [
         InboxRow(
@@ -1220,33 +1264,42 @@ def inbox(
     ]
 
 
+class _GroupCounts(TypedDict):
+    title: str
+    seats: int
+    accepted: int
+    new: int
+    waiting: int
+    total: int
+
+
 def inbox_groups(session: Session, viewer: Viewer) -> list[InboxGroup]:
     """Per offer and week with applications: seats, accepted, free, new, waiting, total
     (by offer title, then week)."""
     org = _employer_organisation(session, viewer)
     rows = session.execute(
         select(
-            Offer.id,
-            Offer.title,
-            OfferWeek.week_start,
-            OfferWeek.seats,
-            OfferWeek.accepted_count,
-            Application.status,
+            col(Offer.id),
+            col(Offer.title),
+            col(OfferWeek.week_start),
+            col(OfferWeek.seats),
+            col(OfferWeek.accepted_count),
+            col(Application.status),
             func.count(),
         )
-        .join(OfferWeek, OfferWeek.id == Application.offer_week_id)
-        .join(Offer, Offer.id == Application.offer_id)
-        .where(Offer.organisation_id == org.id, Application.status != DRAFT)
+        .join(OfferWeek, col(OfferWeek.id) == Application.offer_week_id)
+        .join(Offer, col(Offer.id) == Application.offer_id)
+        .where(col(Offer.organisation_id) == org.id, col(Application.status) != DRAFT)
         .group_by(
-            Offer.id,
-            Offer.title,
-            OfferWeek.week_start,
-            OfferWeek.seats,
-            OfferWeek.accepted_count,
-            Application.status,
+            col(Offer.id),
+            col(Offer.title),
+            col(OfferWeek.week_start),
+            col(OfferWeek.seats),
+            col(OfferWeek.accepted_count),
+            col(Application.status),
         )
     ).all()
-    groups: dict[tuple[int, dt.date], dict] = {}
+    groups: dict[tuple[int, dt.date], _GroupCounts] = {}
     for oid, title, week, seats, accepted, status, n in rows:
         g = groups.setdefault(
             (oid, week),
@@ -1288,14 +1341,17 @@ _ACTOR_LABELS = {"pupil": "L'élève", "employer": "Vous", "system": "Automatiqu
 
 def _detail(session: Session, app: Application) -> ApplicationDetail:
     offer = session.get(Offer, app.offer_id)
+    assert offer is not None  # foreign key
     ow = session.get(OfferWeek, app.offer_week_id)
     pupil = session.get(User, app.student_id)
-    profile = session.execute(
-        select(PupilProfile).where(PupilProfile.user_id == app.student_id)
+    assert pupil is not None  # foreign key
+    profile: PupilProfile | None = session.execute(
+        select(PupilProfile).where(col(PupilProfile.user_id) == app.student_id)
     ).scalar_one_or_none()
     klass = session.get(SchoolClass, profile.class_id) if profile else None
     school = session.get(School, profile.school_id) if profile else None
-    events = _events(session, [app.id])[app.id]
+    app_id = stored_id(app)
+    events = _events(session, [app_id])[app_id]
     history = []
     for ev in events:
         if ev.to_status == DRAFT:
@@ -1327,7 +1383,7 @@ def _detail(session: Session, app: Application) -> ApplicationDetail:
             "pouvez refuser cette candidature avec un message bienveillant."
         )
     return ApplicationDetail(
-        id=app.id,
+        id=app_id,
         offer_id=app.offer_id,
         offer_title=offer.title,
         week_start=app.week_start,
@@ -1358,13 +1414,13 @@ def _detail(session: Session, app: Application) -> ApplicationDetail:
     )
 
 
-def open_application(session: Session, viewer: Viewer, application_id) -> ApplicationDetail:
+def open_application(session: Session, viewer: Viewer, application_id: object) -> ApplicationDetail:
     """An application sent to the employer, with the CV and the letter as sent, the pupil's
     name, class and collège. The first opening marks it read (event recorded: the pupil sees
     "Lue par l'employeur")."""
     org = _employer_organisation(session, viewer)
     app = _employer_application(session, org, application_id)
-    app_id = app.id
+    app_id = stored_id(app)
     if app.status == SUBMITTED:
         with _unit(
             session, "Cette candidature a changé entre-temps : rechargez la page.", locked=True
@@ -1375,10 +1431,13 @@ def open_application(session: Session, viewer: Viewer, application_id) -> Applic
             app = _lock_application(session, app_id)
             if app.status == SUBMITTED:
                 _transition(session, app, READ, viewer.user_id, "", utcnow())
-    return _detail(session, session.get(Application, app_id))
+    saved = session.get(Application, app_id)
+    if saved is None:  # read just above, and applications are never deleted
+        raise NotFound(NOT_FOUND)
+    return _detail(session, saved)
 
 
-def accept(session: Session, viewer: Viewer, application_id, message: str = "") -> str:
+def accept(session: Session, viewer: Viewer, application_id: object, message: str = "") -> str:
     """Accept an application waiting for an answer, in one locked transaction: seat free (R6),
     no other internship that week (R3), fewer than two this school year (R4); then the seat
     counter and search flag, the automatic cancellation of the pupil's other open applications
@@ -1395,7 +1454,7 @@ def accept(session: Session, viewer: Viewer, application_id, message: str = "") 
             message, field="message", required=False, minimum=0, what="Le message à l'élève"
         )
         first = _employer_application(session, org, application_id)
-        app_id, student_id, week_id = first.id, first.student_id, first.offer_week_id
+        app_id, student_id, week_id = stored_id(first), first.student_id, first.offer_week_id
         ow = _lock_week(session, week_id)  # 1. the offer week (R6)
         _lock_pupil(session, student_id)  # 2. the pupil (R3, R4, R5)
         app = _lock_application(session, app_id)  # 3. the application
@@ -1415,23 +1474,24 @@ def accept(session: Session, viewer: Viewer, application_id, message: str = "") 
         _transition(session, app, ACCEPTED, viewer.user_id, text, now)
         ow.accepted_count += 1
         offer = session.get(Offer, app.offer_id)
+        assert offer is not None  # foreign key
         _seat_changed(session, ow, offer, org)
         session.flush()  # the unique index (R3) and the CHECK (R6) speak here, if ever
         # R5: the pupil's other open applications of that week, and all of them at the second
         two = count + 1 >= MAX_INTERNSHIPS_PER_YEAR
-        scope = Application.week_start == app.week_start
+        scope = col(Application.week_start) == app.week_start
         if two:
-            scope = or_(scope, Application.school_year == app.school_year)
+            scope = or_(scope, col(Application.school_year) == app.school_year)
         others = (
             session.execute(
                 select(Application)
                 .where(
-                    Application.student_id == student_id,
-                    Application.id != app.id,
-                    Application.status.in_(OPEN),
+                    col(Application.student_id) == student_id,
+                    col(Application.id) != app.id,
+                    col(Application.status).in_(OPEN),
                     scope,
                 )
-                .order_by(Application.id)
+                .order_by(col(Application.id))
                 .with_for_update(key_share=True)
                 .execution_options(populate_existing=True)
             )
@@ -1459,7 +1519,7 @@ def accept(session: Session, viewer: Viewer, application_id, message: str = "") 
                     f"pour la semaine {week_label(other.week_start)} a été annulée "
                     f"automatiquement : {why} Vous n'avez rien à faire."
                 ),
-                link=employer_application_url(other.id),
+                link=employer_application_url(stored_id(other)),
                 dedupe_key=f"application_cancelled_auto:{other.id}",
             )
         extra = ""
@@ -1502,7 +1562,7 @@ def accept(session: Session, viewer: Viewer, application_id, message: str = "") 
                     f"{' (' + f.klass.name + ')' if f.klass else ''} a été acceptée par "
                     f"{f.org.name} pour la semaine {label} (« {f.offer.title} »)."
                 ),
-                link=routes.class_url(f.klass.id) if f.klass else routes.SCHOOL_HOME,
+                link=routes.class_url(stored_id(f.klass)) if f.klass else routes.SCHOOL_HOME,
                 dedupe_key=f"application_answer:{app.id}:teacher",
             )
         pupil_name = f.pupil_name
@@ -1512,7 +1572,7 @@ def accept(session: Session, viewer: Viewer, application_id, message: str = "") 
     )
 
 
-def refuse(session: Session, viewer: Viewer, application_id, message: str) -> str:
+def refuse(session: Session, viewer: Viewer, application_id: object, message: str) -> str:
     """Refuse an application waiting for an answer; the message to the pupil is required (see
     :data:`REFUSAL_TEMPLATES`). The pupil and their professeur principal are notified."""
     with _unit(session, "La candidature a changé entre-temps : rechargez la page.", locked=True):
@@ -1525,7 +1585,7 @@ def refuse(session: Session, viewer: Viewer, application_id, message: str) -> st
             what="Le message à l'élève",
         )
         first = _employer_application(session, org, application_id)
-        app_id, student_id = first.id, first.student_id
+        app_id, student_id = stored_id(first), first.student_id
         _lock_pupil(session, student_id)
         app = _lock_application(session, app_id)
         if app.status not in OPEN:
@@ -1557,14 +1617,14 @@ def refuse(session: Session, viewer: Viewer, application_id, message: str) -> st
                     f"{f.org.name} a refusé la candidature {_de(f.pupil_name)} pour la semaine "
                     f"{label} (« {f.offer.title} »). Son message : « {text} »."
                 ),
-                link=routes.class_url(f.klass.id) if f.klass else routes.SCHOOL_HOME,
+                link=routes.class_url(stored_id(f.klass)) if f.klass else routes.SCHOOL_HOME,
                 dedupe_key=f"application_answer:{app.id}:teacher",
             )
         pupil_name = f.pupil_name
     return f"Vous avez refusé la candidature {_de(pupil_name)}. L'élève est prévenu(e)."
 
 
-def cancel_accepted(session: Session, viewer: Viewer, application_id, reason: str) -> str:
+def cancel_accepted(session: Session, viewer: Viewer, application_id: object, reason: str) -> str:
     """Cancel an accepted internship, by its pupil or by the employer (reason required): the
     seat is freed (the week may show in the search again) and the other side is notified, as
     well as the pupil's professeur principal."""
@@ -1588,7 +1648,7 @@ def cancel_accepted(session: Session, viewer: Viewer, application_id, reason: st
             minimum=REASON_MIN,
             what="Le motif de l'annulation",
         )
-        app_id, student_id, week_id = first.id, first.student_id, first.offer_week_id
+        app_id, student_id, week_id = stored_id(first), first.student_id, first.offer_week_id
         ow = _lock_week(session, week_id)
         _lock_pupil(session, student_id)
         app = _lock_application(session, app_id)
@@ -1618,7 +1678,7 @@ def cancel_accepted(session: Session, viewer: Viewer, application_id, reason: st
                     f"(« {f.offer.title} »). Motif : « {text} ». La place est de nouveau "
                     "libre."
                 ),
-                link=employer_application_url(app.id),
+                link=employer_application_url(stored_id(app)),
                 dedupe_key=f"internship_cancelled:{app.id}:employer",
             )
         else:
@@ -1646,7 +1706,7 @@ def cancel_accepted(session: Session, viewer: Viewer, application_id, reason: st
                     f"Le stage {_de(f.pupil_name)} chez {f.org.name} (semaine {label}) a été "
                     f"annulé par {who}. Motif : « {text} »."
                 ),
-                link=routes.class_url(f.klass.id) if f.klass else routes.SCHOOL_HOME,
+                link=routes.class_url(stored_id(f.klass)) if f.klass else routes.SCHOOL_HOME,
                 dedupe_key=f"internship_cancelled:{app.id}:teacher",
             )
     if by_pupil:
@@ -1670,12 +1730,19 @@ def pupil_tracker(session: Session, viewer: Viewer) -> TrackerView:
     plain words, dates, the employer's message and why it ended."""
     access.pupil_with_open_access(session, viewer)
     rows = session.execute(
-        select(Application, Offer, Organisation, User.first_name, User.last_name, User.email)
-        .join(Offer, Offer.id == Application.offer_id)
-        .join(Organisation, Organisation.id == Offer.organisation_id)
-        .join(User, User.id == Organisation.owner_id)
-        .where(Application.student_id == viewer.user_id)
-        .order_by(Application.updated_at.desc(), Application.id.desc())
+        select(
+            Application,
+            Offer,
+            Organisation,
+            col(User.first_name),
+            col(User.last_name),
+            col(User.email),
+        )
+        .join(Offer, col(Offer.id) == Application.offer_id)
+        .join(Organisation, col(Organisation.id) == Offer.organisation_id)
+        .join(User, col(User.id) == Organisation.owner_id)
+        .where(col(Application.student_id) == viewer.user_id)
+        .order_by(col(Application.updated_at).desc(), col(Application.id).desc())
     ).all()
     events = _events(session, [r[0].id for r in rows])
     year = school_year_of(paris_today())

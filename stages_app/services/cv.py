@@ -29,11 +29,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+from collections.abc import Mapping
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from stages_app.models import (
     CV,
@@ -47,6 +49,7 @@ from stages_app.models import (
     School,
     SchoolClass,
     User,
+    stored_id,
     utcnow,
 )
 from stages_app.services import access
@@ -156,6 +159,9 @@ CV_SECTIONS: tuple[CVSection, ...] = (
 _BY_KEY = {s.key: s for s in CV_SECTIONS}
 LIST_KEYS = tuple(s.key for s in CV_SECTIONS if s.kind == "list")
 
+# The JSON document by section key: a str for the "text" section, a list of lines for the others.
+CVContent = dict[str, str | list[str]]
+
 
 @dataclasses.dataclass(frozen=True)
 class CVView:
@@ -173,7 +179,7 @@ class CVView:
     def is_empty(self) -> bool:
         return not self.about and not any(getattr(self, k) for k in LIST_KEYS)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> CVContent:
         return {
             s.key: (getattr(self, s.key) if s.kind == "text" else list(getattr(self, s.key)))
             for s in CV_SECTIONS
@@ -200,11 +206,11 @@ class CVVersionView:
 # ---------------------------------------------------------------------------------------------
 
 
-def empty_content() -> dict:
+def empty_content() -> CVContent:
     return {s.key: ("" if s.kind == "text" else []) for s in CV_SECTIONS}
 
 
-def parse_content(raw: str | None) -> dict:
+def parse_content(raw: str | None) -> CVContent:
     """The sections of a stored JSON document (tolerant: anything unexpected reads as empty)."""
     content = empty_content()
     try:
@@ -222,20 +228,22 @@ def parse_content(raw: str | None) -> dict:
     return content
 
 
-def dump_content(content: dict) -> str:
+def dump_content(content: Mapping[str, str | list[str]]) -> str:
     """The stored form: every section, in the order of :data:`CV_SECTIONS`."""
     return json.dumps({s.key: content[s.key] for s in CV_SECTIONS}, ensure_ascii=False)
 
 
 def view_of(raw: str | None, updated_at: dt.datetime | None = None) -> CVView:
-    return CVView(**parse_content(raw), updated_at=updated_at)
+    # each section's value has its field's type, which the type checker cannot tell by key
+    sections: dict[str, Any] = parse_content(raw)
+    return CVView(**sections, updated_at=updated_at)
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' if n > 1 else ''}"
 
 
-def _check_text(section: CVSection, value) -> str:
+def _check_text(section: CVSection, value: object) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -252,7 +260,7 @@ def _check_text(section: CVSection, value) -> str:
     return text
 
 
-def _check_list(section: CVSection, value) -> list[str]:
+def _check_list(section: CVSection, value: object) -> list[str]:
     if value is None:
         return []
     if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
@@ -289,7 +297,7 @@ def _check_list(section: CVSection, value) -> list[str]:
     return items
 
 
-def check_content(content, base: dict | None = None) -> dict:
+def check_content(content: object, base: CVContent | None = None) -> CVContent:
     """``base`` (default: empty) updated with every section present in ``content``, checked and
     cleaned; ValidationError (``field`` = the section's key) on the first bad section."""
     if not isinstance(content, dict):
@@ -318,12 +326,13 @@ def _pupil(session: Session, viewer: Viewer) -> PupilProfile:
 
 
 def _cv_row(session: Session, student_id: int) -> CV | None:
-    return session.execute(
-        select(CV).where(CV.student_id == student_id).execution_options(populate_existing=True)
+    cv: CV | None = session.execute(
+        select(CV).where(col(CV.student_id) == student_id).execution_options(populate_existing=True)
     ).scalar_one_or_none()
+    return cv
 
 
-def _int_id(raw) -> int | None:
+def _int_id(raw: object) -> int | None:
     if isinstance(raw, bool):
         return None
     if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
@@ -333,12 +342,12 @@ def _int_id(raw) -> int | None:
     return None
 
 
-def _version_row(session: Session, cv: CV | None, version_id) -> CVVersion:
+def _version_row(session: Session, cv: CV | None, version_id: object) -> CVVersion:
     vid = _int_id(version_id)
-    row = None
+    row: CVVersion | None = None
     if vid is not None and cv is not None:
         row = session.execute(
-            select(CVVersion).where(CVVersion.id == vid, CVVersion.cv_id == cv.id)
+            select(CVVersion).where(col(CVVersion.id) == vid, col(CVVersion.cv_id) == cv.id)
         ).scalar_one_or_none()
     if row is None:
         raise NotFound("Cette version du CV est introuvable.")
@@ -372,7 +381,7 @@ def get_cv(session: Session, viewer: Viewer) -> CVView:
     return view_of(cv.content, cv.updated_at) if cv is not None else CVView()
 
 
-def save_cv(session: Session, viewer: Viewer, content: dict) -> dt.datetime:
+def save_cv(session: Session, viewer: Viewer, content: Mapping[str, object]) -> dt.datetime:
     """Autosave: check and store the sections present in ``content``; returns when the CV was
     saved. A bad section raises ValidationError and leaves the stored CV unchanged."""
     for attempt in (1, 2):
@@ -412,9 +421,9 @@ def list_versions(session: Session, viewer: Viewer) -> list[CVVersionRow]:
     if cv is None:
         return []
     rows = session.execute(
-        select(CVVersion.id, CVVersion.name, CVVersion.created_at)
-        .where(CVVersion.cv_id == cv.id)
-        .order_by(CVVersion.created_at.desc(), CVVersion.id.desc())
+        select(col(CVVersion.id), col(CVVersion.name), col(CVVersion.created_at))
+        .where(col(CVVersion.cv_id) == cv.id)
+        .order_by(col(CVVersion.created_at).desc(), col(CVVersion.id).desc())
     ).all()
     return [CVVersionRow(i, n, c) for i, n, c in rows]
 
@@ -422,7 +431,7 @@ def list_versions(session: Session, viewer: Viewer) -> list[CVVersionRow]:
 def _version_count(session: Session, cv: CV) -> int:
     return int(
         session.execute(
-            select(func.count()).select_from(CVVersion).where(CVVersion.cv_id == cv.id)
+            select(func.count()).select_from(CVVersion).where(col(CVVersion.cv_id) == cv.id)
         ).scalar_one()
     )
 
@@ -457,10 +466,10 @@ def archive_cv(session: Session, viewer: Viewer, name: str = "") -> CVVersionRow
             raise _too_many()
         now = utcnow()
         label = label or f"Version du {fr_date(now.astimezone(_PARIS).date())}"
-        row = CVVersion(cv_id=cv.id, name=label, content=cv.content, created_at=now)
+        row = CVVersion(cv_id=stored_id(cv), name=label, content=cv.content, created_at=now)
         session.add(row)
         session.flush()
-        result = CVVersionRow(row.id, row.name, row.created_at)
+        result = CVVersionRow(stored_id(row), row.name, row.created_at)
         _commit(session)
         return result
     except BaseException:
@@ -468,27 +477,30 @@ def archive_cv(session: Session, viewer: Viewer, name: str = "") -> CVVersionRow
         raise
 
 
-def get_version(session: Session, viewer: Viewer, version_id) -> CVVersionView:
+def get_version(session: Session, viewer: Viewer, version_id: object) -> CVVersionView:
     """One archived version of the pupil's CV (NotFound for any other id)."""
     profile = _pupil(session, viewer)
     row = _version_row(session, _cv_row(session, profile.user_id), version_id)
-    return CVVersionView(row.id, row.name, row.created_at, view_of(row.content, row.created_at))
+    return CVVersionView(
+        stored_id(row), row.name, row.created_at, view_of(row.content, row.created_at)
+    )
 
 
-def restore_version(session: Session, viewer: Viewer, version_id) -> CVView:
+def restore_version(session: Session, viewer: Viewer, version_id: object) -> CVView:
     """Make an archived version the current CV. The current CV is archived first ("Avant la
     restauration du …") unless it is empty or identical to an archived version."""
     try:
         profile = _pupil(session, viewer)
         cv = _cv_row(session, profile.user_id)
         version = _version_row(session, cv, version_id)
+        assert cv is not None  # _version_row found one of its versions
         now = utcnow()
         current = parse_content(cv.content)
         stored = dump_content(current)
         archived = {
             dump_content(parse_content(c))
             for c in session.execute(
-                select(CVVersion.content).where(CVVersion.cv_id == cv.id)
+                select(col(CVVersion.content)).where(col(CVVersion.cv_id) == cv.id)
             ).scalars()
         }
         if not view_of(cv.content).is_empty and stored not in archived:
@@ -496,7 +508,7 @@ def restore_version(session: Session, viewer: Viewer, version_id) -> CVView:
                 raise _too_many()
             session.add(
                 CVVersion(
-                    cv_id=cv.id,
+                    cv_id=stored_id(cv),
                     name=f"Avant la restauration du {_fr_moment(now)}"[:VERSION_NAME_MAX],
                     content=stored,
                     created_at=now,
@@ -513,7 +525,7 @@ def restore_version(session: Session, viewer: Viewer, version_id) -> CVView:
         raise
 
 
-def delete_version(session: Session, viewer: Viewer, version_id) -> None:
+def delete_version(session: Session, viewer: Viewer, version_id: object) -> None:
     """Delete one archived version of the pupil's CV (the current CV is not affected)."""
     try:
         profile = _pupil(session, viewer)
@@ -533,12 +545,18 @@ def delete_version(session: Session, viewer: Viewer, version_id) -> None:
 def _who(session: Session, student_id: int) -> tuple[str, str]:
     """(full name, "Élève de 3e B — Collège …, commune") of a pupil."""
     row = session.execute(
-        select(User.first_name, User.last_name, SchoolClass.name, School.name, School.commune_name)
+        select(
+            col(User.first_name),
+            col(User.last_name),
+            col(SchoolClass.name),
+            col(School.name),
+            col(School.commune_name),
+        )
         .select_from(User)
-        .join(PupilProfile, PupilProfile.user_id == User.id, isouter=True)
-        .join(SchoolClass, SchoolClass.id == PupilProfile.class_id, isouter=True)
-        .join(School, School.id == PupilProfile.school_id, isouter=True)
-        .where(User.id == student_id)
+        .join(PupilProfile, col(PupilProfile.user_id) == User.id, isouter=True)
+        .join(SchoolClass, col(SchoolClass.id) == PupilProfile.class_id, isouter=True)
+        .join(School, col(School.id) == PupilProfile.school_id, isouter=True)
+        .where(col(User.id) == student_id)
     ).first()
     if row is None:
         return "", ""
@@ -549,7 +567,9 @@ def _who(session: Session, student_id: int) -> tuple[str, str]:
     return f"{first} {last}".strip(), line
 
 
-def render_pdf(full_name: str, subtitle: str, content: dict, footer: str) -> bytes:
+def render_pdf(
+    full_name: str, subtitle: str, content: Mapping[str, str | list[str]], footer: str
+) -> bytes:
     """A one-column A4 CV (DejaVu fonts when installed, like the authorisation form)."""
     from fpdf import FPDF  # imported here: only the PDF needs it
 
@@ -586,7 +606,8 @@ def render_pdf(full_name: str, subtitle: str, content: dict, footer: str) -> byt
         pdf.set_text_color(0, 0, 0)
         pdf.set_font(family, "", 10.5)
         if section.kind == "text":
-            pdf.multi_cell(width, 5.4, t(value), new_x="LMARGIN", new_y="NEXT")
+            # the "text" section holds a str (see CVContent)
+            pdf.multi_cell(width, 5.4, t(cast(str, value)), new_x="LMARGIN", new_y="NEXT")
         else:
             for item in value:
                 pdf.set_x(pdf.l_margin + 2)
@@ -600,7 +621,7 @@ def render_pdf(full_name: str, subtitle: str, content: dict, footer: str) -> byt
     return bytes(pdf.output())
 
 
-def cv_pdf(session: Session, viewer: Viewer, *, version_id=None) -> bytes:
+def cv_pdf(session: Session, viewer: Viewer, *, version_id: object = None) -> bytes:
     """The pupil's current CV (or one archived version) as a PDF."""
     profile = _pupil(session, viewer)
     cv = _cv_row(session, profile.user_id)
@@ -626,13 +647,13 @@ def _may_see_application(session: Session, viewer: Viewer, app: Application) -> 
 
         org = _employer_organisation(session, viewer)
         owner = session.execute(
-            select(Offer.organisation_id).where(Offer.id == app.offer_id)
+            select(col(Offer.organisation_id)).where(col(Offer.id) == app.offer_id)
         ).scalar_one_or_none()
         return owner == org.id
     return access.can(session, viewer, "pupil.view", app.student_id)
 
 
-def cv_pdf_for_application(session: Session, viewer: Viewer, application_id) -> bytes:
+def cv_pdf_for_application(session: Session, viewer: Viewer, application_id: object) -> bytes:
     """The CV as it was sent with an application, as a PDF: for the pupil, the employer who
     received it and the pupil's school staff (``pupil.view``); NotFound for anyone else."""
     if viewer is None:
@@ -652,14 +673,16 @@ def cv_pdf_for_application(session: Session, viewer: Viewer, application_id) -> 
         raise not_found
     name, subtitle = _who(session, app.student_id)
     offer_title = (
-        session.execute(select(Offer.title).where(Offer.id == app.offer_id)).scalar_one_or_none()
+        session.execute(
+            select(col(Offer.title)).where(col(Offer.id) == app.offer_id)
+        ).scalar_one_or_none()
         or ""
     )
     org_name = (
         session.execute(
-            select(Organisation.name)
-            .join(Offer, Offer.organisation_id == Organisation.id)
-            .where(Offer.id == app.offer_id)
+            select(col(Organisation.name))
+            .join(Offer, col(Offer.organisation_id) == Organisation.id)
+            .where(col(Offer.id) == app.offer_id)
         ).scalar_one_or_none()
         or ""
     )

@@ -49,11 +49,11 @@ import dataclasses
 import datetime as dt
 import io
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from stages_app.models import (
     CV,
@@ -70,6 +70,7 @@ from stages_app.models import (
     SchoolClass,
     User,
     UserStatus,
+    stored_id,
 )
 from stages_app.services import access
 from stages_app.services.access import Viewer
@@ -164,7 +165,14 @@ _BY_CODE = {s.code: s for s in BEST_STATUSES}
 _RANK = {s.code: len(BEST_STATUSES) - i for i, s in enumerate(BEST_STATUSES)}
 
 
-def best_status(applications: Iterable, profile: PupilProfile | None = None) -> BestStatus:
+class _HasStatus(Protocol):
+    @property
+    def status(self) -> str: ...
+
+
+def best_status(
+    applications: Iterable[str | _HasStatus], profile: PupilProfile | None = None
+) -> BestStatus:
     """The pupil's best status from their applications (rows with a ``status``, or status
     strings) of one school year, then from their access (``profile``: ``None`` means access
     opened). Two internships > one > an application read by the employer and waiting for an
@@ -430,8 +438,8 @@ class _Pupil:
         moments = [self.profile.last_activity_at]
         for a in self.apps:
             moments += [a.app.created_at, a.app.updated_at]
-        moments = [m for m in moments if m is not None]
-        return max(moments) if moments else None
+        known = [m for m in moments if m is not None]
+        return max(known) if known else None
 
 
 def _year(session: Session, school_id: int, today: dt.date) -> int:
@@ -439,7 +447,8 @@ def _year(session: Session, school_id: int, today: dt.date) -> int:
     school's next internship week belongs to the coming school year."""
     nxt = session.execute(
         select(func.min(InternshipWeek.week_start)).where(
-            InternshipWeek.school_id == school_id, InternshipWeek.week_start >= monday_of(today)
+            col(InternshipWeek.school_id) == school_id,
+            col(InternshipWeek.week_start) >= monday_of(today),
         )
     ).scalar_one_or_none()
     if nxt is not None and school_year_of(nxt) == school_year_of(today) + 1 and today.month >= 7:
@@ -457,33 +466,33 @@ def _pupils(
 ) -> list[_Pupil]:
     stmt = (
         select(PupilProfile, User, SchoolClass)
-        .join(User, User.id == PupilProfile.user_id)
-        .join(SchoolClass, SchoolClass.id == PupilProfile.class_id)
+        .join(User, col(User.id) == PupilProfile.user_id)
+        .join(SchoolClass, col(SchoolClass.id) == PupilProfile.class_id)
     )
     if school_id is not None:
-        stmt = stmt.where(PupilProfile.school_id == school_id)
+        stmt = stmt.where(col(PupilProfile.school_id) == school_id)
     if class_id is not None:
-        stmt = stmt.where(PupilProfile.class_id == class_id)
+        stmt = stmt.where(col(PupilProfile.class_id) == class_id)
     if pupil_user_id is not None:
-        stmt = stmt.where(PupilProfile.user_id == pupil_user_id)
+        stmt = stmt.where(col(PupilProfile.user_id) == pupil_user_id)
     pupils = {p.user_id: _Pupil(p, u, k) for p, u, k in session.execute(stmt).all()}
     if not pupils:
         return []
     app_stmt = (
-        select(Application, Offer.title, Organisation.name)
-        .join(Offer, Offer.id == Application.offer_id)
-        .join(Organisation, Organisation.id == Offer.organisation_id)
-        .join(PupilProfile, PupilProfile.user_id == Application.student_id)
-        .where(Application.school_year == year)
+        select(Application, col(Offer.title), col(Organisation.name))
+        .join(Offer, col(Offer.id) == Application.offer_id)
+        .join(Organisation, col(Organisation.id) == Offer.organisation_id)
+        .join(PupilProfile, col(PupilProfile.user_id) == Application.student_id)
+        .where(col(Application.school_year) == year)
     )
     # filter the same way as the pupils (a subquery-free join keeps one round trip)
     if school_id is not None:
-        app_stmt = app_stmt.where(PupilProfile.school_id == school_id)
+        app_stmt = app_stmt.where(col(PupilProfile.school_id) == school_id)
     if class_id is not None:
-        app_stmt = app_stmt.where(PupilProfile.class_id == class_id)
+        app_stmt = app_stmt.where(col(PupilProfile.class_id) == class_id)
     if pupil_user_id is not None:
-        app_stmt = app_stmt.where(PupilProfile.user_id == pupil_user_id)
-    for app, title, org_name in session.execute(app_stmt.order_by(Application.id)).all():
+        app_stmt = app_stmt.where(col(PupilProfile.user_id) == pupil_user_id)
+    for app, title, org_name in session.execute(app_stmt.order_by(col(Application.id))).all():
         if app.student_id in pupils:
             pupils[app.student_id].apps.append(_AppFact(app, title, org_name))
     result = list(pupils.values())
@@ -496,9 +505,12 @@ def _pupils(
 def _school_weeks(session: Session, school_id: int, year: int) -> list[dt.date]:
     return list(
         session.execute(
-            select(InternshipWeek.week_start)
-            .where(InternshipWeek.school_id == school_id, InternshipWeek.school_year == year)
-            .order_by(InternshipWeek.week_start)
+            select(col(InternshipWeek.week_start))
+            .where(
+                col(InternshipWeek.school_id) == school_id,
+                col(InternshipWeek.school_year) == year,
+            )
+            .order_by(col(InternshipWeek.week_start))
         ).scalars()
     )
 
@@ -562,11 +574,11 @@ def _attention_rows(
         if codes:
             rows.append(
                 AttentionRow(
-                    pupil_user_id=p.user.id,
+                    pupil_user_id=stored_id(p.user),
                     first_name=p.user.first_name,
                     last_name=p.user.last_name,
                     name=p.name,
-                    class_id=p.klass.id,
+                    class_id=stored_id(p.klass),
                     class_name=p.klass.name,
                     codes=codes,
                     reasons=reasons,
@@ -653,18 +665,19 @@ def school_dashboard(
     counts per class and in total, coverage of each internship week, pupils per best status,
     pupils needing attention. PermissionDenied for anyone else (teachers see their classes)."""
     school = viewer_school(session, viewer, "school.dashboard")
+    assert school.id is not None  # a stored row
     today = today or paris_today()
     year = _year(session, school.id, today)
     pupils = _pupils(session, year, school_id=school.id)
     weeks = _school_weeks(session, school.id, year)
     classes = (
-        session.execute(select(SchoolClass).where(SchoolClass.school_id == school.id))
+        session.execute(select(SchoolClass).where(col(SchoolClass.school_id) == school.id))
         .scalars()
         .all()
     )
     by_class: dict[int, list[_Pupil]] = {c.id: [] for c in classes}
     for p in pupils:
-        by_class.setdefault(p.klass.id, []).append(p)
+        by_class.setdefault(stored_id(p.klass), []).append(p)
     stats = [_stats(c.id, c.name, c.access_open, by_class[c.id]) for c in classes]
     stats.sort(key=lambda s: (search_key(s.name), s.class_id))
     counts: dict[str, int] = {}
@@ -686,13 +699,13 @@ def school_dashboard(
     )
 
 
-def _class_id(raw) -> int:
+def _class_id(raw: object) -> int:
     cid = _int_id(raw)
     return cid if cid is not None else -1  # an id that finds nothing: NotFound from access
 
 
 def class_dashboard(
-    session: Session, viewer: Viewer | None, class_id, *, today: dt.date | None = None
+    session: Session, viewer: Viewer | None, class_id: object, *, today: dt.date | None = None
 ) -> ClassDashboard:
     """One row per pupil of the class (``class.view``: principal, other staff, the class's
     professeur principal and the teachers who follow it): best status badge, applications sent,
@@ -710,7 +723,7 @@ def class_dashboard(
         last = p.last_activity()
         rows.append(
             ClassPupilRow(
-                pupil_user_id=p.user.id,
+                pupil_user_id=stored_id(p.user),
                 first_name=p.user.first_name,
                 last_name=p.user.last_name,
                 name=p.name,
@@ -725,7 +738,7 @@ def class_dashboard(
             )
         )
     return ClassDashboard(
-        class_id=klass.id,
+        class_id=stored_id(klass),
         name=klass.name,
         school_name=school.name if school else "",
         access_open=klass.access_open,
@@ -738,7 +751,7 @@ def class_dashboard(
     )
 
 
-def pupil_file(session: Session, viewer: Viewer | None, pupil_user_id) -> PupilFile:
+def pupil_file(session: Session, viewer: Viewer | None, pupil_user_id: object) -> PupilFile:
     """A pupil's CV, letters and applications, read-only, for their school staff who may see the
     pupil (``pupil.view``). Every application of the school year, drafts included, most recent
     activity first. Pupils (even the pupil themself) get PermissionDenied: they have their pages."""
@@ -749,26 +762,29 @@ def pupil_file(session: Session, viewer: Viewer | None, pupil_user_id) -> PupilF
     pid = _int_id(pupil_user_id)
     profile = access.require(session, viewer, "pupil.view", pid if pid is not None else -1)
     klass = session.get(SchoolClass, profile.class_id)
+    assert klass is not None  # foreign key
     year = _year(session, klass.school_id, paris_today())
     found = _pupils(session, year, pupil_user_id=profile.user_id)
     p = found[0]
-    cv = session.execute(select(CV).where(CV.student_id == profile.user_id)).scalar_one_or_none()
-    events = _events(session, [a.app.id for a in p.apps])
+    cv = session.execute(
+        select(CV).where(col(CV.student_id) == profile.user_id)
+    ).scalar_one_or_none()
+    events = _events(session, [stored_id(a.app) for a in p.apps])
     apps = sorted(p.apps, key=lambda a: (a.app.updated_at, a.app.id), reverse=True)
     offers = {
         o.id: o
         for o in session.execute(
-            select(Offer).where(Offer.id.in_([a.app.offer_id for a in apps] or [-1]))
+            select(Offer).where(col(Offer.id).in_([a.app.offer_id for a in apps] or [-1]))
         ).scalars()
     }
     school = session.get(School, klass.school_id)
     return PupilFile(
-        pupil_user_id=p.user.id,
+        pupil_user_id=stored_id(p.user),
         first_name=p.user.first_name,
         last_name=p.user.last_name,
         name=p.name,
         email=p.user.email,
-        class_id=klass.id,
+        class_id=stored_id(klass),
         class_name=klass.name,
         school_name=school.name if school else "",
         authorisation_received_on=profile.authorisation_received_on,
@@ -778,7 +794,7 @@ def pupil_file(session: Session, viewer: Viewer | None, pupil_user_id) -> PupilF
         cv=view_of(cv.content, cv.updated_at) if cv is not None else CVView(),
         applications=[
             PupilFileApplication(
-                id=a.app.id,
+                id=stored_id(a.app),
                 offer_title=a.offer_title,
                 employer_name=a.employer_name,
                 commune_name=getattr(offers.get(a.app.offer_id), "commune_name", ""),
@@ -794,7 +810,7 @@ def pupil_file(session: Session, viewer: Viewer | None, pupil_user_id) -> PupilF
                 submitted_at=a.app.submitted_at,
                 updated_at=a.app.updated_at,
                 answer_message=a.app.answer_message if a.app.status in (ACCEPTED, REFUSED) else "",
-                reason=_end_reason(a.app, events[a.app.id], pupil=False),
+                reason=_end_reason(a.app, events[stored_id(a.app)], pupil=False),
             )
             for a in apps
         ],
@@ -818,7 +834,8 @@ def employer_dashboard(
     offers = (
         session.execute(
             select(Offer).where(
-                Offer.organisation_id == org.id, Offer.status != OfferStatus.ARCHIVED.value
+                col(Offer.organisation_id) == org.id,
+                col(Offer.status) != OfferStatus.ARCHIVED.value,
             )
         )
         .scalars()
@@ -828,21 +845,26 @@ def employer_dashboard(
     weeks: dict[int, list[OfferWeek]] = {}
     for w in session.execute(
         select(OfferWeek)
-        .where(OfferWeek.offer_id.in_(ids), OfferWeek.withdrawn_at.is_(None))
-        .order_by(OfferWeek.week_start)
+        .where(col(OfferWeek.offer_id).in_(ids), col(OfferWeek.withdrawn_at).is_(None))
+        .order_by(col(OfferWeek.week_start))
     ).scalars():
         weeks.setdefault(w.offer_id, []).append(w)
     waiting_rows = session.execute(
         select(
-            Application, Offer.title, User.first_name, User.last_name, SchoolClass.name, School.name
+            Application,
+            col(Offer.title),
+            col(User.first_name),
+            col(User.last_name),
+            col(SchoolClass.name),
+            col(School.name),
         )
-        .join(Offer, Offer.id == Application.offer_id)
-        .join(User, User.id == Application.student_id)
-        .join(PupilProfile, PupilProfile.user_id == Application.student_id, isouter=True)
-        .join(SchoolClass, SchoolClass.id == PupilProfile.class_id, isouter=True)
-        .join(School, School.id == PupilProfile.school_id, isouter=True)
-        .where(Offer.organisation_id == org.id, Application.status.in_(OPEN))
-        .order_by(Application.submitted_at, Application.id)
+        .join(Offer, col(Offer.id) == Application.offer_id)
+        .join(User, col(User.id) == Application.student_id)
+        .join(PupilProfile, col(PupilProfile.user_id) == Application.student_id, isouter=True)
+        .join(SchoolClass, col(SchoolClass.id) == PupilProfile.class_id, isouter=True)
+        .join(School, col(School.id) == PupilProfile.school_id, isouter=True)
+        .where(col(Offer.organisation_id) == org.id, col(Application.status).in_(OPEN))
+        .order_by(col(Application.submitted_at), col(Application.id))
     ).all()
     waiting_by_week: dict[int, int] = {}
     waiting: list[WaitingRow] = []
@@ -875,7 +897,7 @@ def employer_dashboard(
                 seats=w.seats,
                 accepted=w.accepted_count,
                 seats_left=max(0, w.seats - w.accepted_count),
-                waiting=waiting_by_week.get(w.id, 0),
+                waiting=waiting_by_week.get(stored_id(w), 0),
                 past=w.week_start + dt.timedelta(days=4) < today,
             )
             for w in weeks.get(offer.id, [])
@@ -923,7 +945,7 @@ CSV_HEADER = (
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value) -> str:
+def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
@@ -946,7 +968,7 @@ def school_csv(session: Session, viewer: Viewer | None, *, today: dt.date | None
     with ``;``, quotes or line breaks quoted (quotes doubled)."""
     school = viewer_school(session, viewer, "school.dashboard")
     today = today or paris_today()
-    pupils = _pupils(session, _year(session, school.id, today), school_id=school.id)
+    pupils = _pupils(session, _year(session, stored_id(school), today), school_id=school.id)
     pupils.sort(
         key=lambda p: (
             search_key(p.klass.name),

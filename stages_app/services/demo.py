@@ -20,13 +20,14 @@ import datetime as dt
 import json
 import random
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TypedDict, TypeVar
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, col, select
 
 from stages_app.models import (
     CV,
@@ -52,6 +53,7 @@ from stages_app.models import (
     StaffMembership,
     User,
     UserStatus,
+    stored_id,
     utcnow,
 )
 from stages_app.services.applications import auto_cancel_reason
@@ -1004,7 +1006,19 @@ _PRIMARY_SCHOOLS = (
     "Romain Rolland",
 )
 
-_CVS: dict[str, dict[str, object]] = {
+
+class _CVSpec(TypedDict):
+    about: str
+    interests: list[str]
+    qualities: list[str]
+    languages: list[str]
+    experiences: list[str]
+
+
+# a CV's JSON content: texts and lists of texts
+_CVContent = dict[str, str | list[str]]
+
+_CVS: dict[str, _CVSpec] = {
     "yasmine.benali": {
         "about": "Élève de 3e sérieuse et curieuse, j'aime cuisiner et écrire. Je cherche un stage "
         "pour découvrir un métier où l'on travaille en équipe.",
@@ -1230,8 +1244,8 @@ def _seeded_school(engine: Engine | None) -> tuple[str, str, str] | None:
         with Session(engine) as session:
             row = session.exec(
                 select(School)
-                .join(PupilProfile, PupilProfile.school_id == School.id)
-                .join(User, User.id == PupilProfile.user_id)
+                .join(PupilProfile, col(PupilProfile.school_id) == School.id)
+                .join(User, col(User.id) == PupilProfile.user_id)
                 .where(User.email == DEMO_PUPIL_EMAIL)
             ).first()
             if row is None:
@@ -1245,19 +1259,19 @@ def _choose_school(session: Session) -> School:
     """The demo collège: where the demo already is, else the preferred UAI, else a REP+ one."""
     existing = session.exec(
         select(School)
-        .join(PupilProfile, PupilProfile.school_id == School.id)
-        .join(User, User.id == PupilProfile.user_id)
+        .join(PupilProfile, col(PupilProfile.school_id) == School.id)
+        .join(User, col(User.id) == PupilProfile.user_id)
         .where(User.email == DEMO_PUPIL_EMAIL)
     ).first()
     if existing is not None:
         return existing
-    located = (School.latitude.is_not(None), School.longitude.is_not(None))
+    located = (col(School.latitude).is_not(None), col(School.longitude).is_not(None))
     preferred = session.exec(select(School).where(School.uai == PREFERRED_UAI, *located)).first()
     if preferred is not None:
         return preferred
     for extra in ((School.priority_education == "REP+",), ()):
         school = session.exec(
-            select(School).where(*located, *extra).order_by(School.is_private, School.uai)
+            select(School).where(*located, *extra).order_by(col(School.is_private), School.uai)
         ).first()
         if school is not None:
             return school
@@ -1267,7 +1281,10 @@ def _choose_school(session: Session) -> School:
     )
 
 
-def _get(session: Session, model, **keys):
+_Row = TypeVar("_Row", bound=SQLModel)
+
+
+def _get(session: Session, model: type[_Row], **keys: object) -> _Row | None:
     return session.exec(select(model).filter_by(**keys)).first()
 
 
@@ -1290,7 +1307,7 @@ class _Seeder:
         moment = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=dt.UTC)
         return min(moment, self.now - dt.timedelta(minutes=1))
 
-    def add(self, row):
+    def add(self, row: _Row) -> _Row:
         self.session.add(row)
         self.session.flush()
         return row
@@ -1346,8 +1363,8 @@ class _Seeder:
                 granted = member.status is RightsStatus.GRANTED
                 self.add(
                     StaffMembership(
-                        user_id=user.id,
-                        school_id=school.id,
+                        user_id=stored_id(user),
+                        school_id=stored_id(school),
                         function=member.function.value,
                         status=member.status.value,
                         created_at=user.created_at,
@@ -1359,14 +1376,14 @@ class _Seeder:
         return people
 
     def classes(self, people: dict[str, User]) -> dict[str, SchoolClass]:
-        classes = {}
+        classes: dict[str, SchoolClass] = {}
         for name in DEMO_CLASS_NAMES:
             teacher = people[_MAIN_TEACHER_OF[name].key]
             row = _get(self.session, SchoolClass, school_id=self.school.id, name=name)
             if row is None:
                 row = self.add(
                     SchoolClass(
-                        school_id=self.school.id,
+                        school_id=stored_id(self.school),
                         name=name,
                         join_code=self._join_code(name),
                         access_open=True,
@@ -1378,7 +1395,11 @@ class _Seeder:
             follower = people["teacher"]
             if _get(self.session, ClassFollow, user_id=follower.id, class_id=row.id) is None:
                 self.add(
-                    ClassFollow(user_id=follower.id, class_id=row.id, created_at=self.at(38, 17))
+                    ClassFollow(
+                        user_id=stored_id(follower),
+                        class_id=stored_id(row),
+                        created_at=self.at(38, 17),
+                    )
                 )
         return classes
 
@@ -1404,9 +1425,9 @@ class _Seeder:
                 continue
             teacher = people[_MAIN_TEACHER_OF[pupil.class_name].key]
             profile = PupilProfile(
-                user_id=user.id,
-                school_id=self.school.id,
-                class_id=classes[pupil.class_name].id,
+                user_id=stored_id(user),
+                school_id=stored_id(self.school),
+                class_id=stored_id(classes[pupil.class_name]),
                 created_at=user.created_at,
             )
             if pupil.state in ("open", "authorised"):
@@ -1426,7 +1447,7 @@ class _Seeder:
             ):
                 self.add(
                     InternshipWeek(
-                        school_id=self.school.id,
+                        school_id=stored_id(self.school),
                         week_start=week,
                         school_year=self.school_year,
                         created_by_id=principal.id,
@@ -1440,11 +1461,16 @@ class _Seeder:
         included); popular: the 30 most populated within 60 km (at most 5 arrondissements of one
         city); far: the 12 most populated between 20 and 60 km."""
         lat, lon = self.school.latitude, self.school.longitude
+        if lat is None or lon is None:  # the demo's own collège, unlocated by a later import
+            raise DomainError(
+                "Le collège de démonstration n'est pas géolocalisé : importez à nouveau les "
+                "référentiels nationaux, puis relancez seed-demo."
+            )
         min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, DEMO_RADIUS_KM)
         rows = self.session.exec(
             select(Commune).where(
-                Commune.latitude.between(min_lat, max_lat),
-                Commune.longitude.between(min_lon, max_lon),
+                col(Commune.latitude).between(min_lat, max_lat),
+                col(Commune.longitude).between(min_lon, max_lon),
             )
         ).all()
         # Paris, Lyon, Marseille: use their arrondissements, not the whole city's centroid.
@@ -1460,7 +1486,7 @@ class _Seeder:
         if len(near) < 4:
             near = [c for _, c in by_distance][:12]
         popular: list[Commune] = []
-        per_city: Counter = Counter()
+        per_city: Counter[str] = Counter()
         for _, commune in sorted(inside, key=lambda dc: (-dc[1].population, dc[1].insee_code)):
             city = commune.parent_insee_code or commune.insee_code
             if per_city[city] < 5:
@@ -1475,7 +1501,7 @@ class _Seeder:
         ][:12]
         return near, popular, far
 
-    def sector_resolver(self):
+    def sector_resolver(self) -> Callable[[Iterable[str], int], Sector]:
         sectors = self.session.exec(select(Sector).order_by(Sector.name)).all()
         active = [s for s in sectors if s.active] or list(sectors)
         if not active:
@@ -1512,7 +1538,7 @@ class _Seeder:
             if org is None:
                 org = self.add(
                     Organisation(
-                        owner_id=owner.id,
+                        owner_id=stored_id(owner),
                         name=employer.organisation,
                         kind=employer.kind.value,
                         phone=employer.phone,
@@ -1550,7 +1576,7 @@ class _Seeder:
                     count = max(count, required.get(key, {}).get(week_index, 0))
                     self.add(
                         OfferWeek(
-                            offer_id=offer.id,
+                            offer_id=stored_id(offer),
                             week_start=week,
                             seats=count,
                             accepted_count=0,
@@ -1561,7 +1587,16 @@ class _Seeder:
                     )
         return offers
 
-    def _offer(self, org, template, key, commune, street, created_days, resolve) -> Offer:
+    def _offer(
+        self,
+        org: Organisation,
+        template: _OfferTemplate,
+        key: tuple[int, int],
+        commune: Commune | None,
+        street: str,
+        created_days: int,
+        resolve: Callable[[Iterable[str], int], Sector],
+    ) -> Offer:
         school = self.school
         if commune is not None:
             insee = commune.insee_code
@@ -1571,15 +1606,17 @@ class _Seeder:
         else:  # no gazetteer around the collège: the collège's own commune
             insee, name, postal = school.commune_insee, school.commune_name, school.postal_code
             lat, lon = school.latitude, school.longitude
+        # communes() raised for an unlocated collège and kept located communes only
+        assert lat is not None and lon is not None
         employer = _EMPLOYERS[key[0]]
         published = template.status in (OfferStatus.PUBLISHED, OfferStatus.UNPUBLISHED)
         created = self.at(created_days, 14)
         return self.add(
             Offer(
-                organisation_id=org.id,
+                organisation_id=stored_id(org),
                 title=template.title,
                 description=template.description,
-                sector_id=resolve(template.sectors, key[0] * 10 + key[1]).id,
+                sector_id=stored_id(resolve(template.sectors, key[0] * 10 + key[1])),
                 street=street,
                 postal_code=postal,
                 commune_insee=insee,
@@ -1608,14 +1645,14 @@ class _Seeder:
             weeks[app.week] = weeks.get(app.week, 0) + (app.status is _S.ACCEPTED)
         return required
 
-    def cvs(self) -> dict[str, dict]:
-        contents = {}
+    def cvs(self) -> dict[str, _CVContent]:
+        contents: dict[str, _CVContent] = {}
         for i, pupil in enumerate(_PUPILS):
             spec = _CVS.get(pupil.key)
             if spec is None:
                 continue
             year = self.school_year
-            content = {
+            content: _CVContent = {
                 "about": spec["about"],
                 "school_path": [
                     f"{year - 3} – aujourd'hui : {self.school.name}, {self.school.commune_name} "
@@ -1634,7 +1671,7 @@ class _Seeder:
             if cv is None:
                 cv = self.add(
                     CV(
-                        student_id=user.id,
+                        student_id=stored_id(user),
                         content=json.dumps(content, ensure_ascii=False),
                         updated_at=self.at(30 - i, 20),
                     )
@@ -1645,7 +1682,7 @@ class _Seeder:
                     first = dict(content, experiences=content["experiences"][:1])
                     self.add(
                         CVVersion(
-                            cv_id=cv.id,
+                            cv_id=stored_id(cv),
                             name=name,
                             created_at=self.at(35, 20),
                             content=json.dumps(first, ensure_ascii=False),
@@ -1653,7 +1690,9 @@ class _Seeder:
                     )
         return contents
 
-    def applications(self, offers: dict[tuple[int, int], Offer], cvs: dict[str, dict]) -> None:
+    def applications(
+        self, offers: dict[tuple[int, int], Offer], cvs: dict[str, _CVContent]
+    ) -> None:
         accepted_at: dict[tuple[str, tuple[int, int], int], dt.datetime] = {}
         for app in sorted(_APPS, key=lambda a: a.cause is not None):  # causes first
             pupil = next(p for p in _PUPILS if p.key == app.pupil)
@@ -1661,7 +1700,10 @@ class _Seeder:
             offer = offers[app.offer]
             week = self.weeks[app.week]
             offer_week = _get(self.session, OfferWeek, offer_id=offer.id, week_start=week)
-            owner_id = _get(self.session, Organisation, id=offer.organisation_id).owner_id
+            assert offer_week is not None  # employers() added every week the applications need
+            org = _get(self.session, Organisation, id=offer.organisation_id)
+            assert org is not None  # foreign key
+            owner_id = org.owner_id
             times = [
                 self.at(app.days_ago - step, 17 + step % 3, 10 * step)
                 for step in range(len(_PATHS[app.status]))
@@ -1679,9 +1721,9 @@ class _Seeder:
             sent = app.status is not _S.DRAFT
             row = self.add(
                 Application(
-                    student_id=student.id,
-                    offer_id=offer.id,
-                    offer_week_id=offer_week.id,
+                    student_id=stored_id(student),
+                    offer_id=stored_id(offer),
+                    offer_week_id=stored_id(offer_week),
                     week_start=week,
                     school_year=self.school_year,
                     status=app.status.value,
@@ -1704,7 +1746,7 @@ class _Seeder:
                     actor = student.id
                 self.session.add(
                     ApplicationEvent(
-                        application_id=row.id,
+                        application_id=stored_id(row),
                         from_status=previous and previous.value,
                         to_status=status.value,
                         actor_id=actor,
@@ -1743,19 +1785,19 @@ def _summary(session: Session, school: School, *, created: bool) -> str:
     classes = session.exec(
         select(func.count())
         .select_from(SchoolClass)
-        .where(SchoolClass.school_id == school.id, SchoolClass.name.in_(DEMO_CLASS_NAMES))
+        .where(SchoolClass.school_id == school.id, col(SchoolClass.name).in_(DEMO_CLASS_NAMES))
     ).one()
     pupils = session.exec(
         select(func.count()).select_from(PupilProfile).where(PupilProfile.school_id == school.id)
     ).one()
     org_ids = session.exec(
         select(Organisation.id)
-        .join(User, User.id == Organisation.owner_id)
-        .where(User.email.in_(DEMO_EMPLOYER_EMAILS))
+        .join(User, col(User.id) == Organisation.owner_id)
+        .where(col(User.email).in_(DEMO_EMPLOYER_EMAILS))
     ).all()
     offers = (
         session.exec(
-            select(func.count()).select_from(Offer).where(Offer.organisation_id.in_(org_ids))
+            select(func.count()).select_from(Offer).where(col(Offer.organisation_id).in_(org_ids))
         ).one()
         if org_ids
         else 0
@@ -1764,7 +1806,10 @@ def _summary(session: Session, school: School, *, created: bool) -> str:
         session.exec(
             select(func.count())
             .select_from(Offer)
-            .where(Offer.organisation_id.in_(org_ids), Offer.status == OfferStatus.PUBLISHED.value)
+            .where(
+                col(Offer.organisation_id).in_(org_ids),
+                Offer.status == OfferStatus.PUBLISHED.value,
+            )
         ).one()
         if org_ids
         else 0
@@ -1773,8 +1818,8 @@ def _summary(session: Session, school: School, *, created: bool) -> str:
         Counter(
             session.exec(
                 select(Application.status)
-                .join(Offer, Offer.id == Application.offer_id)
-                .where(Offer.organisation_id.in_(org_ids))
+                .join(Offer, col(Offer.id) == Application.offer_id)
+                .where(col(Offer.organisation_id).in_(org_ids))
             ).all()
         )
         if org_ids

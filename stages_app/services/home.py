@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, func
+from sqlmodel import Session, SQLModel, col, select
 
 from stages_app.models import (
     Application,
@@ -74,8 +74,8 @@ def student_home(session: Session, viewer: Viewer) -> StudentHome:
         raise PermissionDenied()
     row = session.exec(
         select(PupilProfile, SchoolClass, School)
-        .join(SchoolClass, SchoolClass.id == PupilProfile.class_id)
-        .join(School, School.id == PupilProfile.school_id)
+        .join(SchoolClass, col(SchoolClass.id) == PupilProfile.class_id)
+        .join(School, col(School.id) == PupilProfile.school_id)
         .where(PupilProfile.user_id == viewer.user_id)
     ).first()
     if row is None:
@@ -118,6 +118,7 @@ def school_home(session: Session, viewer: Viewer) -> SchoolHome:
     if membership is None:
         raise NotFound("Votre compte n'est rattaché à aucun établissement.")
     school = session.get(School, membership.school_id)
+    assert school is not None  # membership.school_id is a foreign key; schools are never deleted
     base = SchoolHome(
         school_name=school.name,
         uai=school.uai,
@@ -131,9 +132,9 @@ def school_home(session: Session, viewer: Viewer) -> SchoolHome:
     if membership.status != RightsStatus.GRANTED.value:
         return base  # nothing of the school is shown before the principal grants rights
     weeks = session.exec(
-        select(InternshipWeek.week_start)
+        select(col(InternshipWeek.week_start))
         .where(InternshipWeek.school_id == school.id)
-        .order_by(InternshipWeek.week_start)
+        .order_by(col(InternshipWeek.week_start))
     ).all()
     base.weeks = [week_label(w) for w in weeks]
     return base
@@ -164,7 +165,7 @@ def admin_home(session: Session, viewer: Viewer) -> AdminHome:
     if viewer.role != Role.ADMIN.value:
         raise PermissionDenied()
 
-    def count(model, *where) -> int:
+    def count(model: type[SQLModel], *where: ColumnElement[bool]) -> int:
         q = select(func.count()).select_from(model)
         for w in where:
             q = q.where(w)
@@ -172,11 +173,11 @@ def admin_home(session: Session, viewer: Viewer) -> AdminHome:
 
     return AdminHome(
         schools=count(School),
-        registered_schools=count(School, School.registered_at.is_not(None)),
+        registered_schools=count(School, col(School.registered_at).is_not(None)),
         communes=count(Commune),
-        sectors=count(Sector, Sector.active.is_(True)),
+        sectors=count(Sector, col(Sector.active).is_(True)),
         users=count(User),
         employers=count(Organisation),
-        offers_published=count(Offer, Offer.status == "published"),
-        applications=count(Application, Application.status != "draft"),
+        offers_published=count(Offer, col(Offer.status) == "published"),
+        applications=count(Application, col(Application.status) != "draft"),
     )

@@ -25,7 +25,8 @@ from __future__ import annotations
 import dataclasses
 
 from sqlalchemy import event, select
-from sqlmodel import Session
+from sqlalchemy.orm import SessionTransaction, UOWTransaction
+from sqlmodel import Session, col
 
 from stages_app.models import (
     Application,
@@ -64,23 +65,27 @@ class Changes:
 
     pupil_ids: set[int] = dataclasses.field(default_factory=set)
     offer_ids: set[int] = dataclasses.field(default_factory=set)
-    _pending: dict = dataclasses.field(default_factory=dict, repr=False)
+    _pending: dict[SessionTransaction, tuple[set[int], set[int]]] = dataclasses.field(
+        default_factory=dict, repr=False
+    )
 
     def __bool__(self) -> bool:
         return bool(self.pupil_ids or self.offer_ids)
 
     @staticmethod
-    def _frame(transaction):
+    def _frame(transaction: SessionTransaction) -> SessionTransaction:
         """The savepoint or outer transaction that owns what ``transaction`` flushes."""
         while transaction.parent is not None and not transaction.nested:
             transaction = transaction.parent
         return transaction
 
-    def _sets(self, transaction) -> tuple[set[int], set[int]]:
+    def _sets(self, transaction: SessionTransaction) -> tuple[set[int], set[int]]:
         return self._pending.setdefault(self._frame(transaction), (set(), set()))
 
-    def _collect(self, session, _flush_context) -> None:
-        pupils, offers = self._sets(session.get_nested_transaction() or session.get_transaction())
+    def _collect(self, session: Session, _flush_context: UOWTransaction) -> None:
+        transaction = session.get_nested_transaction() or session.get_transaction()
+        assert transaction is not None  # a flush runs inside a transaction
+        pupils, offers = self._sets(transaction)
         for obj in (*session.new, *session.dirty, *session.deleted):
             if isinstance(obj, Application):
                 if obj.student_id:
@@ -96,10 +101,11 @@ class Changes:
             elif isinstance(obj, OfferWeek) and obj.offer_id:
                 offers.add(obj.offer_id)
 
-    def _commit(self, session) -> None:
+    def _commit(self, session: Session) -> None:
         transaction = session.get_nested_transaction() or session.get_transaction()
         if transaction is not None and transaction.nested:  # a savepoint released
             pupils, offers = self._pending.pop(transaction, (set(), set()))
+            assert transaction.parent is not None  # a savepoint has a parent
             parent_pupils, parent_offers = self._sets(transaction.parent)
             parent_pupils |= pupils
             parent_offers |= offers
@@ -109,16 +115,16 @@ class Changes:
             self.offer_ids |= offers
         self._pending = {}
 
-    def _rolled_back(self, _session, transaction) -> None:
+    def _rolled_back(self, _session: Session, transaction: SessionTransaction) -> None:
         frame = self._frame(transaction)
         for key in list(self._pending):
-            t = key
+            t: SessionTransaction | None = key
             while t is not None and t is not frame:
                 t = t.parent
             if t is frame:  # the frame itself or a savepoint inside it
                 del self._pending[key]
 
-    def _ended(self, _session, transaction) -> None:
+    def _ended(self, _session: Session, transaction: SessionTransaction) -> None:
         if transaction.parent is None:  # the outer transaction is over: nothing left counts
             self._pending = {}
 
@@ -138,23 +144,25 @@ def topics_for(session: Session, changes: Changes) -> set[str]:
     topics: set[str] = set()
     pupil_ids = sorted(changes.pupil_ids)
     if pupil_ids:
-        for user_id, class_id, school_id in session.exec(
-            select(PupilProfile.user_id, PupilProfile.class_id, PupilProfile.school_id).where(
-                PupilProfile.user_id.in_(pupil_ids)
-            )
+        for user_id, class_id, school_id in session.execute(
+            select(
+                col(PupilProfile.user_id), col(PupilProfile.class_id), col(PupilProfile.school_id)
+            ).where(col(PupilProfile.user_id).in_(pupil_ids))
         ).all():
             topics.update((pupil_topic(user_id), class_topic(class_id), school_topic(school_id)))
         topics.update(pupil_topic(i) for i in pupil_ids)
-        for (org_id,) in session.exec(
-            select(Offer.organisation_id)
-            .join(Application, Application.offer_id == Offer.id)
-            .where(Application.student_id.in_(pupil_ids))
+        for (org_id,) in session.execute(
+            select(col(Offer.organisation_id))
+            .join(Application, col(Application.offer_id) == Offer.id)
+            .where(col(Application.student_id).in_(pupil_ids))
             .distinct()
         ).all():
             topics.add(organisation_topic(org_id))
     if changes.offer_ids:
-        for (org_id,) in session.exec(
-            select(Offer.organisation_id).where(Offer.id.in_(sorted(changes.offer_ids))).distinct()
+        for (org_id,) in session.execute(
+            select(col(Offer.organisation_id))
+            .where(col(Offer.id).in_(sorted(changes.offer_ids)))
+            .distinct()
         ).all():
             topics.add(organisation_topic(org_id))
     return topics
@@ -162,7 +170,7 @@ def topics_for(session: Session, changes: Changes) -> set[str]:
 
 def organisation_topic_of(session: Session, viewer: Viewer) -> str | None:
     """The topic of the organisation the employer owns."""
-    org_id = session.exec(
-        select(Organisation.id).where(Organisation.owner_id == viewer.user_id)
+    org_id = session.execute(
+        select(col(Organisation.id)).where(col(Organisation.owner_id) == viewer.user_id)
     ).first()
     return organisation_topic(org_id[0]) if org_id else None

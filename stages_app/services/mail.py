@@ -18,8 +18,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
 from sqlalchemy import select, update
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session, col
 
 from stages_app import settings
 from stages_app.models import MailStatus, OutboxMail, utcnow
@@ -52,8 +52,8 @@ def queue_mail(
     row is returned.
     """
     if dedupe_key is not None:
-        existing = session.execute(
-            select(OutboxMail).where(OutboxMail.dedupe_key == dedupe_key)
+        existing: OutboxMail | None = session.execute(
+            select(OutboxMail).where(col(OutboxMail.dedupe_key) == dedupe_key)
         ).scalar_one_or_none()
         if existing is not None:
             logger.info("Mail déjà en file (%s), ignoré : %s", dedupe_key, existing.subject)
@@ -142,7 +142,7 @@ def backoff(attempts: int) -> dt.timedelta:
     return min(dt.timedelta(minutes=2 ** max(0, min(attempts - 1, 20))), BACKOFF_CAP)
 
 
-def _engine_of(engine_or_session) -> Engine:
+def _engine_of(engine_or_session: Engine | Session) -> Engine | Connection:
     if isinstance(engine_or_session, Engine):
         return engine_or_session
     if isinstance(engine_or_session, Session):
@@ -160,7 +160,8 @@ def message_id(mail_id: int, created_at: dt.datetime, sender: str) -> str:
     return f"<outbox-{mail_id}-{int(created_at.timestamp())}@{_sender_domain(sender)}>"
 
 
-def build_message(row, config: SmtpConfig) -> EmailMessage:
+def build_message(row: OutboxMail, config: SmtpConfig) -> EmailMessage:
+    assert row.id is not None  # a claimed row, read from the outbox
     msg = EmailMessage()
     msg["From"] = config.sender
     msg["To"] = row.to_email
@@ -188,28 +189,35 @@ def _connect(config: SmtpConfig) -> smtplib.SMTP:
     return smtp
 
 
-def _due_ids(engine: Engine, now: dt.datetime, limit: int) -> list[tuple[int, int, dt.datetime]]:
+def _due_ids(
+    engine: Engine | Connection, now: dt.datetime, limit: int
+) -> list[tuple[int, int, dt.datetime]]:
     with Session(engine) as s:
         rows = s.execute(
-            select(OutboxMail.id, OutboxMail.attempts, OutboxMail.next_attempt_at)
-            .where(OutboxMail.status == MailStatus.PENDING.value, OutboxMail.next_attempt_at <= now)
-            .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
+            select(col(OutboxMail.id), col(OutboxMail.attempts), col(OutboxMail.next_attempt_at))
+            .where(
+                col(OutboxMail.status) == MailStatus.PENDING.value,
+                col(OutboxMail.next_attempt_at) <= now,
+            )
+            .order_by(col(OutboxMail.next_attempt_at), col(OutboxMail.id))
             .limit(limit)
         ).all()
     return [(r[0], r[1], r[2]) for r in rows]
 
 
-def _claim(engine: Engine, mail_id: int, attempts: int, now: dt.datetime):
+def _claim(
+    engine: Engine | Connection, mail_id: int, attempts: int, now: dt.datetime
+) -> OutboxMail | None:
     """Take the mail for this worker (returns the row, detached) or None when another worker
     claimed, sent or rescheduled it first."""
     with Session(engine, expire_on_commit=False) as s:
-        claimed = s.execute(
+        claimed = s.exec(
             update(OutboxMail)
             .where(
-                OutboxMail.id == mail_id,
-                OutboxMail.status == MailStatus.PENDING.value,
-                OutboxMail.attempts == attempts,
-                OutboxMail.next_attempt_at <= now,
+                col(OutboxMail.id) == mail_id,
+                col(OutboxMail.status) == MailStatus.PENDING.value,
+                col(OutboxMail.attempts) == attempts,
+                col(OutboxMail.next_attempt_at) <= now,
             )
             .values(attempts=attempts + 1, next_attempt_at=now + CLAIM_LEASE)
             .execution_options(synchronize_session=False)
@@ -222,14 +230,14 @@ def _claim(engine: Engine, mail_id: int, attempts: int, now: dt.datetime):
         return row
 
 
-def _finish(engine: Engine, mail_id: int, token: int, **values) -> bool:
+def _finish(engine: Engine | Connection, mail_id: int, token: int, **values: object) -> bool:
     with Session(engine) as s:
-        done = s.execute(
+        done = s.exec(
             update(OutboxMail)
             .where(
-                OutboxMail.id == mail_id,
-                OutboxMail.attempts == token,
-                OutboxMail.status == MailStatus.PENDING.value,
+                col(OutboxMail.id) == mail_id,
+                col(OutboxMail.attempts) == token,
+                col(OutboxMail.status) == MailStatus.PENDING.value,
             )
             .values(**values)
             .execution_options(synchronize_session=False)
@@ -241,10 +249,15 @@ def _finish(engine: Engine, mail_id: int, token: int, **values) -> bool:
 
 
 def _record_failure(
-    engine: Engine, row, error: BaseException | str, now: dt.datetime, report: DeliveryReport
+    engine: Engine | Connection,
+    row: OutboxMail,
+    error: BaseException | str,
+    now: dt.datetime,
+    report: DeliveryReport,
 ) -> None:
     text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
     text = " ".join(text.split())[:ERROR_MAX]
+    assert row.id is not None  # a claimed row, read from the outbox
     give_up = row.attempts >= MAX_ATTEMPTS
     values = {"last_error": text, "next_attempt_at": now + backoff(row.attempts)}
     if give_up:
@@ -271,7 +284,7 @@ def _record_failure(
 
 
 def deliver_pending(
-    engine_or_session,
+    engine_or_session: Engine | Session,
     *,
     smtp_config: SmtpConfig | None = None,
     now: dt.datetime | None = None,
@@ -324,7 +337,7 @@ def deliver_pending(
                 continue
             if _finish(
                 engine,
-                row.id,
+                mail_id,
                 row.attempts,
                 status=MailStatus.SENT.value,
                 sent_at=utcnow(),

@@ -9,7 +9,7 @@ import dataclasses
 import re
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from stages_app.models import OutboxMail, Role
 from stages_app.services.access import Viewer
@@ -45,17 +45,20 @@ def list_mails(
         count_q = count_q.where(func.lower(OutboxMail.to_email).contains(to))
     total = int(session.exec(count_q).one())
     rows = session.exec(
-        q.order_by(OutboxMail.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+        q.order_by(col(OutboxMail.id).desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
     ).all()
-    return [
-        MailRow(
-            id=m.id,
-            to_email=m.to_email,
-            subject=m.subject,
-            body=m.body,
-            status=m.status,
-            created_at=m.created_at.strftime("%d/%m/%Y %H:%M"),
-            links=_LINK.findall(m.body),
+    mails = []
+    for m in rows:
+        assert m.id is not None  # read from the table
+        mails.append(
+            MailRow(
+                id=m.id,
+                to_email=m.to_email,
+                subject=m.subject,
+                body=m.body,
+                status=m.status,
+                created_at=m.created_at.strftime("%d/%m/%Y %H:%M"),
+                links=_LINK.findall(m.body),
+            )
         )
-        for m in rows
-    ], total
+    return mails, total

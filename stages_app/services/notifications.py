@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 
 from sqlalchemy import func, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from stages_app.models import Notification, utcnow
 from stages_app.services.access import Viewer
@@ -74,7 +74,7 @@ def unread_count(session: Session, viewer: Viewer | None) -> int:
         session.execute(
             select(func.count())
             .select_from(Notification)
-            .where(Notification.user_id == uid, Notification.read_at.is_(None))
+            .where(col(Notification.user_id) == uid, col(Notification.read_at).is_(None))
         ).scalar_one()
     )
 
@@ -88,30 +88,27 @@ def list_notifications(
         limit = max(1, min(int(limit), LIST_MAX))
     except (TypeError, ValueError):
         limit = 20
-    stmt = select(Notification).where(Notification.user_id == uid)
+    stmt = select(Notification).where(col(Notification.user_id) == uid)
     if unread_only:
-        stmt = stmt.where(Notification.read_at.is_(None))
-    rows = (
-        session.execute(
-            stmt.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
-        )
-        .scalars()
-        .all()
-    )
+        stmt = stmt.where(col(Notification.read_at).is_(None))
+    stmt = stmt.order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
+    rows = session.execute(stmt.limit(limit)).scalars().all()
     return [
         NotificationRow(n.id, n.kind, n.title, n.body, n.link, n.created_at, n.read_at is not None)
         for n in rows
     ]
 
 
-def mark_read(session: Session, viewer: Viewer | None, notification_id=None) -> int:
+def mark_read(
+    session: Session, viewer: Viewer | None, notification_id: int | str | None = None
+) -> int:
     """Mark one of the viewer's notifications read (``notification_id``), or all of them (None).
     Returns how many changed; NotFound for an id that is not the viewer's."""
     uid = _uid(viewer)
     now = utcnow()
     try:
         stmt = update(Notification).where(
-            Notification.user_id == uid, Notification.read_at.is_(None)
+            col(Notification.user_id) == uid, col(Notification.read_at).is_(None)
         )
         if notification_id is not None:
             nid = notification_id
@@ -120,12 +117,12 @@ def mark_read(session: Session, viewer: Viewer | None, notification_id=None) -> 
             if isinstance(nid, bool) or not isinstance(nid, int) or not 0 < nid < 2**63:
                 raise NotFound("Cette notification est introuvable.")
             owner = session.execute(
-                select(Notification.user_id).where(Notification.id == nid)
+                select(col(Notification.user_id)).where(col(Notification.id) == nid)
             ).scalar_one_or_none()
             if owner != uid:
                 raise NotFound("Cette notification est introuvable.")
-            stmt = stmt.where(Notification.id == nid)
-        changed = session.execute(stmt.values(read_at=now)).rowcount or 0
+            stmt = stmt.where(col(Notification.id) == nid)
+        changed = session.exec(stmt.values(read_at=now)).rowcount or 0
         session.commit()
     except BaseException:
         session.rollback()

@@ -24,12 +24,13 @@ import functools
 import math
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from stages_app import settings
 from stages_app.models import (
@@ -300,8 +301,8 @@ def _communes_with_postal_code(session: Session, postal_code: str) -> list[Commu
     rows = (
         session.execute(
             select(Commune)
-            .where(Commune.postal_codes.contains(postal_code))
-            .order_by(Commune.population.desc(), Commune.insee_code)
+            .where(col(Commune.postal_codes).contains(postal_code))
+            .order_by(col(Commune.population).desc(), col(Commune.insee_code))
         )
         .scalars()
         .all()
@@ -344,15 +345,15 @@ def _arrondissement(session: Session, commune: Commune, postal_code: str) -> Com
     far more precise than the city's)."""
     if commune.kind != "COM":
         return commune
-    arms = (
+    arms: Sequence[Commune] = (
         session.execute(
             select(Commune)
             .where(
-                Commune.parent_insee_code == commune.insee_code,
-                Commune.kind == "ARM",
-                Commune.postal_codes.contains(postal_code),
+                col(Commune.parent_insee_code) == commune.insee_code,
+                col(Commune.kind) == "ARM",
+                col(Commune.postal_codes).contains(postal_code),
             )
-            .order_by(Commune.insee_code)
+            .order_by(col(Commune.insee_code))
         )
         .scalars()
         .all()
@@ -369,10 +370,10 @@ def _find_commune(
     insee = _SPACES.sub("", commune_insee or "").upper()
     name = clean_line(commune_name)
     if insee:
-        commune = None
+        commune: Commune | None = None
         if len(insee) == 5:
             commune = session.execute(
-                select(Commune).where(Commune.insee_code == insee)
+                select(Commune).where(col(Commune.insee_code) == insee)
             ).scalar_one_or_none()
         if commune is None:
             raise ValidationError(
@@ -400,7 +401,7 @@ def _find_commune(
     elsewhere = (
         session.execute(
             select(Commune)
-            .where(or_(Commune.search_name == key, Commune.search_name.contains(key)))
+            .where(or_(col(Commune.search_name) == key, col(Commune.search_name).contains(key)))
             .limit(50)
         )
         .scalars()
@@ -434,6 +435,12 @@ class _UseSettings:
 USE_SETTINGS = _UseSettings()
 
 
+class Geocoder(Protocol):
+    """geopy style: ``geocode`` returns an object with ``latitude``/``longitude``, or None."""
+
+    def geocode(self, query: str, *, exactly_one: bool) -> Any: ...  # a geopy Location
+
+
 def _setting(name: str, default: str = "") -> str:
     value = getattr(settings, name.removeprefix("STAGES_"), None)
     if value is None:
@@ -442,13 +449,14 @@ def _setting(name: str, default: str = "") -> str:
 
 
 @functools.lru_cache(maxsize=4)
-def _make_geocoder(kind: str, domain: str, timeout: float):
+def _make_geocoder(kind: str, domain: str, timeout: float) -> Geocoder:
     from geopy.geocoders import BANFrance
 
-    return BANFrance(domain=domain, timeout=timeout, user_agent="stages3e")
+    geocoder: Geocoder = BANFrance(domain=domain, timeout=timeout, user_agent="stages3e")
+    return geocoder
 
 
-def configured_geocoder():
+def configured_geocoder() -> Geocoder | None:
     """The online address geocoder named by ``STAGES_GEOCODER`` ("ban" / "geoplateforme"), or
     None (the default: the offline gazetteer alone)."""
     kind = _setting(GEOCODER_SETTING).lower()
@@ -462,7 +470,9 @@ def configured_geocoder():
     return _make_geocoder("ban", domain, max(0.5, min(timeout, 10.0)))
 
 
-def _geocode(geocoder, commune: Commune, street: str, postal_code: str, commune_name: str):
+def _geocode(
+    geocoder: Geocoder, commune: Commune, street: str, postal_code: str, commune_name: str
+) -> tuple[float, float] | None:
     """(latitude, longitude) of the street address, or None when the geocoder fails, times out
     or answers something implausible (another commune, far from the commune's centre)."""
     try:
@@ -488,6 +498,7 @@ def _geocode(geocoder, commune: Commune, street: str, postal_code: str, commune_
             return None
     if (
         commune.latitude is not None
+        and commune.longitude is not None
         and haversine_km(commune.latitude, commune.longitude, lat, lon)
         > GEOCODER_MAX_KM_FROM_COMMUNE
     ):
@@ -502,7 +513,7 @@ def resolve_location(
     postal_code: str,
     commune_insee: str | None = None,
     commune_name: str | None = None,
-    geocoder=USE_SETTINGS,
+    geocoder: Geocoder | _UseSettings | None = USE_SETTINGS,
 ) -> Location:
     """Locate an address: the commune from the gazetteer (ValidationError when the postal code and
     the commune do not match or the commune is unknown), then, when a geocoder is configured (or
@@ -519,7 +530,7 @@ def resolve_location(
             field="commune",
         )
     name = (commune.full_name or commune.name)[:120]
-    if geocoder is USE_SETTINGS:
+    if isinstance(geocoder, _UseSettings):
         geocoder = configured_geocoder()
     street = clean_line(street)
     if geocoder is not None and street:
@@ -572,11 +583,17 @@ def sync_offer_weeks(session: Session, offer: Offer, *, suspended: bool | None =
     if suspended is None:
         suspended = (
             session.execute(
-                select(Organisation.suspended_at).where(Organisation.id == offer.organisation_id)
+                select(col(Organisation.suspended_at)).where(
+                    col(Organisation.id) == offer.organisation_id
+                )
             ).scalar_one_or_none()
             is not None
         )
-    weeks = session.execute(select(OfferWeek).where(OfferWeek.offer_id == offer.id)).scalars().all()
+    weeks = (
+        session.execute(select(OfferWeek).where(col(OfferWeek.offer_id) == offer.id))
+        .scalars()
+        .all()
+    )
     for week in weeks:
         searchable = is_week_searchable(
             offer.status,
@@ -605,7 +622,7 @@ def refresh_search_text(session: Session, organisation_id: int) -> None:
     if org is None:
         return
     offers = (
-        session.execute(select(Offer).where(Offer.organisation_id == organisation_id))
+        session.execute(select(Offer).where(col(Offer.organisation_id) == organisation_id))
         .scalars()
         .all()
     )
@@ -623,8 +640,8 @@ def refresh_search_text(session: Session, organisation_id: int) -> None:
 def _employer_organisation(session: Session, viewer: Viewer) -> Organisation:
     if viewer is None or viewer.role != Role.EMPLOYER.value:
         raise PermissionDenied()
-    org = session.execute(
-        select(Organisation).where(Organisation.owner_id == viewer.user_id)
+    org: Organisation | None = session.execute(
+        select(Organisation).where(col(Organisation.owner_id) == viewer.user_id)
     ).scalar_one_or_none()
     if org is None:
         raise PermissionDenied("Votre compte employeur n'est rattaché à aucune structure.")
@@ -637,7 +654,13 @@ def _employer_organisation(session: Session, viewer: Viewer) -> Organisation:
     return org
 
 
-def _int_id(raw) -> int | None:
+def _row_id(row: Offer | OfferWeek | Organisation | Sector) -> int:
+    """The primary key of a row read from (or flushed to) the database: never None there."""
+    assert row.id is not None
+    return row.id
+
+
+def _int_id(raw: object) -> int | None:
     if isinstance(raw, bool):
         return None
     if isinstance(raw, int):
@@ -648,11 +671,13 @@ def _int_id(raw) -> int | None:
     return None
 
 
-def _own_offer(session: Session, org: Organisation, offer_id, *, lock: bool = False) -> Offer:
+def _own_offer(
+    session: Session, org: Organisation, offer_id: object, *, lock: bool = False
+) -> Offer:
     oid = _int_id(offer_id)
-    offer = None
+    offer: Offer | None = None
     if oid is not None:
-        stmt = select(Offer).where(Offer.id == oid, Offer.organisation_id == org.id)
+        stmt = select(Offer).where(col(Offer.id) == oid, col(Offer.organisation_id) == org.id)
         if lock:
             stmt = stmt.with_for_update()
         offer = session.execute(stmt).scalar_one_or_none()
@@ -680,7 +705,7 @@ class _Clean:
     accessibility: str = ""
 
 
-def _check_title(raw) -> str:
+def _check_title(raw: object) -> str:
     value = clean_line(raw if isinstance(raw, str) else "")
     if len(value) < TITLE_MIN:
         raise ValidationError(
@@ -701,7 +726,7 @@ def _check_title(raw) -> str:
     return value
 
 
-def _check_description(raw) -> str:
+def _check_description(raw: object) -> str:
     value = clean_text(raw if isinstance(raw, str) else "")
     if len(value) < DESCRIPTION_MIN:
         raise ValidationError(
@@ -717,7 +742,7 @@ def _check_description(raw) -> str:
     return value
 
 
-def _check_sector(session: Session, raw) -> Sector:
+def _check_sector(session: Session, raw: object) -> Sector:
     sector_id = _int_id(raw)
     sector = session.get(Sector, sector_id) if sector_id is not None else None
     if sector is None or not sector.active:
@@ -728,7 +753,7 @@ def _check_sector(session: Session, raw) -> Sector:
     return sector
 
 
-def _check_street(raw) -> str:
+def _check_street(raw: object) -> str:
     value = clean_line(raw if isinstance(raw, str) else "")
     if len(value) < 3:
         raise ValidationError(
@@ -740,7 +765,7 @@ def _check_street(raw) -> str:
 
 
 def _check_optional(
-    raw, *, field: str, label: str, limit: int, multiline: bool, minimum: int = 0
+    raw: object, *, field: str, label: str, limit: int, multiline: bool, minimum: int = 0
 ) -> str:
     value = raw if isinstance(raw, str) else ""
     value = clean_text(value) if multiline else clean_line(value)
@@ -754,7 +779,7 @@ def _check_optional(
     return value
 
 
-def _week_date(raw) -> dt.date:
+def _week_date(raw: object) -> dt.date:
     if isinstance(raw, dt.datetime):
         return raw.date()
     if isinstance(raw, dt.date):
@@ -771,7 +796,7 @@ def _week_date(raw) -> dt.date:
     )
 
 
-def _seats(raw, monday: dt.date) -> int:
+def _seats(raw: object, monday: dt.date) -> int:
     value: int | None = None
     if isinstance(raw, bool):
         value = None
@@ -807,7 +832,9 @@ def _seats(raw, monday: dt.date) -> int:
 
 
 def _check_weeks(
-    raw, today: dt.date, existing: dict[dt.date, OfferWeek] | None = None
+    raw: Iterable[tuple[dt.date | str, int | str]] | None,
+    today: dt.date,
+    existing: dict[dt.date, OfferWeek] | None = None,
 ) -> dict[dt.date, int]:
     """{monday: seats}. Existing, still offered weeks that are already past may be kept as
     they are; a new week must be a Monday from today on, in this school year or the next."""
@@ -852,6 +879,7 @@ def _check_weeks(
                     "à venir.",
                     field="weeks",
                 )
+            assert current is not None  # implied by kept
             if seats != current.seats:
                 raise ValidationError(
                     f"La semaine du {fr_date(monday)} est passée : ses places ne peuvent plus "
@@ -888,7 +916,7 @@ def _validate(
     *,
     today: dt.date,
     existing_weeks: dict[dt.date, OfferWeek] | None = None,
-    geocoder=USE_SETTINGS,
+    geocoder: Geocoder | _UseSettings | None = USE_SETTINGS,
     collect: bool = False,
     locate: bool = True,
 ) -> tuple[_Clean, dict[str, str]]:
@@ -897,7 +925,7 @@ def _validate(
     clean = _Clean()
     errors: dict[str, str] = {}
 
-    def run(name: str, check) -> None:
+    def run(name: str, check: Callable[[], None]) -> None:
         try:
             check()
         except ValidationError as exc:
@@ -979,7 +1007,7 @@ def check_offer(
     viewer: Viewer,
     data: OfferInput,
     *,
-    offer_id=None,
+    offer_id: object = None,
     today: dt.date | None = None,
 ) -> dict[str, str]:
     """Live form feedback: ``{field: French message}`` for every invalid field (empty when the
@@ -987,7 +1015,7 @@ def check_offer(
     org = _employer_organisation(session, viewer)
     existing = None
     if offer_id is not None:
-        existing = _weeks_by_monday(session, _own_offer(session, org, offer_id).id)
+        existing = _weeks_by_monday(session, _row_id(_own_offer(session, org, offer_id)))
     _, errors = _validate(
         session,
         data,
@@ -1032,7 +1060,11 @@ def _unit_of_work(session: Session) -> Iterator[None]:
 def _weeks_by_monday(
     session: Session, offer_id: int, *, lock: bool = False
 ) -> dict[dt.date, OfferWeek]:
-    stmt = select(OfferWeek).where(OfferWeek.offer_id == offer_id).order_by(OfferWeek.week_start)
+    stmt = (
+        select(OfferWeek)
+        .where(col(OfferWeek.offer_id) == offer_id)
+        .order_by(col(OfferWeek.week_start))
+    )
     if lock:
         stmt = stmt.with_for_update()
     return {w.week_start: w for w in session.execute(stmt).scalars().all()}
@@ -1040,9 +1072,11 @@ def _weeks_by_monday(
 
 def _apply_fields(offer: Offer, clean: _Clean, org: Organisation) -> None:
     loc = clean.location
+    # _validate (without collect) has set every field, or raised
+    assert clean.sector is not None and loc is not None
     offer.title = clean.title
     offer.description = clean.description
-    offer.sector_id = clean.sector.id
+    offer.sector_id = _row_id(clean.sector)
     offer.street = clean.street
     offer.postal_code = loc.postal_code
     offer.commune_insee = loc.commune_insee
@@ -1067,19 +1101,20 @@ def create_offer(
     viewer: Viewer,
     data: OfferInput,
     *,
-    geocoder=USE_SETTINGS,
+    geocoder: Geocoder | _UseSettings | None = USE_SETTINGS,
     today: dt.date | None = None,
 ) -> Offer:
     """A new offer, as a draft (not visible to pupils until :func:`publish_offer`)."""
     with _unit_of_work(session):
         org = _employer_organisation(session, viewer)
         clean, _ = _validate(session, data, today=today or paris_today(), geocoder=geocoder)
+        assert clean.sector is not None  # _validate (without collect) has set it, or raised
         now = utcnow()
         offer = Offer(
-            organisation_id=org.id,
+            organisation_id=_row_id(org),
             title="",
             description="",
-            sector_id=clean.sector.id,
+            sector_id=_row_id(clean.sector),
             postal_code="",
             commune_insee="",
             commune_name="",
@@ -1095,7 +1130,7 @@ def create_offer(
         for monday, seats in sorted(clean.weeks.items()):
             session.add(
                 OfferWeek(
-                    offer_id=offer.id,
+                    offer_id=_row_id(offer),
                     week_start=monday,
                     seats=seats,
                     accepted_count=0,
@@ -1114,11 +1149,11 @@ def _application_counts(session: Session, week_ids: Sequence[int]) -> dict[int, 
     """{offer_week_id: (applications of any status, open applications)}."""
     if not week_ids:
         return {}
-    open_count = func.sum(case((Application.status.in_(_OPEN_STATUSES), 1), else_=0))
+    open_count = func.sum(case((col(Application.status).in_(_OPEN_STATUSES), 1), else_=0))
     rows = session.execute(
-        select(Application.offer_week_id, func.count(), open_count)
-        .where(Application.offer_week_id.in_(list(week_ids)))
-        .group_by(Application.offer_week_id)
+        select(col(Application.offer_week_id), func.count(), open_count)
+        .where(col(Application.offer_week_id).in_(list(week_ids)))
+        .group_by(col(Application.offer_week_id))
     ).all()
     return {wid: (int(total), int(opened or 0)) for wid, total, opened in rows}
 
@@ -1126,10 +1161,10 @@ def _application_counts(session: Session, week_ids: Sequence[int]) -> dict[int, 
 def update_offer(
     session: Session,
     viewer: Viewer,
-    offer_id,
+    offer_id: object,
     data: OfferInput,
     *,
-    geocoder=USE_SETTINGS,
+    geocoder: Geocoder | _UseSettings | None = USE_SETTINGS,
     today: dt.date | None = None,
 ) -> Offer:
     """Save the editor. The status does not change (a published offer stays published).
@@ -1146,7 +1181,7 @@ def update_offer(
                 "offre si besoin."
             )
         today = today or paris_today()
-        existing = _weeks_by_monday(session, offer.id, lock=True)
+        existing = _weeks_by_monday(session, _row_id(offer), lock=True)
         same_address = (
             clean_line(data.street) == offer.street
             and _SPACES.sub("", data.postal_code or "") == offer.postal_code
@@ -1160,6 +1195,7 @@ def update_offer(
             existing_weeks=existing,
             geocoder=None if same_address and offer.geocode_precision == "address" else geocoder,
         )
+        assert clean.location is not None  # _validate (without collect) has set it, or raised
         if (
             same_address
             and offer.geocode_precision == "address"
@@ -1177,7 +1213,7 @@ def update_offer(
             for monday, w in existing.items()
             if monday not in clean.weeks and w.withdrawn_at is None
         ]
-        counts = _application_counts(session, [w.id for w in removed])
+        counts = _application_counts(session, [_row_id(w) for w in removed])
         for monday, seats in sorted(clean.weeks.items()):
             week = existing.get(monday)
             if week is not None and seats < week.accepted_count:
@@ -1195,7 +1231,7 @@ def update_offer(
                     "leur stage si nécessaire.",
                     field="weeks",
                 )
-            if counts.get(week.id, (0, 0))[1] > 0:
+            if counts.get(_row_id(week), (0, 0))[1] > 0:
                 raise ValidationError(
                     f"La semaine du {fr_date(week.week_start)} ne peut pas être retirée : des "
                     "candidatures attendent votre réponse. Répondez-y d'abord.",
@@ -1207,7 +1243,7 @@ def update_offer(
         offer.updated_at = now
         session.add(offer)
         for week in removed:
-            if counts.get(week.id, (0, 0))[0] > 0:
+            if counts.get(_row_id(week), (0, 0))[0] > 0:
                 week.withdrawn_at = now
                 session.add(week)
             else:
@@ -1217,7 +1253,7 @@ def update_offer(
             if week is None:
                 session.add(
                     OfferWeek(
-                        offer_id=offer.id,
+                        offer_id=_row_id(offer),
                         week_start=monday,
                         seats=seats,
                         accepted_count=0,
@@ -1237,7 +1273,7 @@ def update_offer(
 
 
 def _set_status(
-    session: Session, viewer: Viewer, offer_id, target: OfferStatus, today: dt.date | None
+    session: Session, viewer: Viewer, offer_id: object, target: OfferStatus, today: dt.date | None
 ) -> Offer:
     with _unit_of_work(session):
         org = _employer_organisation(session, viewer)
@@ -1253,9 +1289,9 @@ def _set_status(
                 select(func.count())
                 .select_from(OfferWeek)
                 .where(
-                    OfferWeek.offer_id == offer.id,
-                    OfferWeek.withdrawn_at.is_(None),
-                    OfferWeek.week_start >= today,
+                    col(OfferWeek.offer_id) == offer.id,
+                    col(OfferWeek.withdrawn_at).is_(None),
+                    col(OfferWeek.week_start) >= today,
                 )
             ).scalar_one()
             if not upcoming:
@@ -1271,7 +1307,10 @@ def _set_status(
             waiting = session.execute(
                 select(func.count())
                 .select_from(Application)
-                .where(Application.offer_id == offer.id, Application.status.in_(_OPEN_STATUSES))
+                .where(
+                    col(Application.offer_id) == offer.id,
+                    col(Application.status).in_(_OPEN_STATUSES),
+                )
             ).scalar_one()
             if waiting:
                 raise ValidationError(
@@ -1288,18 +1327,18 @@ def _set_status(
 
 
 def publish_offer(
-    session: Session, viewer: Viewer, offer_id, *, today: dt.date | None = None
+    session: Session, viewer: Viewer, offer_id: object, *, today: dt.date | None = None
 ) -> Offer:
     """Draft or unpublished → published: pupils see it (weeks with a free seat)."""
     return _set_status(session, viewer, offer_id, OfferStatus.PUBLISHED, today)
 
 
-def unpublish_offer(session: Session, viewer: Viewer, offer_id) -> Offer:
+def unpublish_offer(session: Session, viewer: Viewer, offer_id: object) -> Offer:
     """Published → unpublished: hidden from the search; applications already sent go on."""
     return _set_status(session, viewer, offer_id, OfferStatus.UNPUBLISHED, None)
 
 
-def archive_offer(session: Session, viewer: Viewer, offer_id) -> Offer:
+def archive_offer(session: Session, viewer: Viewer, offer_id: object) -> Offer:
     """Any state → archived (final). Refused while applications wait for an answer."""
     return _set_status(session, viewer, offer_id, OfferStatus.ARCHIVED, None)
 
@@ -1321,21 +1360,25 @@ def list_own_offers(session: Session, viewer: Viewer) -> list[OwnOfferRow]:
     """The employer's offers, most recently changed first (archived ones last)."""
     org = _employer_organisation(session, viewer)
     rows = session.execute(
-        select(Offer, Sector.name)
-        .join(Sector, Sector.id == Offer.sector_id)
-        .where(Offer.organisation_id == org.id)
+        select(Offer, col(Sector.name))
+        .join(Sector, col(Sector.id) == Offer.sector_id)
+        .where(col(Offer.organisation_id) == org.id)
     ).all()
     ids = [offer.id for offer, _ in rows]
     weeks: dict[int, list[OfferWeek]] = {i: [] for i in ids}
     waiting: dict[int, int] = {}
     if ids:
-        for week in session.execute(select(OfferWeek).where(OfferWeek.offer_id.in_(ids))).scalars():
+        week_rows = session.execute(select(OfferWeek).where(col(OfferWeek.offer_id).in_(ids)))
+        for week in week_rows.scalars():
             weeks[week.offer_id].append(week)
         waiting = dict(
             session.execute(
-                select(Application.offer_id, func.count())
-                .where(Application.offer_id.in_(ids), Application.status.in_(_OPEN_STATUSES))
-                .group_by(Application.offer_id)
+                select(col(Application.offer_id), func.count())
+                .where(
+                    col(Application.offer_id).in_(ids),
+                    col(Application.status).in_(_OPEN_STATUSES),
+                )
+                .group_by(col(Application.offer_id))
             ).all()
         )
     result = []
@@ -1364,11 +1407,11 @@ def list_own_offers(session: Session, viewer: Viewer) -> list[OwnOfferRow]:
     return result
 
 
-def get_own_offer(session: Session, viewer: Viewer, offer_id) -> OwnOffer:
+def get_own_offer(session: Session, viewer: Viewer, offer_id: object) -> OwnOffer:
     """One of the employer's offers (NotFound for any other id)."""
     org = _employer_organisation(session, viewer)
     offer = _own_offer(session, org, offer_id)
-    weeks = _own_weeks(list(_weeks_by_monday(session, offer.id).values()))
+    weeks = _own_weeks(list(_weeks_by_monday(session, _row_id(offer)).values()))
     data = OfferInput(
         title=offer.title,
         description=offer.description,
@@ -1384,7 +1427,7 @@ def get_own_offer(session: Session, viewer: Viewer, offer_id) -> OwnOffer:
         accessibility=offer.accessibility,
     )
     return OwnOffer(
-        id=offer.id,
+        id=_row_id(offer),
         status=offer.status,
         status_label=STATUS_LABELS.get(offer.status, offer.status),
         data=data,
@@ -1414,8 +1457,37 @@ def excerpt(text: str, limit: int = EXCERPT_LENGTH) -> str:
     return cut.rstrip(" ,;:.-") + "…"
 
 
+class CardSource(Protocol):
+    """What a card is made of: an :class:`Offer`, or a result row with its columns."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def commune_name(self) -> str: ...
+    @property
+    def postal_code(self) -> str: ...
+    @property
+    def sector_id(self) -> int | None: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def tutor_name(self) -> str: ...
+    @property
+    def tutor_role(self) -> str: ...
+    @property
+    def practical_info(self) -> str: ...
+    @property
+    def accessibility(self) -> str: ...
+    @property
+    def street(self) -> str: ...
+    @property
+    def published_at(self) -> dt.datetime | None: ...
+
+
 def make_card(
-    offer: Offer,
+    offer: CardSource,
     *,
     employer_name: str,
     sector_name: str,
@@ -1450,7 +1522,7 @@ def preview_card(
     viewer: Viewer,
     data: OfferInput,
     *,
-    offer_id=None,
+    offer_id: object = None,
     today: dt.date | None = None,
 ) -> OfferCard:
     """The card pupils would see for what is being typed (live preview).
@@ -1465,7 +1537,7 @@ def preview_card(
     if offer_id is not None:
         offer_row = _own_offer(session, org, offer_id)
         oid = offer_row.id
-        existing = _weeks_by_monday(session, offer_row.id)
+        existing = _weeks_by_monday(session, _row_id(offer_row))
     clean, _ = _validate(
         session, data, today=today, existing_weeks=existing, geocoder=None, collect=True
     )
@@ -1473,6 +1545,7 @@ def preview_card(
     if sector is None and _int_id(data.sector_id) is not None:
         sector = session.get(Sector, _int_id(data.sector_id))
     weeks: list[tuple[dt.date, int]] = []
+    source: Iterable[tuple[dt.date, int]]
     if clean.weeks:
         source = clean.weeks.items()
     else:  # one bad week must not hide the good ones in the preview
@@ -1495,11 +1568,11 @@ def preview_card(
     )
     draft = Offer(
         id=oid,
-        organisation_id=org.id,
+        organisation_id=_row_id(org),
         title=clean.title
         or clean_line(data.title if isinstance(data.title, str) else "")[:TITLE_MAX],
         description=description,
-        sector_id=sector.id if sector else 0,
+        sector_id=_row_id(sector) if sector else 0,
         street=clean.street
         or clean_line(data.street if isinstance(data.street, str) else "")[:200],
         postal_code=loc.postal_code if loc else _SPACES.sub("", data.postal_code or "")[:5],

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 
@@ -32,7 +36,7 @@ def font_files() -> tuple[Path, Path] | None:
     return None
 
 
-def use_fonts(pdf) -> tuple[str, Callable[[str], str]]:
+def use_fonts(pdf: FPDF) -> tuple[str, Callable[[str], str]]:
     """Register the fonts on ``pdf``; returns (font family, text converter for that font)."""
     fonts = font_files()
     if fonts:

@@ -27,13 +27,14 @@ import dataclasses
 import datetime as dt
 import os
 import secrets
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import quote
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from stages_app import routes, settings
-from stages_app.models import PupilProfile, School, SchoolClass, User
+from stages_app.models import PupilProfile, School, SchoolClass, User, stored_id
 from stages_app.services.access import Viewer, require, require_pupils
 from stages_app.services.accounts import _now
 from stages_app.services.calendar import (
@@ -127,7 +128,7 @@ def class_pupils(session: Session, viewer: Viewer | None, class_id: int) -> list
     klass = require(session, viewer, "class.view", _require_id(class_id))
     rows = session.exec(
         select(PupilProfile, User)
-        .join(User, User.id == PupilProfile.user_id)
+        .join(User, col(User.id) == PupilProfile.user_id)
         .where(PupilProfile.class_id == klass.id)
     ).all()
     result = []
@@ -138,7 +139,7 @@ def class_pupils(session: Session, viewer: Viewer | None, class_id: int) -> list
             label += " (classe fermée : pas d'accès pour l'instant)"
         result.append(
             PupilRow(
-                pupil_user_id=user.id,
+                pupil_user_id=stored_id(user),
                 first_name=user.first_name,
                 last_name=user.last_name,
                 email=user.email,
@@ -181,10 +182,11 @@ def pupil_counts(session: Session, viewer: Viewer | None, class_id: int) -> Pupi
 # ---------------------------------------------------------------------------------------------
 
 
-def _ids(pupil_user_ids) -> list[int]:
+def _ids(pupil_user_ids: int | Iterable[int] | None) -> list[int]:
     if isinstance(pupil_user_ids, int) and not isinstance(pupil_user_ids, bool):
         pupil_user_ids = [pupil_user_ids]
-    ids = list(pupil_user_ids or [])
+    # a bool is an int to the type checker but no iterable: True raises TypeError here
+    ids = list(pupil_user_ids or [])  # type: ignore[arg-type]
     if not ids:
         raise ValidationError("Sélectionnez au moins un élève.", field="pupils")
     return ids
@@ -193,8 +195,8 @@ def _ids(pupil_user_ids) -> list[int]:
 def record_authorisation(
     session: Session,
     viewer: Viewer | None,
-    pupil_user_ids,
-    received_on,
+    pupil_user_ids: int | Iterable[int] | None,
+    received_on: dt.date | str,
     *,
     now: dt.datetime | None = None,
 ) -> int:
@@ -216,6 +218,7 @@ def record_authorisation(
         )
     with unit_of_work(session):
         profiles = require_pupils(session, viewer, "pupil.manage", ids)
+        assert viewer is not None  # require_pupils refuses an anonymous viewer
         for profile in profiles:
             profile.authorisation_received_on = received
             profile.authorisation_recorded_by_id = viewer.user_id
@@ -236,7 +239,11 @@ def _plural(n: int, one: str, many: str) -> str:
 
 
 def open_access(
-    session: Session, viewer: Viewer | None, pupil_user_ids, *, now: dt.datetime | None = None
+    session: Session,
+    viewer: Viewer | None,
+    pupil_user_ids: int | Iterable[int] | None,
+    *,
+    now: dt.datetime | None = None,
 ) -> OpenAccessResult:
     """Open platform access for these pupils (all checked first; nothing changes when one is out
     of reach). Pupils without a recorded authorisation are skipped and named in the result."""
@@ -244,11 +251,12 @@ def open_access(
     now = _now(now)
     with unit_of_work(session):
         profiles = require_pupils(session, viewer, "pupil.manage", ids)
-        users = {u.id: u for u in session.exec(select(User).where(User.id.in_(ids))).all()}
+        assert viewer is not None  # require_pupils refuses an anonymous viewer
+        users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(ids))).all()}
         classes = {
             c.id: c
             for c in session.exec(
-                select(SchoolClass).where(SchoolClass.id.in_({p.class_id for p in profiles}))
+                select(SchoolClass).where(col(SchoolClass.id).in_({p.class_id for p in profiles}))
             ).all()
         }
         opened, already, skipped, closed = [], [], [], []
@@ -258,11 +266,11 @@ def open_access(
                 skipped.append(f"{user.first_name} {user.last_name}")
                 continue
             if profile.access_opened_at is not None:
-                already.append(user.id)
+                already.append(stored_id(user))
                 continue
             profile.access_opened_at = now
             profile.access_opened_by_id = viewer.user_id
-            opened.append(user.id)
+            opened.append(stored_id(user))
             klass = classes[profile.class_id]
             if not klass.access_open and klass.name not in closed:
                 closed.append(klass.name)
@@ -282,7 +290,7 @@ def open_access(
             )
             notify(
                 session,
-                user.id,
+                stored_id(user),
                 "pupil_access_opened",
                 "Ton accès est ouvert",
                 "L'autorisation de tes parents a été reçue : tu peux chercher un stage, "
@@ -414,6 +422,7 @@ def attach_authorisation_scan(
     try:
         with unit_of_work(session):
             profile = require(session, viewer, "pupil.manage", profile.user_id)
+            assert viewer is not None  # require refuses an anonymous viewer
             old_file = profile.authorisation_file
             profile.authorisation_file = relative
             if profile.authorisation_received_on is None:
@@ -445,6 +454,7 @@ def authorisation_scan(
     if path is None or not path.is_file():
         raise NotFound("Aucun scan du formulaire n'est enregistré pour cet élève.")
     user = session.get(User, profile.user_id)
+    assert user is not None  # foreign key
     ext = path.suffix.lstrip(".")
     name = f"autorisation-{slug(user.last_name)}-{slug(user.first_name)}.{ext}"
     return name, path.read_bytes(), _MIME_BY_EXT.get(ext, "application/octet-stream")
@@ -484,6 +494,7 @@ def authorisation_form_pdf(
 
     klass = require(session, viewer, "class.pupils.manage", _require_id(class_id))
     school = session.get(School, klass.school_id)
+    assert school is not None  # foreign key
     year = school_year_label(school_year_of(paris_today(now)))
     link = pupil_signup_link()
     where = (

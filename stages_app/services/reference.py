@@ -26,16 +26,22 @@ import io
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
-from sqlalchemy import Table, or_, select
+from sqlalchemy import String, Table, TypeDecorator, or_, select
 from sqlalchemy.engine import Connection, Engine
+from sqlmodel import SQLModel
 
 from stages_app.models.reference import Commune, School, Sector
 from stages_app.services.errors import ImportDataError
 from stages_app.services.text import clean_line, search_key, slug
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects.postgresql import Insert as PostgresqlInsert
+    from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 
 Progress = Callable[[str, int, int], None]
 
@@ -65,6 +71,19 @@ _COMMUNE_KINDS = {"COM", "ARM"}
 
 def _uai_ok(uai: str) -> bool:
     return bool(_UAI.match(uai)) and _UAI_KEY_LETTERS[int(uai[:7]) % 23] == uai[7]
+
+
+def _table(model: type[SQLModel]) -> Table:
+    table: Table = model.__table__  # type: ignore[attr-defined]  # set by SQLModel, undeclared
+    return table
+
+
+def _max_length(table: Table, column: str) -> int | None:
+    column_type = table.c[column].type
+    # the length-checked columns are VARCHARs (sqlmodel's AutoString forwards ``length`` to one)
+    assert isinstance(column_type, String | TypeDecorator)
+    length: int | None = column_type.length
+    return length
 
 
 # --------------------------------------------------------------------------------------------
@@ -101,7 +120,7 @@ class _Row:
         return value
 
     def match(
-        self, column: str, pattern: re.Pattern, expected: str, *, required: bool = True
+        self, column: str, pattern: re.Pattern[str], expected: str, *, required: bool = True
     ) -> str:
         value = clean_line(self.values[column])
         if not value and not required:
@@ -143,14 +162,18 @@ class _Row:
             result.append(number)
         return result[0], result[1]
 
-    def check_lengths(self, table: Table, values: dict, columns: dict[str, str]) -> None:
+    def check_lengths(
+        self, table: Table, values: Mapping[str, object], columns: dict[str, str]
+    ) -> None:
         """``columns``: field → CSV column; a value longer than its database column is refused."""
         for field, column in columns.items():
-            limit = table.c[field].type.length
-            if limit is not None and len(values[field]) > limit:
+            limit = _max_length(table, field)
+            value = values[field]
+            assert isinstance(value, str)  # the length-checked fields are texts
+            if limit is not None and len(value) > limit:
                 raise self.error(
                     column,
-                    f"valeur trop longue ({len(values[field])} caractères, {limit} au plus).",
+                    f"valeur trop longue ({len(value)} caractères, {limit} au plus).",
                 )
 
 
@@ -234,6 +257,52 @@ def _stepper(progress: Progress | None, label: str, total: int) -> Callable[[int
 # Parsing each file into plain dicts ready for the database
 # --------------------------------------------------------------------------------------------
 
+
+class CommuneValues(TypedDict):
+    insee_code: str
+    kind: str
+    parent_insee_code: str
+    name: str
+    full_name: str
+    search_name: str
+    department_code: str
+    department_name: str
+    postal_codes: str
+    population: int
+    latitude: float | None
+    longitude: float | None
+
+
+class CollegeValues(TypedDict):
+    uai: str
+    name: str
+    is_private: bool
+    private_contract: str
+    address: str
+    postal_code: str
+    commune_name: str
+    commune_insee: str
+    department_code: str
+    department_name: str
+    academy_code: str
+    academy_name: str
+    region_name: str
+    latitude: float | None
+    longitude: float | None
+    priority_education: str
+    academy_domain: NotRequired[str]  # set by import_reference from academy_domains
+
+
+class SectorValues(TypedDict):
+    uuid: str
+    name: str
+    onisep_url: str
+
+
+class SeedSector(SectorValues):
+    _line: int
+
+
 COMMUNE_COLUMNS = (
     "code_insee",
     "nom",
@@ -256,13 +325,13 @@ _COMMUNE_LENGTHS = {
 }
 
 
-def parse_communes(data_dir: Path, progress: Progress | None = None) -> list[dict]:
+def parse_communes(data_dir: Path, progress: Progress | None = None) -> list[CommuneValues]:
     """Communes (and municipal arrondissements) as Commune dicts, keyed by INSEE code."""
     rows = _read_csv(data_dir, COMMUNES_FILE, ",", COMMUNE_COLUMNS)
-    table = Commune.__table__
+    table = _table(Commune)
     step = _stepper(progress, "Communes", len(rows))
     seen: dict[str, int] = {}
-    result: list[dict] = []
+    result: list[CommuneValues] = []
     for done, row in enumerate(rows, 1):
         code = row.match("code_insee", _INSEE, "code INSEE à 5 caractères")
         if code in seen:
@@ -294,7 +363,7 @@ def parse_communes(data_dir: Path, progress: Progress | None = None) -> list[dic
         if search_key(name) not in key:
             key = f"{key} {search_key(name)}"
         latitude, longitude = row.coordinates("latitude", "longitude")
-        values = {
+        values: CommuneValues = {
             "insee_code": code,
             "kind": kind,
             "parent_insee_code": parent,
@@ -311,11 +380,15 @@ def parse_communes(data_dir: Path, progress: Progress | None = None) -> list[dic
         row.check_lengths(table, values, _COMMUNE_LENGTHS)
         result.append(values)
         step(done)
-    _give_cities_their_arrondissements_postal_codes(result, table.c.postal_codes.type.length)
+    postal_codes_length = _max_length(table, "postal_codes")
+    assert postal_codes_length is not None  # a VARCHAR(200)
+    _give_cities_their_arrondissements_postal_codes(result, postal_codes_length)
     return result
 
 
-def _give_cities_their_arrondissements_postal_codes(communes: list[dict], limit: int) -> None:
+def _give_cities_their_arrondissements_postal_codes(
+    communes: list[CommuneValues], limit: int
+) -> None:
     """Paris, Lyon and Marseille carry no postal code in the COG: their arrondissements do."""
     by_code = {c["insee_code"]: c for c in communes}
     children: dict[str, set[str]] = defaultdict(set)
@@ -362,18 +435,18 @@ def parse_colleges(
     data_dir: Path,
     commune_names: dict[str, str] | None = None,
     progress: Progress | None = None,
-) -> list[dict]:
+) -> list[CollegeValues]:
     """Collèges as School dicts, without ``academy_domain`` (see :func:`academy_domains`).
 
     ``commune_names`` (INSEE code → official full name) replaces the ministry's spelling of the
     commune ("Saint-Etienne", "Marseille  2e  Arrondissement") by the COG's ("Saint-Étienne").
     """
     rows = _read_csv(data_dir, COLLEGES_FILE, ",", COLLEGE_COLUMNS)
-    table = School.__table__
+    table = _table(School)
     commune_names = commune_names or {}
     step = _stepper(progress, "Collèges", len(rows))
     seen: dict[str, int] = {}
-    result: list[dict] = []
+    result: list[CollegeValues] = []
     for done, row in enumerate(rows, 1):
         uai = clean_line(row.values["uai"]).upper()
         if not _uai_ok(uai):
@@ -403,7 +476,7 @@ def parse_colleges(
         # them (a principal must be able to find them) under an explicit placeholder.
         name = row.text("nom") or f"Collège (nom non communiqué), {commune_name}"
         latitude, longitude = row.coordinates("latitude", "longitude")
-        values = {
+        values: CollegeValues = {
             "uai": uai,
             "name": name,
             "is_private": _SECTOR_PUBLIC[sector],
@@ -432,17 +505,17 @@ def parse_colleges(
 SECTOR_COLUMNS = ("name", "in_seed_list", "onisep_url", "seed_uuid")
 
 
-def parse_sectors(data_dir: Path, progress: Progress | None = None) -> list[dict]:
+def parse_sectors(data_dir: Path, progress: Progress | None = None) -> list[SeedSector]:
     """The sectors of the seed list (``in_seed_list=1``); the other rows are production labels.
 
     Each dict keeps its line number under ``"_line"`` for later messages.
     """
     rows = _read_csv(data_dir, SECTORS_FILE, ",", SECTOR_COLUMNS)
-    table = Sector.__table__
+    table = _table(Sector)
     step = _stepper(progress, "Secteurs", len(rows))
     seen_ids: dict[str, int] = {}
     seen_names: dict[str, int] = {}
-    result: list[dict] = []
+    result: list[SeedSector] = []
     for done, row in enumerate(rows, 1):
         flag = clean_line(row.values["in_seed_list"])
         if flag not in ("0", "1"):
@@ -468,7 +541,7 @@ def parse_sectors(data_dir: Path, progress: Progress | None = None) -> list[dict
             url = row.text("onisep_url")
             if url and not re.match(r"^https?://\S+$", url):
                 raise row.error("onisep_url", f"adresse web attendue, {_found(url)} trouvé.")
-            values = {"uuid": seed_id, "name": name, "onisep_url": url}
+            values: SectorValues = {"uuid": seed_id, "name": name, "onisep_url": url}
             row.check_lengths(table, values, {"name": "name", "onisep_url": "onisep_url"})
             result.append({**values, "_line": row.line})
         step(done)
@@ -479,7 +552,7 @@ REP_COLUMNS = ("ACADEMIE", "NUMERO", "contact collège ou circonscription")
 
 
 def academy_domains(
-    data_dir: Path, colleges: list[dict], progress: Progress | None = None
+    data_dir: Path, colleges: list[CollegeValues], progress: Progress | None = None
 ) -> dict[str, str]:
     """Académie code → e-mail domain ("24" → "ac-creteil.fr"), learnt from the REP/REP+ file.
 
@@ -494,8 +567,8 @@ def academy_domains(
     rows = _read_csv(data_dir, REP_FILE, ";", REP_COLUMNS)
     step = _stepper(progress, "Réseaux REP", len(rows))
     academy_of_uai = {c["uai"]: c["academy_code"] for c in colleges}
-    codes_of_label: dict[str, Counter] = defaultdict(Counter)
-    domains_of_label: dict[str, Counter] = defaultdict(Counter)
+    codes_of_label: dict[str, Counter[str]] = defaultdict(Counter)
+    domains_of_label: dict[str, Counter[str]] = defaultdict(Counter)
     for done, row in enumerate(rows, 1):
         label = search_key(row.values["ACADEMIE"])  # "lILLE" and "LILLE" are the same
         code = academy_of_uai.get(clean_line(row.values["NUMERO"]).upper())
@@ -506,7 +579,7 @@ def academy_domains(
         if label and found:
             domains_of_label[label][found.group(1).lower()] += 1
         step(done)
-    domains_of_code: dict[str, Counter] = defaultdict(Counter)
+    domains_of_code: dict[str, Counter[str]] = defaultdict(Counter)
     for label, codes in codes_of_label.items():
         domains_of_code[_most_frequent(codes)].update(domains_of_label.get(label, Counter()))
     names = {c["academy_code"]: c["academy_name"] for c in colleges}
@@ -520,7 +593,7 @@ def academy_domains(
     }
 
 
-def _most_frequent(counter: Counter) -> str:
+def _most_frequent(counter: Counter[str]) -> str:
     """The most frequent key; ties broken alphabetically so the result is reproducible."""
     return min(counter.items(), key=lambda item: (-item[1], item[0]))[0]
 
@@ -533,9 +606,9 @@ def _most_frequent(counter: Counter) -> str:
 def _upsert(
     conn: Connection,
     table: Table,
-    rows: list[dict],
+    rows: Sequence[Mapping[str, object]],
     key: str,
-    insert_only: dict,
+    insert_only: Mapping[str, object],
     on_chunk: Callable[[int], None],
 ) -> None:
     """INSERT … ON CONFLICT (key) DO UPDATE the row's data columns, only when one differs.
@@ -545,10 +618,15 @@ def _upsert(
     if not rows:
         return
     dialect = conn.dialect.name
+    insert: Callable[[Table], SqliteInsert | PostgresqlInsert]
     if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        insert = sqlite_insert
     elif dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        insert = postgresql_insert
     else:  # pragma: no cover - the application supports SQLite and PostgreSQL only
         raise NotImplementedError(f"import non pris en charge pour la base {dialect}")
     data_columns = [c for c in rows[0] if c != key]
@@ -566,9 +644,9 @@ def _upsert(
         on_chunk(len(chunk))
 
 
-def _check_sector_names(conn: Connection, sectors: list[dict]) -> None:
+def _check_sector_names(conn: Connection, sectors: list[SeedSector]) -> None:
     """A sector created by hand with a seed sector's name would collide with uq_sector_name."""
-    table = Sector.__table__
+    table = _table(Sector)
     existing = {
         search_key(name): uuid for uuid, name in conn.execute(select(table.c.uuid, table.c.name))
     }
@@ -583,7 +661,9 @@ def _check_sector_names(conn: Connection, sectors: list[dict]) -> None:
             )
 
 
-def import_reference(engine: Engine, data_dir: Path, progress: Progress | None = None) -> dict:
+def import_reference(
+    engine: Engine, data_dir: Path, progress: Progress | None = None
+) -> dict[str, int]:
     """Import (or refresh) communes, collèges and sectors from ``data_dir``.
 
     Returns the number of rows imported from each file:
@@ -613,11 +693,11 @@ def import_reference(engine: Engine, data_dir: Path, progress: Progress | None =
         progress("Écriture", 0, total)
     with engine.begin() as conn:
         _check_sector_names(conn, sectors)
-        sectors = [{k: v for k, v in s.items() if k != "_line"} for s in sectors]
-        _upsert(conn, Commune.__table__, communes, "insee_code", {}, on_chunk)
+        sector_values = [{k: v for k, v in s.items() if k != "_line"} for s in sectors]
+        _upsert(conn, _table(Commune), communes, "insee_code", {}, on_chunk)
         _upsert(
             conn,
-            School.__table__,
+            _table(School),
             colleges,
             "uai",
             {
@@ -630,8 +710,8 @@ def import_reference(engine: Engine, data_dir: Path, progress: Progress | None =
         )
         _upsert(
             conn,
-            Sector.__table__,
-            sectors,
+            _table(Sector),
+            sector_values,
             "uuid",
             # aware: the column type (sqlmodel UTCDateTime) refuses naive datetimes
             {"active": True, "created_at": dt.datetime.now(dt.UTC)},

@@ -32,12 +32,14 @@ import dataclasses
 import datetime as dt
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, delete, func, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from stages_app.models import (
     Application,
@@ -53,6 +55,7 @@ from stages_app.models import (
     StaffFunction,
     StaffMembership,
     User,
+    stored_id,
     utcnow,
 )
 from stages_app.services.access import Viewer, membership_of, require
@@ -76,6 +79,9 @@ from stages_app.services.errors import (
     ValidationError,
 )
 from stages_app.services.text import clean_line, search_key
+
+if TYPE_CHECKING:
+    from stages_app.services.access import SchoolAction
 
 __all__ = [
     "CLASS_NAME_MAX_LENGTH",
@@ -146,7 +152,7 @@ def paris_today(now: dt.datetime | None = None) -> dt.date:
     return _now(now).astimezone(PARIS).date()
 
 
-def parse_date(value, *, field: str, label: str = "La date") -> dt.date:
+def parse_date(value: object, *, field: str, label: str = "La date") -> dt.date:
     """A date from a ``date``, a ``datetime`` or an ISO string "2026-12-07" (date inputs)."""
     if isinstance(value, dt.datetime):
         return value.date()
@@ -160,13 +166,13 @@ def parse_date(value, *, field: str, label: str = "La date") -> dt.date:
     raise ValidationError(f"{label} n'est pas une date valide.", field=field)
 
 
-def _require_id(value, what: str = "élément") -> int:
+def _require_id(value: object, what: str = "élément") -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise NotFound()
     return value
 
 
-def viewer_school(session: Session, viewer: Viewer | None, action: str) -> School:
+def viewer_school(session: Session, viewer: Viewer | None, action: SchoolAction) -> School:
     """The viewer's own school, checked for ``action`` (school scope)."""
     if viewer is None:
         raise NotAuthenticated()
@@ -176,7 +182,7 @@ def viewer_school(session: Session, viewer: Viewer | None, action: str) -> Schoo
     return require(session, viewer, action, membership.school_id)
 
 
-def _class_or_404(session: Session, class_id) -> SchoolClass:
+def _class_or_404(session: Session, class_id: object) -> SchoolClass:
     klass = session.get(SchoolClass, _require_id(class_id))
     if klass is None:
         raise NotFound("Cette classe est introuvable : elle a peut-être été supprimée.")
@@ -264,39 +270,41 @@ def search_communes(session: Session, text: str | None, limit: int = 10) -> list
 
     school_codes = select(School.commune_insee).where(School.commune_insee != "")
     arm_parents = select(Commune.parent_insee_code).where(
-        Commune.kind == "ARM", Commune.insee_code.in_(school_codes)
+        Commune.kind == "ARM", col(Commune.insee_code).in_(school_codes)
     )
-    has_college = or_(Commune.insee_code.in_(school_codes), Commune.insee_code.in_(arm_parents))
+    has_college = or_(
+        col(Commune.insee_code).in_(school_codes), col(Commune.insee_code).in_(arm_parents)
+    )
     if by_postal:
-        match = Commune.postal_codes.like(f"%{digits}%")
+        match = col(Commune.postal_codes).like(f"%{digits}%")
         rank = case(
-            (Commune.postal_codes.like(f"{digits}%"), 0),
-            (Commune.postal_codes.like(f"%;{digits}%"), 1),
+            (col(Commune.postal_codes).like(f"{digits}%"), 0),
+            (col(Commune.postal_codes).like(f"%;{digits}%"), 1),
             else_=2,
         )
     else:
         # key holds only [a-z0-9 ]: no LIKE wildcard to escape
-        match = Commune.search_name.like(f"%{key}%")
+        match = col(Commune.search_name).like(f"%{key}%")
         rank = case(
             (
                 or_(
-                    Commune.search_name.like(f"{key}%"),
-                    *[Commune.search_name.like(f"{a}{key}%") for a in _ARTICLES],
+                    col(Commune.search_name).like(f"{key}%"),
+                    *[col(Commune.search_name).like(f"{a}{key}%") for a in _ARTICLES],
                 ),
                 0,
             ),
-            (Commune.search_name.like(f"% {key}%"), 1),
+            (col(Commune.search_name).like(f"% {key}%"), 1),
             else_=2,
         )
     rows = session.exec(
         select(Commune, rank)
         .where(Commune.kind == "COM", has_college, match)
-        .order_by(rank, Commune.population.desc(), Commune.search_name)
+        .order_by(rank, col(Commune.population).desc(), Commune.search_name)
         .limit(limit)
     ).all()
 
     # name, postal code, department, population, rank, insee
-    found: list[tuple[int, int, str, dict]] = []
+    found: list[tuple[int, int, str, dict[str, str]]] = []
     for commune, r in rows:
         codes = [c for c in (commune.postal_codes or "").split(";") if c]
         postal = next(
@@ -320,16 +328,20 @@ def search_communes(session: Session, text: str | None, limit: int = 10) -> list
         )
 
     # collèges whose commune is not in the gazetteer (overseas collectivities)
-    orphan_rows = session.exec(
-        select(
-            School.commune_insee,
+    # five columns: more than sqlmodel's ``select`` is typed for, so SQLAlchemy's
+    orphan_rows = session.execute(
+        sa_select(
+            col(School.commune_insee),
             func.min(School.commune_name),
             func.min(School.postal_code),
             func.min(School.department_code),
             func.min(School.department_name),
         )
-        .where(School.commune_insee != "", School.commune_insee.not_in(select(Commune.insee_code)))
-        .group_by(School.commune_insee)
+        .where(
+            col(School.commune_insee) != "",
+            col(School.commune_insee).not_in(select(Commune.insee_code)),
+        )
+        .group_by(col(School.commune_insee))
     ).all()
     for insee, name, postal, dep_code, dep_name in orphan_rows:
         name_key = search_key(name or "")
@@ -380,14 +392,14 @@ def _college_counts(session: Session, codes: list[str]) -> dict[str, int]:
     owner = {code: code for code in codes}
     for child, parent in session.exec(
         select(Commune.insee_code, Commune.parent_insee_code).where(
-            Commune.parent_insee_code.in_(codes)
+            col(Commune.parent_insee_code).in_(codes)
         )
     ).all():
         owner[child] = parent
     counts: dict[str, int] = {}
     for code, n in session.exec(
         select(School.commune_insee, func.count())
-        .where(School.commune_insee.in_(list(owner)))
+        .where(col(School.commune_insee).in_(list(owner)))
         .group_by(School.commune_insee)
     ).all():
         counts[owner[code]] = counts.get(owner[code], 0) + int(n)
@@ -405,14 +417,16 @@ def colleges_in_commune(session: Session, insee_code: str | None) -> list[Colleg
         return []
     children = select(Commune.insee_code).where(Commune.parent_insee_code == code)
     schools = session.exec(
-        select(School).where(or_(School.commune_insee == code, School.commune_insee.in_(children)))
+        select(School).where(
+            or_(col(School.commune_insee) == code, col(School.commune_insee).in_(children))
+        )
     ).all()
     if not schools:
         return []
     with_principal = set(
         session.exec(
             select(StaffMembership.school_id).where(
-                StaffMembership.school_id.in_([s.id for s in schools]),
+                col(StaffMembership.school_id).in_([s.id for s in schools]),
                 StaffMembership.function == StaffFunction.PRINCIPAL.value,
                 StaffMembership.status != RightsStatus.REVOKED.value,
             )
@@ -499,15 +513,15 @@ def school_settings(
         session.exec(
             select(PupilProfile.class_id, func.count())
             .where(PupilProfile.school_id == school.id)
-            .group_by(PupilProfile.class_id)
+            .group_by(col(PupilProfile.class_id))
         ).all()
     )
     followers = (
         dict(
             session.exec(
                 select(ClassFollow.class_id, func.count())
-                .where(ClassFollow.class_id.in_(class_ids))
-                .group_by(ClassFollow.class_id)
+                .where(col(ClassFollow.class_id).in_(class_ids))
+                .group_by(col(ClassFollow.class_id))
             ).all()
         )
         if class_ids
@@ -520,7 +534,7 @@ def school_settings(
                 select(StaffMembership.user_id).where(
                     StaffMembership.school_id == school.id,
                     StaffMembership.status == RightsStatus.GRANTED.value,
-                    StaffMembership.user_id.in_(list(teacher_ids)),
+                    col(StaffMembership.user_id).in_(list(teacher_ids)),
                 )
             ).all()
         )
@@ -528,8 +542,10 @@ def school_settings(
         else set()
     )
     names = _names(session, teacher_ids | ({school.national_search_by_id} - {None}))
-    class_rows = sorted(
-        (
+    class_rows: list[ClassSettingsRow] = []
+    for c in classes:
+        assert c.id is not None  # a stored row
+        class_rows.append(
             ClassSettingsRow(
                 id=c.id,
                 name=c.name,
@@ -541,30 +557,28 @@ def school_settings(
                 followers=int(followers.get(c.id, 0)),
                 main_teacher_granted=c.main_teacher_id is None or c.main_teacher_id in granted_ids,
             )
-            for c in classes
-        ),
-        key=lambda r: (search_key(r.name), r.id),
-    )
+        )
+    class_rows.sort(key=lambda r: (search_key(r.name), r.id))
     weeks = session.exec(
         select(InternshipWeek)
         .where(InternshipWeek.school_id == school.id)
-        .order_by(InternshipWeek.week_start)
+        .order_by(col(InternshipWeek.week_start))
     ).all()
     accepted = dict(
         session.exec(
-            select(Application.week_start, func.count())
-            .join(PupilProfile, PupilProfile.user_id == Application.student_id)
+            select(col(Application.week_start), func.count())
+            .join(PupilProfile, col(PupilProfile.user_id) == Application.student_id)
             .where(
                 PupilProfile.school_id == school.id,
                 Application.status == ApplicationStatus.ACCEPTED.value,
             )
-            .group_by(Application.week_start)
+            .group_by(col(Application.week_start))
         ).all()
     )
     periods: list[PeriodRow] = []
     for w in weeks:
         row = WeekRow(
-            w.id,
+            stored_id(w),
             w.week_start,
             week_label(w.week_start),
             week_friday(w.week_start) < today,
@@ -591,7 +605,7 @@ def school_settings(
     for p in periods:
         p.label = _range_label(p.first_monday, p.last_monday)
     return SchoolSettings(
-        school_id=school.id,
+        school_id=stored_id(school),
         school_name=school.name,
         uai=school.uai,
         commune=school.commune_name,
@@ -604,14 +618,15 @@ def school_settings(
     )
 
 
-def _names(session: Session, user_ids) -> dict[int, str]:
+def _names(session: Session, user_ids: Iterable[int | None]) -> dict[int | None, str]:
+    # keyed like the optional ids looked up in it (no teacher, no inviter: not found)
     ids = [i for i in user_ids if i]
     if not ids:
         return {}
     return {
         uid: f"{first} {last}".strip()
         for uid, first, last in session.exec(
-            select(User.id, User.first_name, User.last_name).where(User.id.in_(ids))
+            select(User.id, User.first_name, User.last_name).where(col(User.id).in_(ids))
         ).all()
     }
 
@@ -648,7 +663,9 @@ def _clean_class_name(raw: str | None) -> str:
     return value
 
 
-def _name_taken(session: Session, school_id: int, name: str, except_id: int | None = None):
+def _name_taken(
+    session: Session, school_id: int, name: str, except_id: int | None = None
+) -> SchoolClass | None:
     key = search_key(name)
     for other in session.exec(select(SchoolClass).where(SchoolClass.school_id == school_id)).all():
         if other.id != except_id and search_key(other.name) == key:
@@ -668,10 +685,10 @@ def create_class(
     for _attempt in range(3):
         school = viewer_school(session, viewer, "school.settings")
         value = _clean_class_name(name)
-        if _name_taken(session, school.id, value):
+        if _name_taken(session, stored_id(school), value):
             raise _duplicate_class(value)
         klass = SchoolClass(
-            school_id=school.id,
+            school_id=stored_id(school),
             name=value,
             join_code=new_join_code(session),
             access_open=bool(access_open),
@@ -683,7 +700,8 @@ def create_class(
         except IntegrityError:
             session.rollback()
             school = viewer_school(session, viewer, "school.settings")
-            if _name_taken(session, school.id, value):  # double submission at the same instant
+            # double submission at the same instant
+            if _name_taken(session, stored_id(school), value):
                 raise _duplicate_class(value) from None
             continue  # join code drawn twice at the same instant: draw again
         session.refresh(klass)
@@ -722,21 +740,21 @@ def delete_class(session: Session, viewer: Viewer | None, class_id: int) -> None
         session.execute(
             update(Invitation)
             .where(
-                Invitation.class_id == klass.id,
-                Invitation.accepted_at.is_(None),
-                Invitation.cancelled_at.is_(None),
+                col(Invitation.class_id) == klass.id,
+                col(Invitation.accepted_at).is_(None),
+                col(Invitation.cancelled_at).is_(None),
             )
             .values(cancelled_at=now)
         )
         session.execute(
-            update(Invitation).where(Invitation.class_id == klass.id).values(class_id=None)
+            update(Invitation).where(col(Invitation.class_id) == klass.id).values(class_id=None)
         )
         session.execute(
             update(StaffMembership)
-            .where(StaffMembership.requested_class_id == klass.id)
+            .where(col(StaffMembership.requested_class_id) == klass.id)
             .values(requested_class_id=None)
         )
-        session.execute(delete(ClassFollow).where(ClassFollow.class_id == klass.id))
+        session.execute(delete(ClassFollow).where(col(ClassFollow.class_id) == klass.id))
         session.delete(klass)
 
 
@@ -775,8 +793,8 @@ def regenerate_join_code(session: Session, viewer: Viewer | None, class_id: int)
 def add_period(
     session: Session,
     viewer: Viewer | None,
-    first_monday,
-    last_monday=None,
+    first_monday: object,
+    last_monday: object = None,
     *,
     now: dt.datetime | None = None,
 ) -> list[InternshipWeek]:
@@ -784,6 +802,7 @@ def add_period(
     ``last_monday`` defaults to ``first_monday`` (a one-week period); both may be any day of
     their week (normalised to its Monday) and a date or an ISO string."""
     school = viewer_school(session, viewer, "school.settings")
+    assert viewer is not None  # viewer_school raised NotAuthenticated otherwise
     first = monday_of(parse_date(first_monday, field="first_monday", label="La première semaine"))
     last = (
         first
@@ -828,13 +847,13 @@ def add_period(
             field="first_monday",
         )
     taken = session.exec(
-        select(InternshipWeek.week_start)
+        select(col(InternshipWeek.week_start))
         .where(
             InternshipWeek.school_id == school.id,
             InternshipWeek.week_start >= first,
             InternshipWeek.week_start <= last,
         )
-        .order_by(InternshipWeek.week_start)
+        .order_by(col(InternshipWeek.week_start))
     ).all()
     overlap = (
         f"La semaine {week_label(taken[0]) if taken else ''} est déjà déclarée pour votre "
@@ -842,7 +861,7 @@ def add_period(
     )
     if taken:
         raise Conflict(overlap, field="first_monday")
-    rows = []
+    rows: list[InternshipWeek] = []
     with unit_of_work(
         session,
         conflict=(
@@ -853,7 +872,7 @@ def add_period(
         created = utcnow()
         for monday in weeks:
             row = InternshipWeek(
-                school_id=school.id,
+                school_id=stored_id(school),
                 week_start=monday,
                 school_year=year,
                 created_by_id=viewer.user_id,
@@ -879,7 +898,7 @@ def remove_week(session: Session, viewer: Viewer | None, week_id: int) -> None:
         accepted = session.exec(
             select(func.count())
             .select_from(Application)
-            .join(PupilProfile, PupilProfile.user_id == Application.student_id)
+            .join(PupilProfile, col(PupilProfile.user_id) == Application.student_id)
             .where(
                 PupilProfile.school_id == week.school_id,
                 Application.week_start == week.week_start,
@@ -906,6 +925,7 @@ def set_national_search(
     """Open (or close again) the school's offer search to the whole country (principal only),
     recording who and when. Setting the current value again changes nothing."""
     school = viewer_school(session, viewer, "school.settings")
+    assert viewer is not None  # viewer_school raised NotAuthenticated otherwise
     enabled = bool(enabled)
     if school.national_search == enabled:
         return

@@ -34,11 +34,23 @@ import datetime as dt
 import functools
 import heapq
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import and_, bindparam, distinct, func, select, union_all
-from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlalchemy import (
+    CompoundSelect,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    distinct,
+    func,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Mapped, aliased
+from sqlalchemy.sql.selectable import TypedReturnsRows
+from sqlmodel import Session, col
 
 from stages_app.models import (
     InternshipWeek,
@@ -98,6 +110,8 @@ _RING_GROWTH = 2.0
 _DEG = math.pi / 180.0
 _TWO_R = 2 * EARTH_RADIUS_KM
 
+_Ts = TypeVarTuple("_Ts")
+
 
 @dataclasses.dataclass
 class SearchQuery:
@@ -141,9 +155,9 @@ class SectorChoice:
 def sector_choices(session: Session) -> list[SectorChoice]:
     """The active ONISEP sectors, by name, for the sector filter (each with its ONISEP link)."""
     rows = session.execute(
-        select(Sector.id, Sector.name, Sector.onisep_url)
-        .where(Sector.active.is_(True))
-        .order_by(Sector.name)
+        select(col(Sector.id), col(Sector.name), col(Sector.onisep_url))
+        .where(col(Sector.active).is_(True))
+        .order_by(col(Sector.name))
     ).all()
     return [SectorChoice(i, n, u or "") for i, n, u in rows]
 
@@ -159,15 +173,16 @@ def staff_may_view_pupil(session: Session, staff_viewer: Viewer, profile: PupilP
     return access.can(session, staff_viewer, "search.as_pupil", profile)
 
 
-def pupil_display_name(session: Session, staff_viewer: Viewer, pupil_user_id) -> str:
+def pupil_display_name(session: Session, staff_viewer: Viewer, pupil_user_id: object) -> str:
     """ "Inès Benali (3e B)" for a pupil the staff member may view; NotFound otherwise."""
     profile = _pupil_for_staff(session, staff_viewer, pupil_user_id)
     user = session.get(User, profile.user_id)
     klass = session.get(SchoolClass, profile.class_id)
+    assert user is not None and klass is not None  # foreign keys of the profile
     return f"{user.first_name} {user.last_name} ({klass.name})"
 
 
-def _pupil_for_staff(session: Session, staff_viewer: Viewer, pupil_user_id) -> PupilProfile:
+def _pupil_for_staff(session: Session, staff_viewer: Viewer, pupil_user_id: object) -> PupilProfile:
     pupil_id = (
         pupil_user_id
         if isinstance(pupil_user_id, int) and not isinstance(pupil_user_id, bool)
@@ -181,10 +196,10 @@ def _pupil_for_staff(session: Session, staff_viewer: Viewer, pupil_user_id) -> P
         Role.STAFF.value,
     ):
         raise PermissionDenied()
-    profile = None
+    profile: PupilProfile | None = None
     if pupil_id is not None and 0 < pupil_id < 2**63:
         profile = session.execute(
-            select(PupilProfile).where(PupilProfile.user_id == pupil_id)
+            select(PupilProfile).where(col(PupilProfile.user_id) == pupil_id)
         ).scalar_one_or_none()
     if profile is None or not staff_may_view_pupil(session, staff_viewer, profile):
         raise NotFound("Cet élève est introuvable parmi les élèves de votre collège.")
@@ -212,21 +227,22 @@ class _Perimeter:
 
 _PERIMETER = (
     select(
-        School.id,
-        School.name,
-        School.latitude,
-        School.longitude,
-        School.national_search,
-        InternshipWeek.week_start,
+        col(School.id),
+        col(School.name),
+        col(School.latitude),
+        col(School.longitude),
+        col(School.national_search),
+        col(InternshipWeek.week_start),
     )
     .outerjoin(
         InternshipWeek,
         and_(
-            InternshipWeek.school_id == School.id, InternshipWeek.week_start >= bindparam("today")
+            col(InternshipWeek.school_id) == School.id,
+            col(InternshipWeek.week_start) >= bindparam("today"),
         ),
     )
-    .where(School.id == bindparam("school_id"))
-    .order_by(InternshipWeek.week_start)
+    .where(col(School.id) == bindparam("school_id"))
+    .order_by(col(InternshipWeek.week_start))
 )
 
 
@@ -234,6 +250,7 @@ def _perimeter(session: Session, school_id: int, today: dt.date) -> _Perimeter:
     """The collège's position, national flag and internship weeks from ``today`` on."""
     rows = session.connection().execute(_PERIMETER, {"school_id": school_id, "today": today}).all()
     school = rows[0]
+    assert school.id is not None  # primary key
     weeks = [row.week_start for row in rows if row.week_start is not None]
     return _Perimeter(
         school.id,
@@ -262,11 +279,11 @@ class _Clamped:
     page_size: int
 
 
-def _number(raw) -> float | None:
+def _number(raw: object) -> float | None:
     if raw is None or isinstance(raw, bool):
         return None
     try:
-        value = float(raw)
+        value = float(raw)  # type: ignore[arg-type]  # any value: TypeError is caught
     except (TypeError, ValueError):
         return None
     return value if math.isfinite(value) else None
@@ -398,7 +415,7 @@ def _shape(c: _Clamped) -> _Shape:
     return _Shape(bool(c.sector_ids), len(c.words))
 
 
-def _params(c: _Clamped, weeks: Sequence[dt.date], **extra) -> dict:
+def _params(c: _Clamped, weeks: Sequence[dt.date], **extra: object) -> dict[str, object]:
     params = {"weeks": list(weeks), **extra}
     if c.sector_ids:
         params["sectors"] = list(c.sector_ids)
@@ -413,36 +430,39 @@ _W = aliased(OfferWeek, name="w")
 _O = aliased(Offer, name="o")
 
 
-def _filtered(stmt, shape: _Shape, *, join_offer: bool = False):
+def _filtered(stmt: Select[*_Ts], shape: _Shape, *, join_offer: bool = False) -> Select[*_Ts]:
     """Searchable weeks among :weeks, with the shape's filters (which need the offer row)."""
     # "= true", not "IS true": an equality both databases use inside ix_offer_week_search
-    stmt = stmt.where(_W.week_start.in_(bindparam("weeks", expanding=True)), _W.searchable == True)  # noqa: E712
+    stmt = stmt.where(
+        col(_W.week_start).in_(bindparam("weeks", expanding=True)),
+        col(_W.searchable) == True,  # noqa: E712
+    )
     if join_offer or shape.join_offer:
-        stmt = stmt.join(_O, _O.id == _W.offer_id)
+        stmt = stmt.join(_O, col(_O.id) == _W.offer_id)
     if shape.sectors:
-        stmt = stmt.where(_O.sector_id.in_(bindparam("sectors", expanding=True)))
+        stmt = stmt.where(col(_O.sector_id).in_(bindparam("sectors", expanding=True)))
     for i in range(shape.words):  # search_key() output: [a-z0-9 ] only, nothing to escape
-        stmt = stmt.where(_O.search_text.contains(bindparam(f"word{i}")))
+        stmt = stmt.where(col(_O.search_text).contains(bindparam(f"word{i}")))
     return stmt
 
 
-_POSITION = (_W.offer_id, _W.latitude, _W.longitude)
+_POSITION = (col(_W.offer_id), col(_W.latitude), col(_W.longitude))
 
 
-def _in_box(stmt):
+def _in_box(stmt: Select[*_Ts]) -> Select[*_Ts]:
     return stmt.where(
-        _W.latitude.between(bindparam("min_lat"), bindparam("max_lat")),
-        _W.longitude.between(bindparam("min_lon"), bindparam("max_lon")),
+        col(_W.latitude).between(bindparam("min_lat"), bindparam("max_lat")),
+        col(_W.longitude).between(bindparam("min_lon"), bindparam("max_lon")),
     )
 
 
-def _box_params(box) -> dict:
+def _box_params(box: tuple[float, float, float, float]) -> dict[str, float]:
     min_lat, max_lat, min_lon, max_lon = box
     return {"min_lat": min_lat, "max_lat": max_lat, "min_lon": min_lon, "max_lon": max_lon}
 
 
 @functools.lru_cache(maxsize=256)
-def _box_stmt(shape: _Shape, boxed: bool):
+def _box_stmt(shape: _Shape, boxed: bool) -> Select[int, float, float]:
     stmt = _filtered(select(*_POSITION), shape)
     return _in_box(stmt) if boxed else stmt
 
@@ -453,16 +473,19 @@ def _box_stmt(shape: _Shape, boxed: bool):
 # on every row, twice as slow on PostgreSQL).
 
 
-def _strip_part(columns, shape: _Shape, i: int, last: bool):
-    top = _W.latitude <= bindparam(f"e{i + 1}") if last else _W.latitude < bindparam(f"e{i + 1}")
-    return _filtered(select(*columns), shape).where(_W.latitude >= bindparam(f"e{i}"), top)
+def _strip_part(
+    columns: Sequence[Mapped[Any]], shape: _Shape, i: int, last: bool
+) -> Select[*tuple[Any, ...]]:
+    latitude = col(_W.latitude)
+    top = latitude <= bindparam(f"e{i + 1}") if last else latitude < bindparam(f"e{i + 1}")
+    return _filtered(select(*columns), shape).where(latitude >= bindparam(f"e{i}"), top)
 
 
 @functools.lru_cache(maxsize=256)
-def _inner_count_stmt(shape: _Shape, strips: int, single_week: bool):
+def _inner_count_stmt(shape: _Shape, strips: int, single_week: bool) -> Select[int]:
     parts = [
-        _strip_part([_W.offer_id], shape, i, i == strips - 1).where(
-            _W.longitude.between(bindparam(f"a{i}"), bindparam(f"b{i}"))
+        _strip_part([col(_W.offer_id)], shape, i, i == strips - 1).where(
+            col(_W.longitude).between(bindparam(f"a{i}"), bindparam(f"b{i}"))
         )
         for i in range(strips)
     ]
@@ -473,20 +496,20 @@ def _inner_count_stmt(shape: _Shape, strips: int, single_week: bool):
 
 
 @functools.lru_cache(maxsize=256)
-def _ring_stmt(shape: _Shape, strips: int):
+def _ring_stmt(shape: _Shape, strips: int) -> CompoundSelect[int, float, float]:
     return union_all(
         *[
             _strip_part(_POSITION, shape, i, i == strips - 1).where(
-                _W.longitude.between(bindparam(f"c{i}"), bindparam(f"d{i}")),
+                col(_W.longitude).between(bindparam(f"c{i}"), bindparam(f"d{i}")),
                 # the exact complement of the inner part
-                ~_W.longitude.between(bindparam(f"a{i}"), bindparam(f"b{i}")),
+                ~col(_W.longitude).between(bindparam(f"a{i}"), bindparam(f"b{i}")),
             )
             for i in range(strips)
         ]
     )
 
 
-def _strip_params(strips: list[_Strip], lon0: float) -> dict:
+def _strip_params(strips: list[_Strip], lon0: float) -> dict[str, float]:
     params = {"e0": strips[0].lat_min}
     for i, s in enumerate(strips):
         params[f"e{i + 1}"] = s.lat_max
@@ -499,26 +522,28 @@ def _strip_params(strips: list[_Strip], lon0: float) -> dict:
 
 
 @functools.lru_cache(maxsize=256)
-def _count_all_stmt(shape: _Shape):
-    return _filtered(select(func.count(distinct(_W.offer_id))), shape)
+def _count_all_stmt(shape: _Shape) -> Select[int]:
+    return _filtered(select(func.count(distinct(col(_W.offer_id)))), shape)
 
 
 @functools.lru_cache(maxsize=256)
-def _newest_box_stmt(shape: _Shape):
+def _newest_box_stmt(shape: _Shape) -> Select[int, float, float]:
     stmt = _in_box(_filtered(select(*_POSITION), shape, join_offer=True))
     return (
-        stmt.order_by(_O.published_at.desc(), _W.offer_id.desc())
+        stmt.order_by(col(_O.published_at).desc(), col(_W.offer_id).desc())
         .offset(bindparam("offset"))
         .limit(bindparam("limit"))
     )
 
 
 @functools.lru_cache(maxsize=256)
-def _newest_page_stmt(shape: _Shape):
-    stmt = _filtered(select(_W.offer_id, _O.latitude, _O.longitude), shape, join_offer=True)
+def _newest_page_stmt(shape: _Shape) -> Select[int, float, float]:
+    offer_id, published_at = col(_W.offer_id), col(_O.published_at)
+    latitude, longitude = col(_O.latitude), col(_O.longitude)
+    stmt = _filtered(select(offer_id, latitude, longitude), shape, join_offer=True)
     return (
-        stmt.group_by(_W.offer_id, _O.latitude, _O.longitude, _O.published_at)
-        .order_by(_O.published_at.desc(), _W.offer_id.desc())
+        stmt.group_by(offer_id, latitude, longitude, published_at)
+        .order_by(published_at.desc(), offer_id.desc())
         .offset(bindparam("offset"))
         .limit(bindparam("limit"))
     )
@@ -529,54 +554,63 @@ _CARD_WEEK = aliased(OfferWeek, name="cw")
 # week; the outer join keeps an offer whose last seat was just taken).
 _CARDS = (
     select(
-        Offer.id,
-        Offer.title,
-        Offer.commune_name,
-        Offer.postal_code,
-        Offer.sector_id,
-        Offer.description,
-        Offer.tutor_name,
-        Offer.tutor_role,
-        Offer.practical_info,
-        Offer.accessibility,
-        Offer.street,
-        Offer.published_at,
-        Organisation.name.label("employer_name"),
-        Sector.name.label("sector_name"),
-        Sector.onisep_url.label("sector_url"),
-        _CARD_WEEK.week_start,
-        (_CARD_WEEK.seats - _CARD_WEEK.accepted_count).label("free"),
+        col(Offer.id),
+        col(Offer.title),
+        col(Offer.commune_name),
+        col(Offer.postal_code),
+        col(Offer.sector_id),
+        col(Offer.description),
+        col(Offer.tutor_name),
+        col(Offer.tutor_role),
+        col(Offer.practical_info),
+        col(Offer.accessibility),
+        col(Offer.street),
+        col(Offer.published_at),
+        col(Organisation.name).label("employer_name"),
+        col(Sector.name).label("sector_name"),
+        col(Sector.onisep_url).label("sector_url"),
+        col(_CARD_WEEK.week_start),
+        (col(_CARD_WEEK.seats) - col(_CARD_WEEK.accepted_count)).label("free"),
     )
-    .join(Organisation, Organisation.id == Offer.organisation_id)
-    .join(Sector, Sector.id == Offer.sector_id)
+    .join(Organisation, col(Organisation.id) == Offer.organisation_id)
+    .join(Sector, col(Sector.id) == Offer.sector_id)
     .outerjoin(
         _CARD_WEEK,
         and_(
-            _CARD_WEEK.offer_id == Offer.id,
-            _CARD_WEEK.week_start.in_(bindparam("weeks", expanding=True)),
-            _CARD_WEEK.searchable == True,  # noqa: E712
+            col(_CARD_WEEK.offer_id) == Offer.id,
+            col(_CARD_WEEK.week_start).in_(bindparam("weeks", expanding=True)),
+            col(_CARD_WEEK.searchable) == True,  # noqa: E712
         ),
     )
-    .where(Offer.id.in_(bindparam("ids", expanding=True)))
+    .where(col(Offer.id).in_(bindparam("ids", expanding=True)))
 )
 _DETAIL_WEEKS = _filtered(select(*_POSITION), _Shape(False, 0)).where(
-    _W.offer_id == bindparam("offer_id")
+    col(_W.offer_id) == bindparam("offer_id")
 )
 
 
-def _rows(session: Session, stmt, params: dict) -> list[tuple]:
+def _rows(
+    session: Session, stmt: TypedReturnsRows[*_Ts], params: Mapping[str, object]
+) -> Sequence[Row[*_Ts]]:
     """Plain rows through the session's connection (no ORM layer: thousands of rows)."""
     return session.connection().execute(stmt, params).all()
 
 
-def _box_rows(session: Session, c: _Clamped, weeks, box) -> list[tuple]:
+def _box_rows(
+    session: Session,
+    c: _Clamped,
+    weeks: Sequence[dt.date],
+    box: tuple[float, float, float, float] | None,
+) -> Sequence[Row[int, float, float]]:
     """(offer_id, latitude, longitude) of every searchable week in the box (None: everywhere)."""
     if box is None:
         return _rows(session, _box_stmt(_shape(c), False), _params(c, weeks))
     return _rows(session, _box_stmt(_shape(c), True), _params(c, weeks, **_box_params(box)))
 
 
-def _count_inner(session: Session, c: _Clamped, weeks, strips: list[_Strip], lon0: float) -> int:
+def _count_inner(
+    session: Session, c: _Clamped, weeks: Sequence[dt.date], strips: list[_Strip], lon0: float
+) -> int:
     """Offers inside the strips' inner parts: certainly within the radius, counted in SQL."""
     stmt = _inner_count_stmt(_shape(c), len(strips), len(weeks) == 1)
     params = _params(c, weeks, **_strip_params(strips, lon0))
@@ -584,8 +618,8 @@ def _count_inner(session: Session, c: _Clamped, weeks, strips: list[_Strip], lon
 
 
 def _ring_rows(
-    session: Session, c: _Clamped, weeks, strips: list[_Strip], lon0: float
-) -> list[tuple]:
+    session: Session, c: _Clamped, weeks: Sequence[dt.date], strips: list[_Strip], lon0: float
+) -> Sequence[Row[int, float, float]]:
     """(offer_id, latitude, longitude) between the strips' inner and outer parts."""
     return _rows(
         session,
@@ -594,7 +628,9 @@ def _ring_rows(
     )
 
 
-def _within(rows, lat0: float, lon0: float, radius_km: float | None) -> dict[int, float]:
+def _within(
+    rows: Iterable[tuple[int, float, float]], lat0: float, lon0: float, radius_km: float | None
+) -> dict[int, float]:
     """{offer_id: distance_km} for the rows within ``radius_km`` (all when None), each offer once.
 
     The distance is ``geo.haversine_km(lat0, lon0, lat, lon)``, inlined (same operations in the
@@ -629,13 +665,20 @@ def _nearest(found: dict[int, float], count: int) -> list[tuple[int, float]]:
     return heapq.nsmallest(count, found.items(), key=lambda item: (item[1], item[0]))
 
 
-def _count_all(session: Session, c: _Clamped, weeks) -> int:
+def _count_all(session: Session, c: _Clamped, weeks: Sequence[dt.date]) -> int:
     return int(
         session.connection().execute(_count_all_stmt(_shape(c)), _params(c, weeks)).scalar_one()
     )
 
 
-def _newest_rows(session: Session, c: _Clamped, weeks, box, offset: int, limit: int):
+def _newest_rows(
+    session: Session,
+    c: _Clamped,
+    weeks: Sequence[dt.date],
+    box: tuple[float, float, float, float],
+    offset: int,
+    limit: int,
+) -> Sequence[Row[int, float, float]]:
     """(offer_id, latitude, longitude) of the box's searchable weeks, newest offer first."""
     return _rows(
         session,
@@ -644,7 +687,9 @@ def _newest_rows(session: Session, c: _Clamped, weeks, box, offset: int, limit: 
     )
 
 
-def _newest_page(session: Session, c: _Clamped, weeks, offset: int, limit: int) -> list[tuple]:
+def _newest_page(
+    session: Session, c: _Clamped, weeks: Sequence[dt.date], offset: int, limit: int
+) -> Sequence[Row[int, float, float]]:
     """(offer_id, latitude, longitude) of one page of offers, newest first, anywhere."""
     return _rows(
         session, _newest_page_stmt(_shape(c)), _params(c, weeks, offset=offset, limit=limit)
@@ -662,8 +707,9 @@ def _cards(
     """The cards of one page, in the page's order; free weeks among ``weeks`` only."""
     if not page:
         return []
-    offers: dict[int, tuple] = {}
+    offers: dict[int, Row[*tuple[Any, ...]]] = {}
     free: dict[int, list[tuple[dt.date, int]]] = {}
+    row: Row[*tuple[Any, ...]] | None
     for row in _rows(session, _CARDS, {"ids": [oid for oid, _ in page], "weeks": list(weeks)}):
         offers[row.id] = row
         if row.week_start is not None:
@@ -731,7 +777,7 @@ def _suggestions(c: _Clamped, p: _Perimeter) -> list[str]:
 def _nearest_page(
     session: Session,
     c: _Clamped,
-    weeks,
+    weeks: Sequence[dt.date],
     p: _Perimeter,
     radius: float | None,
     total: int,
@@ -743,6 +789,7 @@ def _nearest_page(
     ``wanted`` offers are expected and grows until it holds ``wanted`` or reaches ``radius``.
     National (``radius`` None): it starts at 15 km and grows threefold up to the whole Earth.
     Every offer within the final circle is there, so its ``wanted`` nearest are the nearest."""
+    assert p.latitude is not None and p.longitude is not None  # only for a located collège
     if radius is None:
         r, growth, limit = _NATIONAL_FIRST_RING_KM, _NATIONAL_GROWTH, _WHOLE_EARTH_KM
     elif total <= _SMALL_RESULT:
@@ -762,12 +809,14 @@ def _nearest_page(
 
 
 def _in_radius(
-    session: Session, c: _Clamped, weeks, p: _Perimeter
+    session: Session, c: _Clamped, weeks: Sequence[dt.date], p: _Perimeter
 ) -> tuple[int, int, int, list[tuple[int, float]]]:
     """(total, page, pages, [(offer_id, km)] of the page) for the circle of ``c.radius_km``
     around a located collège: the total from the strips (inner parts counted in SQL, the edge
     measured in Python), then only the offers the page needs."""
+    assert p.latitude is not None and p.longitude is not None and c.radius_km is not None
     size, radius = c.page_size, c.radius_km
+    found: dict[int, float] | None
     strips = _strips(p.latitude, p.longitude, radius, _STRIPS)
     if strips is None:  # the plain box (never in France)
         found = _within(
@@ -796,10 +845,11 @@ def _in_radius(
 
 
 def _newest_in_radius(
-    session: Session, c: _Clamped, weeks, p: _Perimeter, start: int, stop: int
+    session: Session, c: _Clamped, weeks: Sequence[dt.date], p: _Perimeter, start: int, stop: int
 ) -> list[tuple[int, float]]:
     """Offers ``start``..``stop`` within the radius, newest first: the box's weeks in that order,
     read in batches, each offer kept once and only within the radius."""
+    assert p.latitude is not None and p.longitude is not None and c.radius_km is not None
     box = bounding_box(p.latitude, p.longitude, c.radius_km)
     batch = max(200, 3 * stop)
     hits: list[tuple[int, float]] = []
@@ -826,7 +876,7 @@ def _search(
     p = _perimeter(session, school_id, today or paris_today())
     c = _clamp(query, p)
 
-    def result(cards, total, page, pages) -> SearchResult:
+    def result(cards: list[OfferCard], total: int, page: int, pages: int) -> SearchResult:
         return SearchResult(
             cards=cards,
             total=total,
@@ -848,6 +898,7 @@ def _search(
     if not p.weeks or (not p.located and not p.national):
         return result([], 0, 1, 1)
     weeks = [c.week] if c.week is not None else p.weeks
+    chosen: Sequence[tuple[int, float | None]]
 
     if p.located and c.radius_km is not None:
         # The default: a circle around the collège.
@@ -863,6 +914,7 @@ def _search(
         for oid, lat, lon in _newest_page(session, c, weeks, start, c.page_size):
             distance = None
             if p.located:
+                assert p.latitude is not None and p.longitude is not None
                 distance = _within([(oid, lat, lon)], p.latitude, p.longitude, None)[oid]
             chosen.append((oid, distance))
         return result(_cards(session, chosen, weeks), total, page, pages)
@@ -887,7 +939,7 @@ def search_offers(
 def search_offers_for_pupil(
     session: Session,
     staff_viewer: Viewer,
-    pupil_user_id,
+    pupil_user_id: object,
     query: SearchQuery | None = None,
     *,
     today: dt.date | None = None,
@@ -903,7 +955,7 @@ def search_offers_for_pupil(
 # ---------------------------------------------------------------------------------------------
 
 
-def _detail(session: Session, school_id: int, offer_id, today: dt.date | None) -> OfferCard:
+def _detail(session: Session, school_id: int, offer_id: object, today: dt.date | None) -> OfferCard:
     oid = offer_id if isinstance(offer_id, int) and not isinstance(offer_id, bool) else None
     if isinstance(offer_id, str) and offer_id.strip().isdigit():
         oid = int(offer_id.strip())
@@ -921,6 +973,7 @@ def _detail(session: Session, school_id: int, offer_id, today: dt.date | None) -
         raise not_found
     distance = None
     if p.located:
+        assert p.latitude is not None and p.longitude is not None
         found = _within(rows, p.latitude, p.longitude, None if p.national else DEFAULT_RADIUS_KM)
         if oid not in found:
             raise not_found
@@ -932,7 +985,7 @@ def _detail(session: Session, school_id: int, offer_id, today: dt.date | None) -
 
 
 def offer_detail(
-    session: Session, viewer: Viewer, offer_id, *, today: dt.date | None = None
+    session: Session, viewer: Viewer, offer_id: object, *, today: dt.date | None = None
 ) -> OfferCard:
     """One offer for a pupil with open access, only if it is in the pupil's perimeter (R2:
     published, a free seat in one of the collège's weeks, within 60 km unless national);
@@ -942,7 +995,12 @@ def offer_detail(
 
 
 def offer_detail_for_pupil(
-    session: Session, staff_viewer: Viewer, pupil_user_id, offer_id, *, today: dt.date | None = None
+    session: Session,
+    staff_viewer: Viewer,
+    pupil_user_id: object,
+    offer_id: object,
+    *,
+    today: dt.date | None = None,
 ) -> OfferCard:
     """:func:`offer_detail` as seen by one pupil, for a staff member of the pupil's collège."""
     profile = _pupil_for_staff(session, staff_viewer, pupil_user_id)

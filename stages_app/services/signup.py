@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from stages_app import routes, settings
 from stages_app.models import (
@@ -32,6 +32,7 @@ from stages_app.models import (
     StaffMembership,
     User,
     UserStatus,
+    stored_id,
     utcnow,
 )
 from stages_app.services.accounts import (
@@ -202,7 +203,7 @@ def _clean_organisation_name(raw: str | None) -> str:
 
 def _organisation_kind(kind: OrganisationKind | str | None) -> str:
     try:
-        return OrganisationKind(kind).value
+        return OrganisationKind(kind or "").value  # None: no choice, refused like ""
     except ValueError:
         raise ValidationError(
             "Choisissez le type de structure : entreprise, administration ou association.",
@@ -212,9 +213,9 @@ def _organisation_kind(kind: OrganisationKind | str | None) -> str:
 
 def _school_by_uai(session: Session, raw: str | None) -> School:
     uai = (raw or "").strip().upper()
-    school = None
+    school: School | None = None
     if re.fullmatch(r"[0-9]{7}[A-Z]", uai):
-        school = session.execute(select(School).where(School.uai == uai)).scalar_one_or_none()
+        school = session.execute(select(School).where(col(School.uai) == uai)).scalar_one_or_none()
     if school is None:
         raise ValidationError(
             "Ce collège est introuvable dans l'annuaire. "
@@ -238,7 +239,7 @@ def _academy_domain(school: School) -> str:
 
 def _staff_function(function: StaffFunction | str | None) -> str:
     try:
-        value = StaffFunction(function).value
+        value = StaffFunction(function or "").value  # None: no choice, refused like ""
     except ValueError:
         raise ValidationError(
             "Choisissez votre fonction dans la liste.", field="function"
@@ -285,7 +286,7 @@ def signup_employer(
         )
         session.add(
             Organisation(
-                owner_id=user.id,
+                owner_id=stored_id(user),
                 name=name,
                 kind=kind_value,
                 siret=siret_value,
@@ -309,7 +310,7 @@ def signup_student(
     authorisation and opening by a staff member come later)."""
     with _unit_of_work(session):
         code = _SPACES.sub("", class_code or "").upper()
-        school_class = None
+        school_class: SchoolClass | None = None
         if code and len(code) <= 40:
             school_class = session.execute(
                 select(SchoolClass).where(func.upper(SchoolClass.join_code) == code)
@@ -326,7 +327,9 @@ def signup_student(
         )
         session.add(
             PupilProfile(
-                user_id=user.id, school_id=school_class.school_id, class_id=school_class.id
+                user_id=stored_id(user),
+                school_id=school_class.school_id,
+                class_id=stored_id(school_class),
             )
         )
         _announce_pupil_waiting(session, user, school_class)
@@ -340,20 +343,20 @@ def _announce_pupil_waiting(session: Session, pupil: User, school_class: SchoolC
     caller's transaction; nothing when the class has no professeur principal yet."""
     if school_class.main_teacher_id is None:
         return
-    teacher = session.execute(
+    teacher: User | None = session.execute(
         select(User)
-        .join(StaffMembership, StaffMembership.user_id == User.id)
+        .join(StaffMembership, col(StaffMembership.user_id) == User.id)
         .where(
-            User.id == school_class.main_teacher_id,
-            User.status == UserStatus.ACTIVE.value,
-            StaffMembership.school_id == school_class.school_id,
-            StaffMembership.status == RightsStatus.GRANTED.value,
+            col(User.id) == school_class.main_teacher_id,
+            col(User.status) == UserStatus.ACTIVE.value,
+            col(StaffMembership.school_id) == school_class.school_id,
+            col(StaffMembership.status) == RightsStatus.GRANTED.value,
         )
     ).scalar_one_or_none()
     if teacher is None:
         return
     name = f"{pupil.first_name} {pupil.last_name}".strip()
-    link = routes.class_url(school_class.id)
+    link = routes.class_url(stored_id(school_class))
     base = str(getattr(settings, "PUBLIC_URL", "") or "").rstrip("/")
     mail = queue_mail(
         session,
@@ -373,7 +376,7 @@ def _announce_pupil_waiting(session: Session, pupil: User, school_class: SchoolC
     if mail.id is None:  # first announcement: the bell too
         notify(
             session,
-            teacher.id,
+            stored_id(teacher),
             "pupil_waiting",
             f"{name} attend son autorisation parentale",
             f"Classe {school_class.name} : enregistrez l'autorisation signée puis ouvrez "
@@ -415,8 +418,8 @@ def signup_staff(
         )
         session.add(
             StaffMembership(
-                user_id=user.id,
-                school_id=school.id,
+                user_id=stored_id(user),
+                school_id=stored_id(school),
                 function=function_value,
                 status=RightsStatus.PENDING.value,
             )
@@ -426,17 +429,18 @@ def signup_staff(
 
 
 def _existing_principal(session: Session, school_id: int) -> User | None:
-    return session.execute(
+    principal: User | None = session.execute(
         select(User)
-        .join(StaffMembership, StaffMembership.user_id == User.id)
+        .join(StaffMembership, col(StaffMembership.user_id) == User.id)
         .where(
-            StaffMembership.school_id == school_id,
-            StaffMembership.function == StaffFunction.PRINCIPAL.value,
-            StaffMembership.status != RightsStatus.REVOKED.value,
+            col(StaffMembership.school_id) == school_id,
+            col(StaffMembership.function) == StaffFunction.PRINCIPAL.value,
+            col(StaffMembership.status) != RightsStatus.REVOKED.value,
         )
-        .order_by(StaffMembership.id)
+        .order_by(col(StaffMembership.id))
         .limit(1)
     ).scalar_one_or_none()
+    return principal
 
 
 def _confirmation_link(token: str) -> str:
@@ -469,7 +473,7 @@ def signup_principal(
                 f"du collège : {expected}.",
                 field="email",
             )
-        current = _existing_principal(session, school.id)
+        current = _existing_principal(session, stored_id(school))
         if current is not None:
             raise Conflict(
                 "Ce collège a déjà un compte chef d'établissement "
@@ -490,8 +494,8 @@ def signup_principal(
         )
         session.add(
             StaffMembership(
-                user_id=user.id,
-                school_id=school.id,
+                user_id=stored_id(user),
+                school_id=stored_id(school),
                 function=StaffFunction.PRINCIPAL.value,
                 status=RightsStatus.GRANTED.value,
                 granted_at=now,
@@ -502,7 +506,7 @@ def signup_principal(
         session.add(
             EmailToken(
                 token_hash=token_hash,
-                user_id=user.id,
+                user_id=stored_id(user),
                 purpose=CONFIRM_EMAIL_PURPOSE,
                 created_at=now,
                 expires_at=now + dt.timedelta(hours=CONFIRM_EMAIL_TTL_HOURS),
@@ -538,18 +542,18 @@ def confirm_email(session: Session, token: str, *, now: dt.datetime | None = Non
     with _unit_of_work(session):
         if not token or not isinstance(token, str) or len(token) > 200:
             raise ValidationError(BAD_CONFIRM_LINK)
-        row = session.execute(
+        row: EmailToken | None = session.execute(
             select(EmailToken).where(
-                EmailToken.token_hash == hash_token(token),
-                EmailToken.purpose == CONFIRM_EMAIL_PURPOSE,
+                col(EmailToken.token_hash) == hash_token(token),
+                col(EmailToken.purpose) == CONFIRM_EMAIL_PURPOSE,
             )
         ).scalar_one_or_none()
         if row is None or row.used_at is not None or row.expires_at <= now:
             raise ValidationError(BAD_CONFIRM_LINK)
         # Conditional update: two clicks at the same instant use the token only once.
-        used = session.execute(
+        used = session.exec(
             update(EmailToken)
-            .where(EmailToken.id == row.id, EmailToken.used_at.is_(None))
+            .where(col(EmailToken.id) == row.id, col(EmailToken.used_at).is_(None))
             .values(used_at=now)
             .execution_options(synchronize_session=False)
         )
@@ -563,12 +567,12 @@ def confirm_email(session: Session, token: str, *, now: dt.datetime | None = Non
         if user.status == UserStatus.PENDING_EMAIL.value:  # a disabled account stays disabled
             user.status = UserStatus.ACTIVE.value
         if user.role == Role.PRINCIPAL.value:
-            school = session.execute(
+            school: School | None = session.execute(
                 select(School)
-                .join(StaffMembership, StaffMembership.school_id == School.id)
+                .join(StaffMembership, col(StaffMembership.school_id) == School.id)
                 .where(
-                    StaffMembership.user_id == user.id,
-                    StaffMembership.function == StaffFunction.PRINCIPAL.value,
+                    col(StaffMembership.user_id) == user.id,
+                    col(StaffMembership.function) == StaffFunction.PRINCIPAL.value,
                 )
             ).scalar_one_or_none()
             if school is not None and school.registered_at is None:

@@ -38,7 +38,7 @@ import secrets
 
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from stages_app import routes, settings
 from stages_app.models import (
@@ -52,6 +52,7 @@ from stages_app.models import (
     StaffFunction,
     StaffMembership,
     User,
+    stored_id,
 )
 from stages_app.services.access import (
     TEACHER_FUNCTIONS,
@@ -149,7 +150,7 @@ def _function_label(function: str, class_name: str = "") -> str:
     return f"{label} de la classe {class_name}" if class_name else label
 
 
-def _clean_function(function, *, field: str = "function") -> str:
+def _clean_function(function: str, *, field: str = "function") -> str:
     try:
         value = StaffFunction(function).value
     except ValueError:
@@ -180,13 +181,13 @@ def _academy_domain(school: School) -> str:
 def _principal_of_school(session: Session, school_id: int) -> User | None:
     return session.exec(
         select(User)
-        .join(StaffMembership, StaffMembership.user_id == User.id)
+        .join(StaffMembership, col(StaffMembership.user_id) == User.id)
         .where(
             StaffMembership.school_id == school_id,
             StaffMembership.function == StaffFunction.PRINCIPAL.value,
             StaffMembership.status == RightsStatus.GRANTED.value,
         )
-        .order_by(StaffMembership.id)
+        .order_by(col(StaffMembership.id))
     ).first()
 
 
@@ -201,7 +202,7 @@ def _fr_datetime(moment: dt.datetime) -> str:
 
 
 def _invitation_class(
-    session: Session, school: School, function: str, class_id
+    session: Session, school: School, function: str, class_id: object
 ) -> SchoolClass | None:
     if function not in TEACHER_FUNCTIONS:
         return None  # other staff see every class: no class to name
@@ -226,7 +227,7 @@ def invite_staff(
     viewer: Viewer | None,
     *,
     email: str,
-    function,
+    function: str,
     class_id: int | None = None,
     now: dt.datetime | None = None,
 ) -> tuple[Invitation, str]:
@@ -234,6 +235,7 @@ def invite_staff(
     token of its link (only the token's hash is stored); the mail is queued."""
     now = _now(now)
     school = viewer_school(session, viewer, "staff.manage")
+    assert viewer is not None  # viewer_school raised NotAuthenticated otherwise
     domain = _academy_domain(school)
     email_value = normalize_email(email)
     if not email_value.endswith("@" + domain):
@@ -264,8 +266,8 @@ def invite_staff(
         select(Invitation).where(
             Invitation.school_id == school.id,
             Invitation.email == email_value,
-            Invitation.accepted_at.is_(None),
-            Invitation.cancelled_at.is_(None),
+            col(Invitation.accepted_at).is_(None),
+            col(Invitation.cancelled_at).is_(None),
         )
     ).all()
     for old in live:
@@ -291,7 +293,7 @@ def invite_staff(
             old.cancelled_at = now
         session.flush()  # the partial unique index sees the old one cancelled first
         invitation = Invitation(
-            school_id=school.id,
+            school_id=stored_id(school),
             email=email_value,
             function=function_value,
             class_id=klass.id if klass else None,
@@ -348,9 +350,9 @@ def list_invitations(
     school = viewer_school(session, viewer, "staff.manage")
     rows = session.exec(
         select(Invitation, SchoolClass.name)
-        .outerjoin(SchoolClass, SchoolClass.id == Invitation.class_id)
+        .outerjoin(SchoolClass, col(SchoolClass.id) == Invitation.class_id)
         .where(Invitation.school_id == school.id)
-        .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+        .order_by(col(Invitation.created_at).desc(), col(Invitation.id).desc())
     ).all()
     result = []
     for inv, class_name in rows:
@@ -364,7 +366,7 @@ def list_invitations(
             status, label = "pending", "En attente"
         result.append(
             InvitationRow(
-                inv.id,
+                stored_id(inv),
                 inv.email,
                 inv.function,
                 FUNCTION_LABEL.get(inv.function, inv.function),
@@ -408,7 +410,7 @@ class InvitationPreview:
     expires_at: dt.datetime | None = None
 
 
-def _live_invitation(session: Session, token, now: dt.datetime) -> Invitation:
+def _live_invitation(session: Session, token: object, now: dt.datetime) -> Invitation:
     if not token or not isinstance(token, str) or len(token) > 200:
         raise ValidationError(BAD_INVITATION)
     invitation = session.exec(
@@ -432,6 +434,7 @@ def invitation_preview(
     unknown, replaced, cancelled, expired or already used."""
     invitation = _live_invitation(session, token, _now(now))
     school = session.get(School, invitation.school_id)
+    assert school is not None  # foreign key
     klass = session.get(SchoolClass, invitation.class_id) if invitation.class_id else None
     return InvitationPreview(
         school_name=school.name,
@@ -465,7 +468,7 @@ def _place_teacher_in_class(
         )
     ).first()
     if exists is None:
-        session.add(ClassFollow(user_id=user_id, class_id=klass.id))
+        session.add(ClassFollow(user_id=user_id, class_id=stored_id(klass)))
     return "follow"
 
 
@@ -493,12 +496,12 @@ def signup_from_invitation(
             last_name=last_name,
         )
         # Conditional update: two submissions at the same instant use the link once.
-        used = session.execute(
+        used = session.exec(
             update(Invitation)
             .where(
-                Invitation.id == invitation.id,
-                Invitation.accepted_at.is_(None),
-                Invitation.cancelled_at.is_(None),
+                col(Invitation.id) == invitation.id,
+                col(Invitation.accepted_at).is_(None),
+                col(Invitation.cancelled_at).is_(None),
             )
             .values(accepted_at=now, accepted_user_id=user.id)
         )
@@ -506,7 +509,7 @@ def signup_from_invitation(
             raise ValidationError(USED_INVITATION)
         session.add(
             StaffMembership(
-                user_id=user.id,
+                user_id=stored_id(user),
                 school_id=invitation.school_id,
                 function=function,
                 status=RightsStatus.GRANTED.value,
@@ -516,10 +519,11 @@ def signup_from_invitation(
             )
         )
         klass = session.get(SchoolClass, invitation.class_id) if invitation.class_id else None
-        placed = _place_teacher_in_class(session, user.id, function, klass)
+        placed = _place_teacher_in_class(session, stored_id(user), function, klass)
         name = f"{user.first_name} {user.last_name}"
         body = f"{name} a créé son compte ({_function_label(function)})."
         if placed == "follow" and function == StaffFunction.PROFESSEUR_PRINCIPAL.value:
+            assert klass is not None  # placed in a class
             body += (
                 f" La classe {klass.name} avait déjà un professeur principal : {name} la suit "
                 "(mêmes droits). Désignez le professeur principal depuis la page des classes."
@@ -573,9 +577,10 @@ def list_staff(session: Session, viewer: Viewer | None) -> list[StaffRow]:
     """Every staff member of the principal's school: waiting first, then granted, then revoked,
     by name (principal only)."""
     school = viewer_school(session, viewer, "staff.manage")
+    assert viewer is not None  # viewer_school raised NotAuthenticated otherwise
     rows = session.exec(
         select(StaffMembership, User)
-        .join(User, User.id == StaffMembership.user_id)
+        .join(User, col(User.id) == StaffMembership.user_id)
         .where(StaffMembership.school_id == school.id)
     ).all()
     classes = session.exec(select(SchoolClass).where(SchoolClass.school_id == school.id)).all()
@@ -588,34 +593,36 @@ def list_staff(session: Session, viewer: Viewer | None) -> list[StaffRow]:
     if class_name:
         for uid, cid in session.exec(
             select(ClassFollow.user_id, ClassFollow.class_id).where(
-                ClassFollow.class_id.in_(list(class_name))
+                col(ClassFollow.class_id).in_(list(class_name))
             )
         ).all():
             follows.setdefault(uid, []).append(class_name[cid])
-    result = [
-        StaffRow(
-            membership_id=m.id,
-            user_id=u.id,
-            name=f"{u.first_name} {u.last_name}",
-            first_name=u.first_name,
-            last_name=u.last_name,
-            email=u.email,
-            function=m.function,
-            function_label=FUNCTION_LABEL.get(m.function, m.function),
-            status=m.status,
-            status_label=STATUS_LABEL.get(m.status, m.status),
-            created_at=m.created_at,
-            granted_at=m.granted_at,
-            revoked_at=m.revoked_at,
-            main_of=sorted(main_of.get(u.id, []), key=search_key),
-            follows=sorted(follows.get(u.id, []), key=search_key),
-            requested_class=class_name.get(m.requested_class_id, "")
-            if m.requested_class_id
-            else "",
-            can_manage=m.function != StaffFunction.PRINCIPAL.value and u.id != viewer.user_id,
+    result: list[StaffRow] = []
+    for m, u in rows:
+        assert m.id is not None and u.id is not None  # stored rows
+        result.append(
+            StaffRow(
+                membership_id=m.id,
+                user_id=u.id,
+                name=f"{u.first_name} {u.last_name}",
+                first_name=u.first_name,
+                last_name=u.last_name,
+                email=u.email,
+                function=m.function,
+                function_label=FUNCTION_LABEL.get(m.function, m.function),
+                status=m.status,
+                status_label=STATUS_LABEL.get(m.status, m.status),
+                created_at=m.created_at,
+                granted_at=m.granted_at,
+                revoked_at=m.revoked_at,
+                main_of=sorted(main_of.get(u.id, []), key=search_key),
+                follows=sorted(follows.get(u.id, []), key=search_key),
+                requested_class=class_name.get(m.requested_class_id, "")
+                if m.requested_class_id
+                else "",
+                can_manage=m.function != StaffFunction.PRINCIPAL.value and u.id != viewer.user_id,
+            )
         )
-        for m, u in rows
-    ]
     result.sort(
         key=lambda r: (
             _STATUS_ORDER.get(r.status, 3),
@@ -628,10 +635,11 @@ def list_staff(session: Session, viewer: Viewer | None) -> list[StaffRow]:
 
 
 def _member_and_user(
-    session: Session, viewer: Viewer | None, membership_id
+    session: Session, viewer: Viewer | None, membership_id: object
 ) -> tuple[StaffMembership, User]:
     membership = require(session, viewer, "staff.member.manage", _require_id(membership_id))
     user = session.get(User, membership.user_id)
+    assert user is not None  # foreign key
     return membership, user
 
 
@@ -666,7 +674,7 @@ def grant(
     session: Session,
     viewer: Viewer | None,
     membership_id: int,
-    function=None,
+    function: str | None = None,
     *,
     now: dt.datetime | None = None,
 ) -> str:
@@ -676,8 +684,9 @@ def grant(
     now = _now(now)
     with unit_of_work(session):
         membership, user = _member_and_user(session, viewer, membership_id)
+        assert viewer is not None  # _member_and_user raised NotAuthenticated otherwise
         function_value = (
-            membership.function if function in (None, "") else _clean_function(function)
+            membership.function if function is None or function == "" else _clean_function(function)
         )
         name = f"{user.first_name} {user.last_name}"
         if membership.status == RightsStatus.GRANTED.value:
@@ -695,7 +704,7 @@ def grant(
         if membership.requested_class_id:
             klass = session.get(SchoolClass, membership.requested_class_id)
             if klass is not None and klass.school_id == membership.school_id:
-                placed = _place_teacher_in_class(session, user.id, function_value, klass)
+                placed = _place_teacher_in_class(session, stored_id(user), function_value, klass)
                 if placed == "main":
                     message += f" {name} est professeur principal de la classe {klass.name}."
                 elif placed == "follow":
@@ -707,6 +716,7 @@ def grant(
                         )
             membership.requested_class_id = None
         school = session.get(School, membership.school_id)
+        assert school is not None  # foreign key
         queue_mail(
             session,
             to=user.email,
@@ -723,7 +733,7 @@ def grant(
         )
         _notify(
             session,
-            user.id,
+            stored_id(user),
             "staff_granted",
             "Vos droits sont ouverts",
             f"Le chef d'établissement du {school.name} a ouvert vos droits.",
@@ -732,7 +742,9 @@ def grant(
     return message
 
 
-def change_function(session: Session, viewer: Viewer | None, membership_id: int, function) -> str:
+def change_function(
+    session: Session, viewer: Viewer | None, membership_id: int, function: str
+) -> str:
     """Change a staff member's function (principal of their school; never to principal)."""
     with unit_of_work(session):
         membership, user = _member_and_user(session, viewer, membership_id)
@@ -752,6 +764,7 @@ def revoke(
     now = _now(now)
     with unit_of_work(session):
         membership, user = _member_and_user(session, viewer, membership_id)
+        assert viewer is not None  # _member_and_user raised NotAuthenticated otherwise
         name = f"{user.first_name} {user.last_name}"
         if membership.status == RightsStatus.REVOKED.value:
             return f"Les droits de {name} sont déjà retirés."
@@ -759,6 +772,7 @@ def revoke(
         membership.revoked_by_id = viewer.user_id
         membership.revoked_at = now
         school = session.get(School, membership.school_id)
+        assert school is not None  # foreign key
         queue_mail(
             session,
             to=user.email,
@@ -788,16 +802,17 @@ def teacher_choices(session: Session, viewer: Viewer | None) -> list[TeacherChoi
     school = viewer_school(session, viewer, "staff.manage")
     rows = session.exec(
         select(User, StaffMembership.function)
-        .join(StaffMembership, StaffMembership.user_id == User.id)
+        .join(StaffMembership, col(StaffMembership.user_id) == User.id)
         .where(
             StaffMembership.school_id == school.id,
             StaffMembership.status == RightsStatus.GRANTED.value,
-            StaffMembership.function.in_(list(TEACHER_FUNCTIONS)),
+            col(StaffMembership.function).in_(list(TEACHER_FUNCTIONS)),
         )
     ).all()
     rows = sorted(rows, key=lambda r: (search_key(r[0].last_name), search_key(r[0].first_name)))
     return [
-        TeacherChoice(u.id, f"{u.first_name} {u.last_name}", FUNCTION_LABEL[f]) for u, f in rows
+        TeacherChoice(stored_id(u), f"{u.first_name} {u.last_name}", FUNCTION_LABEL[f])
+        for u, f in rows
     ]
 
 
@@ -830,6 +845,7 @@ def set_main_teacher(
                 field="user_id",
             )
         user = session.get(User, membership.user_id)
+        assert user is not None  # foreign key
         if previous == user.id:
             return (
                 f"{user.first_name} {user.last_name} est déjà professeur principal de la "
@@ -840,7 +856,7 @@ def set_main_teacher(
         klass.main_teacher_id = user.id
         session.execute(
             delete(ClassFollow).where(
-                ClassFollow.user_id == user.id, ClassFollow.class_id == klass.id
+                col(ClassFollow.user_id) == user.id, col(ClassFollow.class_id) == klass.id
             )
         )
         if previous:
@@ -857,6 +873,7 @@ def follow_class(session: Session, viewer: Viewer | None, class_id: int) -> None
     """A granted teacher follows a class of their school (idempotent)."""
     klass = _class_or_404(session, class_id)
     require(session, viewer, "class.follow", klass)
+    assert viewer is not None  # require raised NotAuthenticated otherwise
     if klass.main_teacher_id == viewer.user_id:
         return
     exists = session.exec(
@@ -866,7 +883,7 @@ def follow_class(session: Session, viewer: Viewer | None, class_id: int) -> None
     ).first()
     if exists is not None:
         return
-    session.add(ClassFollow(user_id=viewer.user_id, class_id=klass.id))
+    session.add(ClassFollow(user_id=viewer.user_id, class_id=stored_id(klass)))
     try:
         session.commit()
     except IntegrityError:  # the same click twice at the same instant: already followed
@@ -879,9 +896,10 @@ def unfollow_class(session: Session, viewer: Viewer | None, class_id: int) -> No
     klass = _class_or_404(session, class_id)
     with unit_of_work(session):
         require(session, viewer, "class.follow", klass)
+        assert viewer is not None  # require raised NotAuthenticated otherwise
         session.execute(
             delete(ClassFollow).where(
-                ClassFollow.user_id == viewer.user_id, ClassFollow.class_id == klass.id
+                col(ClassFollow.user_id) == viewer.user_id, col(ClassFollow.class_id) == klass.id
             )
         )
 
@@ -907,6 +925,8 @@ def my_classes(session: Session, viewer: Viewer | None) -> list[MyClassRow]:
     principal and other staff. PermissionDenied for pending/revoked staff."""
     school = viewer_school(session, viewer, "school.view")
     membership = membership_of(session, viewer)
+    # viewer_school found both (memberships are never deleted)
+    assert viewer is not None and membership is not None
     teacher = membership.function in TEACHER_FUNCTIONS
     classes = session.exec(select(SchoolClass).where(SchoolClass.school_id == school.id)).all()
     followed = set(
@@ -921,8 +941,8 @@ def my_classes(session: Session, viewer: Viewer | None) -> list[MyClassRow]:
     for cid, received, opened in session.exec(
         select(
             PupilProfile.class_id,
-            PupilProfile.authorisation_received_on,
-            PupilProfile.access_opened_at,
+            col(PupilProfile.authorisation_received_on),
+            col(PupilProfile.access_opened_at),
         ).where(PupilProfile.school_id == school.id)
     ).all():
         c = counts.setdefault(cid, [0, 0, 0, 0])
@@ -934,23 +954,25 @@ def my_classes(session: Session, viewer: Viewer | None) -> list[MyClassRow]:
         else:
             c[3] += 1
     names = _names(session, {c.main_teacher_id for c in classes})
-    rows = [
-        MyClassRow(
-            class_id=c.id,
-            name=c.name,
-            is_main=c.main_teacher_id == viewer.user_id,
-            followed=c.id in followed,
-            main_teacher_name=names.get(c.main_teacher_id, ""),
-            pupils=counts.get(c.id, [0, 0, 0, 0])[0],
-            waiting=counts.get(c.id, [0, 0, 0, 0])[1],
-            authorised=counts.get(c.id, [0, 0, 0, 0])[2],
-            opened=counts.get(c.id, [0, 0, 0, 0])[3],
-            access_open=c.access_open,
-            join_code=c.join_code if may_manage else "",
-            can_manage=may_manage,
+    rows: list[MyClassRow] = []
+    for klass in classes:
+        assert klass.id is not None  # a stored row
+        rows.append(
+            MyClassRow(
+                class_id=klass.id,
+                name=klass.name,
+                is_main=klass.main_teacher_id == viewer.user_id,
+                followed=klass.id in followed,
+                main_teacher_name=names.get(klass.main_teacher_id, ""),
+                pupils=counts.get(klass.id, [0, 0, 0, 0])[0],
+                waiting=counts.get(klass.id, [0, 0, 0, 0])[1],
+                authorised=counts.get(klass.id, [0, 0, 0, 0])[2],
+                opened=counts.get(klass.id, [0, 0, 0, 0])[3],
+                access_open=klass.access_open,
+                join_code=klass.join_code if may_manage else "",
+                can_manage=may_manage,
+            )
         )
-        for c in classes
-    ]
     rows.sort(key=lambda r: (not r.is_main, search_key(r.name), r.class_id))
     return rows
 
@@ -968,6 +990,8 @@ def followable_classes(session: Session, viewer: Viewer | None) -> list[FollowCh
     """Every class of a granted teacher's school, to choose the ones they follow."""
     school = viewer_school(session, viewer, "school.view")
     membership = membership_of(session, viewer)
+    # viewer_school found both (memberships are never deleted)
+    assert viewer is not None and membership is not None
     if membership.function not in TEACHER_FUNCTIONS:
         raise PermissionDenied("Seuls les professeurs choisissent les classes qu'ils suivent.")
     classes = session.exec(select(SchoolClass).where(SchoolClass.school_id == school.id)).all()
@@ -980,7 +1004,7 @@ def followable_classes(session: Session, viewer: Viewer | None) -> list[FollowCh
     return sorted(
         (
             FollowChoice(
-                c.id,
+                stored_id(c),
                 c.name,
                 names.get(c.main_teacher_id, ""),
                 c.id in followed,
@@ -1006,7 +1030,8 @@ def class_choices(session: Session, school_uai: str | None) -> list[ClassChoice]
         return []
     classes = session.exec(select(SchoolClass).where(SchoolClass.school_id == school.id)).all()
     return sorted(
-        (ClassChoice(c.id, c.name) for c in classes), key=lambda c: (search_key(c.name), c.id)
+        (ClassChoice(stored_id(c), c.name) for c in classes),
+        key=lambda c: (search_key(c.name), c.id),
     )
 
 
@@ -1037,6 +1062,7 @@ def request_class(session: Session, viewer: Viewer | None, class_id: int | None)
     with unit_of_work(session):
         require(session, viewer, "class.request", klass)
         membership = membership_of(session, viewer)
+        assert membership is not None  # require found it (memberships are never deleted)
         membership.requested_class_id = klass.id
 
 
@@ -1055,6 +1081,7 @@ def announce_pending_signup(session: Session, user_id: int) -> str | None:
         return None
     user = session.get(User, membership.user_id)
     school = session.get(School, membership.school_id)
+    assert user is not None and school is not None  # foreign keys
     klass = (
         session.get(SchoolClass, membership.requested_class_id)
         if membership.requested_class_id
@@ -1087,7 +1114,7 @@ def announce_pending_signup(session: Session, user_id: int) -> str | None:
         if mail.id is None:  # first announcement: notify in the app too
             _notify(
                 session,
-                principal.id,
+                stored_id(principal),
                 "staff_pending",
                 f"{name} attend ses droits",
                 f"{what}. Accordez ou refusez l'accès depuis la page des personnels.",

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
+from reflex.event import EventSpec
 
 from stages_app.services import mailbox
 from stages_app.services.errors import NotAuthenticated, PermissionDenied
 from stages_app.states.auth import AuthState, db
+from stages_app.states.events import event
 
 
 class MailboxState(AuthState):
@@ -19,7 +23,7 @@ class MailboxState(AuthState):
     def pages(self) -> int:
         return max(1, -(-self.total // mailbox.PAGE_SIZE))
 
-    def _load(self):
+    def _load(self) -> EventSpec | None:
         try:
             with db() as session:
                 viewer = self._viewer(session, {"admin"})
@@ -30,20 +34,20 @@ class MailboxState(AuthState):
             return self._denied(exc)
         return None
 
-    @rx.event
-    def load(self):
+    @event
+    def load(self) -> EventSpec | None:
         self.page = 1
         return self._load()
 
-    @rx.event
-    def filter(self, form: dict):
+    @event
+    def filter(self, form: dict[str, Any]) -> EventSpec | None:
         value = form.get("recipient", "") if isinstance(form, dict) else ""
         self.recipient = value[:254] if isinstance(value, str) else ""
         self.page = 1
         return self._load()
 
-    @rx.event
-    def go(self, page: int):
+    @event
+    def go(self, page: int) -> EventSpec | None:
         try:
             self.page = max(1, min(int(page), self.pages))
         except (TypeError, ValueError):

@@ -4,15 +4,21 @@ send; the tracker. Rules R1–R7 live in services.applications."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+from typing import Any
 
 import reflex as rx
+from reflex.event import EventSpec
+from sqlmodel import Session
 
 from stages_app import live, routes
 from stages_app.models import Role
 from stages_app.services import applications as apps
 from stages_app.services import live as live_topics
+from stages_app.services.access import Viewer
 from stages_app.services.schools import PARIS
 from stages_app.states.base import PageState, as_id, form_text
+from stages_app.states.events import event
 
 STUDENT = {Role.STUDENT.value}
 TONE_COLOR = {
@@ -24,7 +30,7 @@ TONE_COLOR = {
 }
 
 
-def _moment(value) -> str:
+def _moment(value: dt.datetime | None) -> str:
     return value.astimezone(PARIS).strftime("%d/%m/%Y") if value else ""
 
 
@@ -41,12 +47,12 @@ class WeekOption:
 class ApplyState(PageState):
     """The "Postuler" block of the offer detail page."""
 
-    weeks: list[WeekOption] = []
+    weeks: rx.Field[list[WeekOption]] = rx.field(default_factory=list)
 
     def _offer_id(self) -> int:
         return as_id(self.router.url.query_parameters.get("id")) or 0
 
-    def _reload(self, session, viewer) -> None:
+    def _reload(self, session: Session, viewer: Viewer) -> None:
         self.weeks = [
             WeekOption(
                 w.week_start.isoformat(),
@@ -59,18 +65,18 @@ class ApplyState(PageState):
             for w in apps.application_weeks(session, viewer, self._offer_id())
         ]
 
-    @rx.event
-    def load(self):
+    @event
+    def load(self) -> EventSpec | None:
         self.weeks = []
         return self._run(STUDENT, lambda s, v: None)
 
-    @rx.event
-    def start(self, week_start: str):
+    @event
+    def start(self, week_start: str) -> EventSpec | None:
         week = week_start if isinstance(week_start, str) else ""
         offer_id = self._offer_id()
-        holder: dict = {}
+        holder: dict[str, apps.ApplicationView] = {}
 
-        def action(s, v):
+        def action(s: Session, v: Viewer) -> None:
             holder["app"] = apps.start_or_get_draft(s, v, offer_id, week[:10])
 
         result = self._run(STUDENT, action)
@@ -84,7 +90,7 @@ class ApplicationState(PageState):
 
     app_id: int = 0
     found: bool = False
-    offer_id: int = 0
+    offer_id: rx.Field[int] = rx.field(0)
     offer_title: str = ""
     employer_name: str = ""
     commune_name: str = ""
@@ -117,7 +123,7 @@ class ApplicationState(PageState):
             view.can_cancel,
         )
 
-    def _reload(self, session, viewer) -> None:
+    def _reload(self, session: Session, viewer: Viewer) -> None:
         self._fill(apps.get_application(session, viewer, self.app_id))
 
     def _clear(self) -> None:
@@ -131,15 +137,15 @@ class ApplicationState(PageState):
         self.reviewing = False
         self.saved_label = ""
 
-    @rx.event
-    def load(self):
+    @event
+    def load(self) -> EventSpec | None:
         self._clear()
         self.app_id = as_id(self.router.url.query_parameters.get("id")) or 0
         self.tips, self.example = apps.letter_guidance()
         return self._run(STUDENT, lambda s, v: None)
 
-    @rx.event
-    def set_letter(self, value: str):
+    @event
+    def set_letter(self, value: str) -> EventSpec | None:
         """Autosave of the letter draft (debounced by the page)."""
         if not isinstance(value, str):
             # a forged value: nothing is stored, the letter on screen stays as typed
@@ -158,16 +164,16 @@ class ApplicationState(PageState):
             self.error = ""
         return result
 
-    @rx.event
-    def review(self):
+    @event
+    def review(self) -> None:
         self.reviewing = True
 
-    @rx.event
-    def edit(self):
+    @event
+    def edit(self) -> None:
         self.reviewing = False
 
-    @rx.event
-    def submit(self):
+    @event
+    def submit(self) -> EventSpec | None:
         app_id = self.app_id
         result = self._run(
             STUDENT, lambda s, v: apps.submit_application(s, v, app_id), lambda msg: msg
@@ -176,13 +182,13 @@ class ApplicationState(PageState):
             self.reviewing = False
         return result
 
-    @rx.event
-    def withdraw(self):
+    @event
+    def withdraw(self) -> EventSpec | None:
         app_id = self.app_id
         return self._run(STUDENT, lambda s, v: apps.withdraw(s, v, app_id), lambda msg: msg)
 
-    @rx.event
-    def cancel(self, form: dict):
+    @event
+    def cancel(self, form: dict[str, Any]) -> EventSpec | None:
         # cut well above the limit, so that a longer reason gets the service's French message
         # instead of being silently truncated into a valid one
         app_id, reason = self.app_id, form_text(form, "reason", apps.MESSAGE_MAX * 2)
@@ -225,10 +231,10 @@ class TrackerState(PageState):
     loaded: bool = False
     count_label: str = ""
     school_year_label: str = ""
-    internships: list[InternshipItem] = []
-    items: list[TrackerItem] = []
+    internships: rx.Field[list[InternshipItem]] = rx.field(default_factory=list)
+    items: rx.Field[list[TrackerItem]] = rx.field(default_factory=list)
 
-    def _reload(self, session, viewer) -> None:
+    def _reload(self, session: Session, viewer: Viewer) -> None:
         view = apps.pupil_tracker(session, viewer)
         labels = (view.count_label, view.school_year_label)
         if labels != (self.count_label, self.school_year_label):
@@ -248,9 +254,9 @@ class TrackerState(PageState):
         ]
         if internships != self.internships:  # a refresh tick sends nothing when nothing moved
             self.internships = internships
-        items = []
+        items: list[TrackerItem] = []
         for r in view.applications:
-            dates = []
+            dates: list[str] = []
             if r.submitted_at:
                 dates.append(f"envoyée le {_moment(r.submitted_at)}")
             if r.read_at:
@@ -281,12 +287,12 @@ class TrackerState(PageState):
         self.loaded = True
         self._watch(live_topics.pupil_topic(viewer.user_id))
 
-    @rx.event
-    def refresh(self, _tick: str = ""):
+    @event
+    def refresh(self, _tick: str = "") -> EventSpec | None:
         """Fallback timer tick of the live updates."""
         return self._live_refresh()
 
-    def _live_refresh(self):
+    def _live_refresh(self) -> EventSpec | None:
         """Re-read the tracker for the pupil derived again from the token (pushed when an
         employer answers); only the rows change (messages and errors stay)."""
         if not self.loaded:
@@ -298,8 +304,8 @@ class TrackerState(PageState):
             self.internships, self.items = [], []
         return result
 
-    @rx.event
-    def load(self):
+    @event
+    def load(self) -> EventSpec | None:
         self.loaded = False
         # a refused load must not keep a previous user's applications
         self.count_label = self.school_year_label = ""
@@ -307,7 +313,7 @@ class TrackerState(PageState):
         self.items = []
         return self._run(STUDENT, lambda s, v: None)
 
-    @rx.event
-    def withdraw(self, application_id: int):
+    @event
+    def withdraw(self, application_id: int) -> EventSpec | None:
         app_id = as_id(application_id)
         return self._run(STUDENT, lambda s, v: apps.withdraw(s, v, app_id), lambda msg: msg)

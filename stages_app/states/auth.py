@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 
 import reflex as rx
+from reflex.event import EventSpec
 from sqlmodel import Session
 
 from stages_app import live, routes
@@ -19,6 +20,7 @@ from stages_app.services import access, accounts, home, notifications
 from stages_app.services import live as live_changes
 from stages_app.services.access import Viewer
 from stages_app.services.errors import DomainError, NotAuthenticated, PermissionDenied
+from stages_app.states.events import event
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +49,7 @@ class AuthState(rx.State):
     user_title: str = ""  # "Professeur principal", "Élève"… (the header)
     # True once the guard ran for the current page (avoids flashing protected content)
     access_checked: bool = False
-    unread_notifications: int = 0
+    unread_notifications: rx.Field[int] = rx.field(0)
 
     @rx.var
     def is_logged_in(self) -> bool:
@@ -69,13 +71,13 @@ class AuthState(rx.State):
             self.user_last_name = viewer.last_name
             self.user_role = viewer.role
 
-    def _viewer(self, session: Session, roles=None) -> Viewer:
+    def _viewer(self, session: Session, roles: Container[str] | None = None) -> Viewer:
         """Re-derive the user from the token (NotAuthenticated / PermissionDenied)."""
         viewer = access.require_viewer(session, self.token, roles)
         self._set_viewer(viewer)
         return viewer
 
-    def _denied(self, exc: DomainError):
+    def _denied(self, exc: DomainError) -> EventSpec | None:
         """Turn an access error into the redirect a person expects."""
         if isinstance(exc, NotAuthenticated):
             self._set_viewer(None)
@@ -85,8 +87,8 @@ class AuthState(rx.State):
             return rx.redirect(routes.FORBIDDEN)
         return None
 
-    @rx.event
-    def check_access(self):
+    @event
+    def check_access(self) -> EventSpec | None:
         """on_load guard of every page: anonymous → login, wrong role → 403."""
         path = self.router.url.path
         allowed = routes.roles_for(path)
@@ -107,8 +109,8 @@ class AuthState(rx.State):
         self.access_checked = True
         return None
 
-    @rx.event
-    def logout(self):
+    @event
+    def logout(self) -> EventSpec:
         with db() as session:
             accounts.logout(session, self.token)
         self.token = ""

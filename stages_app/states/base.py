@@ -4,20 +4,27 @@ its outcome into what the page shows (message, error, redirect). No business rul
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Container
+from typing import Any, TypeVar
+
+from reflex.event import EventSpec
+from sqlmodel import Session
 
 from stages_app import live
-from stages_app.services.errors import DomainError, NotAuthenticated, PermissionDenied
+from stages_app.services.access import Viewer
+from stages_app.services.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
 from stages_app.states.auth import AuthState, db
 
 log = logging.getLogger(__name__)
 
 GENERIC_ERROR = "Une erreur inattendue est survenue. Rien n'a été enregistré ; merci de réessayer."
 
+_Result = TypeVar("_Result")
 
-def form_text(form: dict, key: str, limit: int = 500) -> str:
+
+def form_text(form: dict[str, Any], key: str, limit: int = 500) -> str:
     """A form value as a bounded string (forged requests may send anything)."""
-    value = form.get(key, "") if isinstance(form, dict) else ""
+    value: object = form.get(key, "") if isinstance(form, dict) else ""
     if not isinstance(value, str):
         # a number may be sent for a numeric field; a list, dict or None is not a text
         scalar = isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -25,7 +32,7 @@ def form_text(form: dict, key: str, limit: int = 500) -> str:
     return value[:limit]
 
 
-def as_id(value) -> int | None:
+def as_id(value: object) -> int | None:
     """An id sent by the browser, as an int, or None (never trusted: services re-check)."""
     if isinstance(value, bool):
         return None
@@ -36,6 +43,15 @@ def as_id(value) -> int | None:
     return number if 0 < number < 2**31 else None
 
 
+def require_id(value: int | None) -> int:
+    """The id ``as_id`` read, for a service that takes an int. None (nothing valid was sent) is
+    what the services answer to an invalid id: ``NotFound()``; raise it inside the action given
+    to ``PageState._run``, where the service would have raised it."""
+    if value is None:
+        raise NotFound()
+    return value
+
+
 class PageState(AuthState):
     """Base of pages with actions: ``message`` (success) and ``error`` (French, from services)."""
 
@@ -43,10 +59,10 @@ class PageState(AuthState):
     error: str = ""
     error_field: str = ""
 
-    def _reload(self, session, viewer) -> None:  # pragma: no cover - overridden
+    def _reload(self, session: Session, viewer: Viewer) -> None:  # pragma: no cover - overridden
         """Refresh the page's view rows (called after each successful action)."""
 
-    def _live_refresh(self) -> object:  # pragma: no cover - overridden by live pages
+    def _live_refresh(self) -> EventSpec | None:  # pragma: no cover - overridden by live pages
         """Re-read the rows shown (fallback timer tick, or pushed by ``stages_app.live`` when
         something the page follows changed). Live pages override it."""
         return None
@@ -55,7 +71,9 @@ class PageState(AuthState):
         """This tab follows ``topics`` (see ``stages_app.live``); call it when reading rows."""
         live.watch(self, topics)
 
-    def _poll(self, roles, read: Callable) -> object:
+    def _poll(
+        self, roles: Container[str], read: Callable[[Session, Viewer], object]
+    ) -> EventSpec | None:
         """A live refresh (pushed, or the page's fallback timer): re-derive the viewer, run
         ``read(session, viewer)`` which only replaces view rows. Never touches ``message`` /
         ``error`` (the person may be reading them) nor what they selected or typed. Lost rights →
@@ -73,7 +91,12 @@ class PageState(AuthState):
             return None
         return None
 
-    def _run(self, roles, action: Callable, success: str | Callable[[object], str] = ""):
+    def _run(
+        self,
+        roles: Container[str],
+        action: Callable[[Session, Viewer], _Result],
+        success: str | Callable[[_Result], str] = "",
+    ) -> EventSpec | None:
         """Re-derive the viewer, run ``action(session, viewer)``, reload the view rows."""
         self.message = ""
         self.error = ""

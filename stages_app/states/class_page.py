@@ -6,14 +6,18 @@ from __future__ import annotations
 import dataclasses
 
 import reflex as rx
+from reflex.event import EventSpec
+from sqlmodel import Session
 
 from stages_app import live, routes
 from stages_app.services import dashboards, schools, staff
 from stages_app.services import live as live_topics
 from stages_app.services import pupils as pupil_service
+from stages_app.services.access import Viewer
 from stages_app.services.errors import NotFound
 from stages_app.states.applications import TONE_COLOR
-from stages_app.states.base import PageState, as_id
+from stages_app.states.base import PageState, as_id, require_id
+from stages_app.states.events import event
 
 
 @dataclasses.dataclass
@@ -40,7 +44,7 @@ def _rows(
     pupils: list[pupil_service.PupilRow], tracking: dashboards.ClassDashboard
 ) -> list[ClassRow]:
     by_id = {r.pupil_user_id: r for r in tracking.pupils}
-    rows = []
+    rows: list[ClassRow] = []
     for p in pupils:
         t = by_id.get(p.pupil_user_id)
         rows.append(
@@ -73,16 +77,17 @@ class ClassPageState(PageState):
     class_open: bool = True
     signup_link: str = ""
     qr_code: str = ""
-    pupils: list[pupil_service.PupilRow] = []
-    rows: list[ClassRow] = []  # the table: pupils with their tracking (live refreshed)
-    selected: list[int] = []
+    pupils: rx.Field[list[pupil_service.PupilRow]] = rx.field(default_factory=list)
+    # the table: pupils with their tracking (live refreshed)
+    rows: rx.Field[list[ClassRow]] = rx.field(default_factory=list)
+    selected: rx.Field[list[int]] = rx.field(default_factory=list)
     received_on: str = ""
 
     @rx.var
     def selected_count(self) -> int:
         return len(self.selected)
 
-    def _reload(self, session, viewer) -> None:
+    def _reload(self, session: Session, viewer: Viewer) -> None:
         row = next(
             (c for c in staff.my_classes(session, viewer) if c.class_id == self.class_id), None
         )
@@ -99,7 +104,7 @@ class ClassPageState(PageState):
         self.signup_link = link if self.join_code else ""
         self.qr_code = pupil_service.qr_code_data_uri(link) if self.join_code else ""
 
-    def _reload_rows(self, session, viewer) -> None:
+    def _reload_rows(self, session: Session, viewer: Viewer) -> None:
         """The pupils and their tracking; assigns only what changed (a refresh tick then sends
         nothing when nothing moved). The selection keeps the pupils still listed."""
         pupils = pupil_service.class_pupils(session, viewer, self.class_id)
@@ -113,12 +118,12 @@ class ClassPageState(PageState):
         if any(i not in listed for i in self.selected):
             self.selected = [i for i in self.selected if i in listed]
 
-    @rx.event
-    def refresh(self, _tick: str = ""):
+    @event
+    def refresh(self, _tick: str = "") -> EventSpec | None:
         """Fallback timer tick of the live updates."""
         return self._live_refresh()
 
-    def _live_refresh(self):
+    def _live_refresh(self) -> EventSpec | None:
         """Re-read the pupils for the viewer derived again from the token (pushed when one of
         them applies, withdraws or gets an answer); message, error, selection and the date being
         typed are left alone."""
@@ -130,8 +135,8 @@ class ClassPageState(PageState):
             self.class_name = self.join_code = self.signup_link = self.qr_code = ""
         return result
 
-    @rx.event
-    def load(self):
+    @event
+    def load(self) -> EventSpec | None:
         self.class_id = as_id(self.router.url.query_parameters.get("id")) or 0
         self.selected = []
         self.received_on = schools.paris_today().isoformat()
@@ -140,8 +145,8 @@ class ClassPageState(PageState):
         self.rows = []
         return self._run(routes.SCHOOL_ROLES, lambda s, v: None)
 
-    @rx.event
-    def toggle(self, pupil_user_id: int, checked: bool):
+    @event
+    def toggle(self, pupil_user_id: int, checked: bool) -> None:
         pid = as_id(pupil_user_id)
         if pid is None or pid not in {p.pupil_user_id for p in self.pupils}:
             return
@@ -150,16 +155,16 @@ class ClassPageState(PageState):
         elif not checked:
             self.selected = [i for i in self.selected if i != pid]
 
-    @rx.event
-    def select_all(self, checked: bool):
+    @event
+    def select_all(self, checked: bool) -> None:
         self.selected = [p.pupil_user_id for p in self.pupils] if checked is True else []
 
-    @rx.event
-    def set_received_on(self, value: str):
+    @event
+    def set_received_on(self, value: str) -> None:
         self.received_on = value[:10] if isinstance(value, str) else ""
 
-    @rx.event
-    def record_authorisation(self):
+    @event
+    def record_authorisation(self) -> EventSpec | None:
         ids, day = list(self.selected), self.received_on
         return self._run(
             routes.SCHOOL_ROLES,
@@ -167,8 +172,8 @@ class ClassPageState(PageState):
             lambda n: f"Autorisation parentale enregistrée pour {n} élève(s).",
         )
 
-    @rx.event
-    def open_access(self):
+    @event
+    def open_access(self) -> EventSpec | None:
         ids = list(self.selected)
         return self._run(
             routes.SCHOOL_ROLES,
@@ -176,21 +181,21 @@ class ClassPageState(PageState):
             lambda result: result.message,
         )
 
-    @rx.event
-    def withdraw_access(self, pupil_user_id: int):
+    @event
+    def withdraw_access(self, pupil_user_id: int) -> EventSpec | None:
         pid = as_id(pupil_user_id)
         return self._run(
             routes.SCHOOL_ROLES,
-            lambda s, v: pupil_service.withdraw_access(s, v, pid),
+            lambda s, v: pupil_service.withdraw_access(s, v, require_id(pid)),
             "Accès retiré.",
         )
 
-    @rx.event
-    def download_form(self):
+    @event
+    def download_form(self) -> EventSpec | None:
         cid = self.class_id
-        holder: dict = {}
+        holder: dict[str, bytes] = {}
 
-        def action(s, v):
+        def action(s: Session, v: Viewer) -> None:
             holder["pdf"] = pupil_service.authorisation_form_pdf(s, v, cid)
 
         result = self._run(routes.SCHOOL_ROLES, action)
@@ -201,13 +206,13 @@ class ClassPageState(PageState):
             filename=f"autorisation-parentale-{self.class_name}.pdf".replace(" ", "-"),
         )
 
-    @rx.event
-    def download_scan(self, pupil_user_id: int):
+    @event
+    def download_scan(self, pupil_user_id: int) -> EventSpec | None:
         pid = as_id(pupil_user_id)
-        holder: dict = {}
+        holder: dict[str, tuple[str, bytes, str]] = {}
 
-        def action(s, v):
-            holder["scan"] = pupil_service.authorisation_scan(s, v, pid)
+        def action(s: Session, v: Viewer) -> None:
+            holder["scan"] = pupil_service.authorisation_scan(s, v, require_id(pid))
 
         result = self._run(routes.SCHOOL_ROLES, action)
         if "scan" not in holder:
@@ -219,12 +224,12 @@ class ClassPageState(PageState):
 
     scan_pupil: str = ""
 
-    @rx.event
-    def set_scan_pupil(self, value: str):
+    @event
+    def set_scan_pupil(self, value: str) -> None:
         self.scan_pupil = value[:12] if isinstance(value, str) else ""
 
-    @rx.event
-    async def upload_scan(self, files: list[rx.UploadFile]):
+    @event
+    async def upload_scan(self, files: list[rx.UploadFile]) -> EventSpec | None:
         pid = as_id(self.scan_pupil)
         if pid is None or not files:
             self.message = ""

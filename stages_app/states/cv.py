@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+from typing import Any
 
 import reflex as rx
+from reflex.event import EventSpec
+from sqlmodel import Session
 
 from stages_app.models import Role
 from stages_app.services import cv as cv_service
+from stages_app.services.access import Viewer
 from stages_app.services.schools import PARIS
 from stages_app.states.base import PageState, as_id, form_text
+from stages_app.states.events import event
 
 STUDENT = {Role.STUDENT.value}
 SECTION_KEYS = tuple(s.key for s in cv_service.CV_SECTIONS)
@@ -27,19 +33,19 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").split("\n") if line.strip()]
 
 
-def _moment(value) -> str:
+def _moment(value: dt.datetime | None) -> str:
     return value.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M") if value else ""
 
 
 class CVState(PageState):
-    about: str = ""
+    about: rx.Field[str] = rx.field("")
     school_path: str = ""
     interests: str = ""
     qualities: str = ""
     languages: str = ""
     experiences: str = ""
     saved_label: str = ""
-    versions: list[VersionRow] = []
+    versions: rx.Field[list[VersionRow]] = rx.field(default_factory=list)
     viewing_name: str = ""
     viewing: dict[str, str] = {}
 
@@ -66,7 +72,7 @@ class CVState(PageState):
             else "Pas encore enregistré"
         )
 
-    def _reload(self, session, viewer) -> None:
+    def _reload(self, session: Session, viewer: Viewer) -> None:
         self.versions = [
             VersionRow(v.id, v.name, _moment(v.created_at))
             for v in cv_service.list_versions(session, viewer)
@@ -82,13 +88,13 @@ class CVState(PageState):
         self.viewing_name = ""
         self.viewing = {}
 
-    @rx.event
-    def load(self):
+    @event
+    def load(self) -> EventSpec | None:
         self._clear()
         return self._run(STUDENT, lambda s, v: self._fill(cv_service.get_cv(s, v)))
 
-    @rx.event
-    def set_section(self, key: str, value: str):
+    @event
+    def set_section(self, key: str, value: str) -> EventSpec | None:
         """Autosave one section (the page debounces typing)."""
         if not isinstance(key, str) or key not in SECTION_KEYS:
             return None
@@ -114,8 +120,8 @@ class CVState(PageState):
             self.saved_label = "Enregistré"
         return result
 
-    @rx.event
-    def archive(self, form: dict):
+    @event
+    def archive(self, form: dict[str, Any]) -> EventSpec | None:
         name = form_text(form, "version_name", 80)
         return self._run(
             STUDENT,
@@ -123,11 +129,11 @@ class CVState(PageState):
             lambda row: f"Version « {row.name} » archivée.",
         )
 
-    @rx.event
-    def view_version(self, version_id: int):
+    @event
+    def view_version(self, version_id: int) -> EventSpec | None:
         vid = as_id(version_id)
 
-        def action(s, v):
+        def action(s: Session, v: Viewer) -> None:
             version = cv_service.get_version(s, v, vid)
             self.viewing_name = f"{version.name} ({_moment(version.created_at)})"
             self.viewing = {
@@ -137,13 +143,13 @@ class CVState(PageState):
 
         return self._run(STUDENT, action)
 
-    @rx.event
-    def close_version(self):
+    @event
+    def close_version(self) -> None:
         self.viewing_name = ""
         self.viewing = {}
 
-    @rx.event
-    def restore(self, version_id: int):
+    @event
+    def restore(self, version_id: int) -> EventSpec | None:
         vid = as_id(version_id)
         self.viewing_name = ""
         self.viewing = {}
@@ -153,9 +159,9 @@ class CVState(PageState):
             "Version restaurée : votre CV actuel a d'abord été archivé.",
         )
 
-    @rx.event
-    def download(self):
-        holder: dict = {}
+    @event
+    def download(self) -> EventSpec | None:
+        holder: dict[str, bytes] = {}
         result = self._run(STUDENT, lambda s, v: holder.setdefault("pdf", cv_service.cv_pdf(s, v)))
         if "pdf" not in holder:
             return result

@@ -11,21 +11,26 @@ viewer is derived again from the token and only the view rows are replaced
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import reflex as rx
+from reflex.event import EventSpec
+from sqlmodel import Session
 
 from stages_app import live, routes
 from stages_app.models import Role
 from stages_app.services import dashboards
 from stages_app.services import live as live_topics
+from stages_app.services.access import Viewer
 from stages_app.services.schools import PARIS
 from stages_app.states.applications import TONE_COLOR
 from stages_app.states.base import PageState, as_id
+from stages_app.states.events import event
 
 DASHBOARD_ROLES = {Role.PRINCIPAL.value, Role.STAFF.value}
 
 
-def _day(value) -> str:
+def _day(value: dt.date | None) -> str:
     if value is None:
         return ""
     if hasattr(value, "astimezone"):
@@ -97,21 +102,21 @@ class SchoolDashboardState(PageState):
     school_year_label: str = ""
     classes: list[ClassStatsRow] = []
     totals: list[ClassStatsRow] = []  # one row (a list: simple to render or leave out)
-    weeks: list[BarRow] = []
-    statuses: list[BarRow] = []
-    attention: list[AttentionItem] = []
+    weeks: rx.Field[list[BarRow]] = rx.field(default_factory=list)
+    statuses: rx.Field[list[BarRow]] = rx.field(default_factory=list)
+    attention: rx.Field[list[AttentionItem]] = rx.field(default_factory=list)
 
     def _clear(self) -> None:
         self.loaded = False
         self.school_name = self.school_year_label = ""
         self.classes, self.totals, self.weeks, self.statuses, self.attention = [], [], [], [], []
 
-    def _set(self, name: str, value) -> None:
+    def _set(self, name: str, value: object) -> None:
         """Assign only what changed: a refresh tick then sends nothing when nothing moved."""
         if getattr(self, name) != value:
             setattr(self, name, value)
 
-    def _reload(self, session, viewer) -> None:
+    def _reload(self, session: Session, viewer: Viewer) -> None:
         d = dashboards.school_dashboard(session, viewer)
         total = d.totals.pupils
         self._set("school_name", d.school_name)
@@ -162,17 +167,17 @@ class SchoolDashboardState(PageState):
         self._set("loaded", True)
         self._watch(live_topics.school_topic(d.school_id))
 
-    @rx.event
-    def load(self):
+    @event
+    def load(self) -> EventSpec | None:
         self._clear()  # a refused load must not keep a previous viewer's figures
         return self._run(DASHBOARD_ROLES, lambda s, v: None)
 
-    @rx.event
-    def refresh(self, _tick: str = ""):
+    @event
+    def refresh(self, _tick: str = "") -> EventSpec | None:
         """Fallback timer tick of the live updates."""
         return self._live_refresh()
 
-    def _live_refresh(self):
+    def _live_refresh(self) -> EventSpec | None:
         """Re-read the dashboard for the viewer derived again from the token."""
         if not self.loaded:
             return None
@@ -181,11 +186,11 @@ class SchoolDashboardState(PageState):
             self._clear()
         return result
 
-    @rx.event
-    def download_csv(self):
-        holder: dict = {}
+    @event
+    def download_csv(self) -> EventSpec | None:
+        holder: dict[str, bytes] = {}
 
-        def action(s, v):
+        def action(s: Session, v: Viewer) -> None:
             holder["csv"] = dashboards.school_csv(s, v)
 
         result = self._run(DASHBOARD_ROLES, action)
@@ -232,18 +237,18 @@ class PupilFileState(PageState):
     found: bool = False
     name: str = ""
     email: str = ""
-    class_id: int = 0
+    class_id: rx.Field[int] = rx.field(0)
     class_name: str = ""
     school_name: str = ""
     status_label: str = ""
     status_color: str = "gray"
     authorisation: str = ""
     access: str = ""
-    internships: list[str] = []
+    internships: rx.Field[list[str]] = rx.field(default_factory=list)
     cv_about: str = ""
-    cv_sections: list[CVSection] = []
+    cv_sections: rx.Field[list[CVSection]] = rx.field(default_factory=list)
     cv_updated: str = ""
-    applications: list[FileApplication] = []
+    applications: rx.Field[list[FileApplication]] = rx.field(default_factory=list)
 
     def _clear(self) -> None:
         self.found = False
@@ -253,7 +258,7 @@ class PupilFileState(PageState):
         self.class_id = 0
         self.internships, self.cv_sections, self.applications = [], [], []
 
-    def _reload(self, session, viewer) -> None:
+    def _reload(self, session: Session, viewer: Viewer) -> None:
         f = dashboards.pupil_file(session, viewer, self.pupil_id)
         self.name, self.email = f.name, f.email
         self.class_id, self.class_name, self.school_name = f.class_id, f.class_name, f.school_name
@@ -275,7 +280,7 @@ class PupilFileState(PageState):
             if getattr(f.cv, key)
         ]
         self.cv_updated = f"mis à jour le {_day(f.cv.updated_at)}" if f.cv.updated_at else ""
-        apps = []
+        apps: list[FileApplication] = []
         for a in f.applications:
             dates = [f"commencée le {_day(a.created_at)}"]
             if a.submitted_at:
@@ -301,12 +306,12 @@ class PupilFileState(PageState):
         self.found = True
         self._watch(live_topics.pupil_topic(self.pupil_id))
 
-    @rx.event
-    def refresh(self, _tick: str = ""):
+    @event
+    def refresh(self, _tick: str = "") -> EventSpec | None:
         """Fallback timer tick of the live updates."""
         return self._live_refresh()
 
-    def _live_refresh(self):
+    def _live_refresh(self) -> EventSpec | None:
         """Re-read the file (pushed when the pupil applies, withdraws or gets an answer)."""
         if not self.found:
             return None
@@ -315,8 +320,8 @@ class PupilFileState(PageState):
             self._clear()
         return result
 
-    @rx.event
-    def load(self):
+    @event
+    def load(self) -> EventSpec | None:
         self._clear()
         self.pupil_id = as_id(self.router.url.query_parameters.get("id")) or 0
         result = self._run(routes.SCHOOL_ROLES, lambda s, v: None)

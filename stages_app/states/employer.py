@@ -6,14 +6,18 @@ import dataclasses
 import datetime as dt
 
 import reflex as rx
+from reflex.event import EventSpec
+from sqlmodel import Session
 
 from stages_app import live, routes
-from stages_app.models import Role
+from stages_app.models import Offer, Role
 from stages_app.services import dashboards, home, offers, search
 from stages_app.services import live as live_topics
+from stages_app.services.access import Viewer
 from stages_app.services.calendar import monday_of, week_label
 from stages_app.states.auth import db
 from stages_app.states.base import PageState, as_id
+from stages_app.states.events import event
 from stages_app.states.search import CardView, card_view
 
 EMPLOYER = {Role.EMPLOYER.value}
@@ -166,11 +170,11 @@ class EmployerOffersState(PageState):
     longest, and the own offers with their weeks. Kept live (``stages_app.live``)."""
 
     organisation: str = ""
-    rows: list[OfferListRow] = []
+    rows: rx.Field[list[OfferListRow]] = rx.field(default_factory=list)
     seats_summary: str = ""
     waiting_summary: str = ""
     waiting_count: int = 0
-    todo: list[TodoRow] = []
+    todo: rx.Field[list[TodoRow]] = rx.field(default_factory=list)
     todo_more: str = ""  # "et 3 autres" when the list is cut
     loaded: bool = False
 
@@ -180,7 +184,7 @@ class EmployerOffersState(PageState):
         self.waiting_count = 0
         self.loaded = False
 
-    def _reload(self, session, viewer) -> None:
+    def _reload(self, session: Session, viewer: Viewer) -> None:
         dash = dashboards.employer_dashboard(session, viewer)
         by_id = {o.offer_id: o for o in dash.offers}
         self.organisation = dash.organisation_name or home.employer_organisation_name(
@@ -200,17 +204,17 @@ class EmployerOffersState(PageState):
         self.loaded = True
         self._watch(live_topics.organisation_topic_of(session, viewer) or "")
 
-    @rx.event
-    def load(self):
+    @event
+    def load(self) -> EventSpec | None:
         self._clear()
         return self._run(EMPLOYER, lambda s, v: None)
 
-    @rx.event
-    def refresh(self, _tick: str = ""):
+    @event
+    def refresh(self, _tick: str = "") -> EventSpec | None:
         """Fallback timer tick of the live updates."""
         return self._live_refresh()
 
-    def _live_refresh(self):
+    def _live_refresh(self) -> EventSpec | None:
         """Re-derive the viewer, re-read the dashboard (pushed when a pupil applies to or
         withdraws from one of the offers); the message and error on screen stay as they are. A
         lost right clears the page and redirects."""
@@ -219,8 +223,8 @@ class EmployerOffersState(PageState):
             self._clear()
         return result
 
-    @rx.event
-    def publish(self, offer_id: int):
+    @event
+    def publish(self, offer_id: int) -> EventSpec | None:
         oid = as_id(offer_id)
         return self._run(
             EMPLOYER,
@@ -228,8 +232,8 @@ class EmployerOffersState(PageState):
             "Offre publiée : les élèves peuvent la voir.",
         )
 
-    @rx.event
-    def unpublish(self, offer_id: int):
+    @event
+    def unpublish(self, offer_id: int) -> EventSpec | None:
         oid = as_id(offer_id)
         return self._run(
             EMPLOYER,
@@ -237,8 +241,8 @@ class EmployerOffersState(PageState):
             "Offre dépubliée : elle n'apparaît plus dans la recherche.",
         )
 
-    @rx.event
-    def archive(self, offer_id: int):
+    @event
+    def archive(self, offer_id: int) -> EventSpec | None:
         oid = as_id(offer_id)
         return self._run(EMPLOYER, lambda s, v: offers.archive_offer(s, v, oid), "Offre archivée.")
 
@@ -252,7 +256,7 @@ class OfferEditorState(PageState):
     street: str = ""
     postal_code: str = ""
     commune_insee: str = ""
-    commune_options: list[offers.CommuneChoice] = []
+    commune_options: rx.Field[list[offers.CommuneChoice]] = rx.field(default_factory=list)
     weeks: list[WeekInput] = []
     new_week: str = ""
     new_seats: str = "1"
@@ -279,14 +283,14 @@ class OfferEditorState(PageState):
             accessibility=self.accessibility,
         )
 
-    def _refresh_preview(self, session, viewer) -> None:
+    def _refresh_preview(self, session: Session, viewer: Viewer) -> None:
         card = offers.preview_card(session, viewer, self._input(), offer_id=self.offer_id or None)
         self.preview = card_view(card)
 
-    def _reload(self, session, viewer) -> None:
+    def _reload(self, session: Session, viewer: Viewer) -> None:
         self._refresh_preview(session, viewer)
 
-    def _fill(self, session, viewer, offer_id: int) -> None:
+    def _fill(self, session: Session, viewer: Viewer, offer_id: int) -> None:
         own = offers.get_own_offer(session, viewer, offer_id)
         d = own.data
         self.offer_id = own.id
@@ -305,8 +309,8 @@ class OfferEditorState(PageState):
         self.tutor_name, self.tutor_role = d.tutor_name, d.tutor_role
         self.practical_info, self.accessibility = d.practical_info, d.accessibility
 
-    @rx.event
-    def load(self):
+    @event
+    def load(self) -> EventSpec | None:
         raw = self.router.url.query_parameters.get("id")
         oid = as_id(raw) if raw else None
         self.offer_id = 0
@@ -317,19 +321,19 @@ class OfferEditorState(PageState):
         self.weeks, self.commune_options = [], []
         self.new_week, self.new_seats, self.location_note = "", "1", ""
 
-        def action(s, v):
+        def action(s: Session, v: Viewer) -> None:
             self.sectors = search.sector_choices(s)
             if oid is not None:
                 self._fill(s, v, oid)
 
         return self._run(EMPLOYER, action)
 
-    def _live(self):
+    def _live(self) -> EventSpec | None:
         """Recompute the preview after a field changed (no write)."""
         return self._run(EMPLOYER, lambda s, v: None)
 
-    @rx.event
-    def set_field(self, name: str, value: str):
+    @event
+    def set_field(self, name: str, value: str) -> EventSpec | None:
         if name not in (
             "title",
             "description",
@@ -344,8 +348,8 @@ class OfferEditorState(PageState):
         setattr(self, name, value[:5000])
         return self._live()
 
-    @rx.event
-    def set_postal_code(self, value: str):
+    @event
+    def set_postal_code(self, value: str) -> EventSpec | None:
         self.postal_code = (value if isinstance(value, str) else "")[:10]
         with db() as session:
             self.commune_options = offers.communes_for_postal_code(session, self.postal_code)
@@ -354,21 +358,21 @@ class OfferEditorState(PageState):
             self.commune_insee = codes[0] if len(codes) == 1 else ""
         return self._live()
 
-    @rx.event
-    def set_commune(self, value: str):
+    @event
+    def set_commune(self, value: str) -> EventSpec | None:
         self.commune_insee = (value if isinstance(value, str) else "")[:5]
         return self._live()
 
-    @rx.event
-    def set_new_week(self, value: str):
+    @event
+    def set_new_week(self, value: str) -> None:
         self.new_week = (value if isinstance(value, str) else "")[:10]
 
-    @rx.event
-    def set_new_seats(self, value: str):
+    @event
+    def set_new_seats(self, value: str) -> None:
         self.new_seats = (value if isinstance(value, str) else "")[:3]
 
-    @rx.event
-    def add_week(self):
+    @event
+    def add_week(self) -> EventSpec | None:
         self.error = ""
         try:
             monday = monday_of(dt.date.fromisoformat(self.new_week))
@@ -391,27 +395,28 @@ class OfferEditorState(PageState):
         self.new_week = ""
         return self._live()
 
-    @rx.event
-    def set_week_seats(self, monday: str, seats: str):
+    @event
+    def set_week_seats(self, monday: str, seats: str) -> EventSpec | None:
         self.weeks = [
             dataclasses.replace(w, seats=str(seats)[:3]) if w.monday == monday else w
             for w in self.weeks
         ]
         return self._live()
 
-    @rx.event
-    def remove_week(self, monday: str):
+    @event
+    def remove_week(self, monday: str) -> EventSpec | None:
         self.weeks = [w for w in self.weeks if w.monday != monday]
         return self._live()
 
-    def _save(self, publish: bool):
+    def _save(self, publish: bool) -> EventSpec | None:
         data = self._input()
         oid = self.offer_id or None
 
-        def action(s, v):
+        def action(s: Session, v: Viewer) -> Offer:
             offer = offers.update_offer(s, v, oid, data) if oid else offers.create_offer(s, v, data)
             if publish and offer.status != "published":
                 offer = offers.publish_offer(s, v, offer.id)
+            assert offer.id is not None  # an offer the service just stored
             self._fill(s, v, offer.id)
             return offer
 
@@ -429,10 +434,10 @@ class OfferEditorState(PageState):
             return rx.call_script(f"window.history.replaceState(null, '', '{url}')")
         return result
 
-    @rx.event
-    def save(self):
+    @event
+    def save(self) -> EventSpec | None:
         return self._save(publish=False)
 
-    @rx.event
-    def save_and_publish(self):
+    @event
+    def save_and_publish(self) -> EventSpec | None:
         return self._save(publish=True)

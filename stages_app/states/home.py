@@ -5,12 +5,16 @@ from __future__ import annotations
 import logging
 
 import reflex as rx
+from reflex.event import EventSpec
+from sqlmodel import Session
 
 from stages_app import routes
 from stages_app.services import home, staff
+from stages_app.services.access import Viewer
 from stages_app.services.errors import DomainError, NotAuthenticated, PermissionDenied
 from stages_app.states.auth import AuthState, db
-from stages_app.states.base import PageState, as_id
+from stages_app.states.base import PageState, as_id, require_id
+from stages_app.states.events import event
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +27,8 @@ class StudentHomeState(AuthState):
     applications: int = 0
     load_error: str = ""
 
-    @rx.event
-    def load(self):
+    @event
+    def load(self) -> EventSpec | None:
         try:
             with db() as session:
                 viewer = self._viewer(session, {"student"})
@@ -50,13 +54,13 @@ class SchoolHomeState(PageState):
     priority_education: str = ""
     function_label: str = ""
     rights_status: str = ""
-    classes: list[staff.MyClassRow] = []
+    classes: rx.Field[list[staff.MyClassRow]] = rx.field(default_factory=list)
     follow_choices: list[staff.FollowChoice] = []
     is_teacher: bool = False
-    weeks: list[str] = []
+    weeks: rx.Field[list[str]] = rx.field(default_factory=list)
     national_search: bool = False
 
-    def _reload(self, session, viewer) -> None:
+    def _reload(self, session: Session, viewer: Viewer) -> None:
         data = home.school_home(session, viewer)
         for name in (
             "school_name",
@@ -79,25 +83,25 @@ class SchoolHomeState(PageState):
             self.classes = []
             self.follow_choices = []
 
-    @rx.event
-    def load(self):
+    @event
+    def load(self) -> EventSpec | None:
         return self._run(routes.SCHOOL_ROLES, lambda s, v: None)
 
-    @rx.event
-    def follow(self, class_id: int):
+    @event
+    def follow(self, class_id: int) -> EventSpec | None:
         cid = as_id(class_id)
         return self._run(
             routes.SCHOOL_ROLES,
-            lambda s, v: staff.follow_class(s, v, cid),
+            lambda s, v: staff.follow_class(s, v, require_id(cid)),
             "Classe ajoutée à vos classes suivies.",
         )
 
-    @rx.event
-    def unfollow(self, class_id: int):
+    @event
+    def unfollow(self, class_id: int) -> EventSpec | None:
         cid = as_id(class_id)
         return self._run(
             routes.SCHOOL_ROLES,
-            lambda s, v: staff.unfollow_class(s, v, cid),
+            lambda s, v: staff.unfollow_class(s, v, require_id(cid)),
             "Vous ne suivez plus cette classe.",
         )
 
@@ -105,8 +109,8 @@ class SchoolHomeState(PageState):
 class AdminHomeState(AuthState):
     stats: list[tuple[str, int]] = []
 
-    @rx.event
-    def load(self):
+    @event
+    def load(self) -> EventSpec | None:
         try:
             with db() as session:
                 viewer = self._viewer(session, {"admin"})

@@ -11,9 +11,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from collections.abc import Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import reflex as rx
+from reflex.event import EventSpec
+from sqlmodel import Session
 
 from stages_app import live, routes
 from stages_app.models import Role
@@ -21,9 +25,11 @@ from stages_app.services import applications as apps
 from stages_app.services import cv as cv_service
 from stages_app.services import home
 from stages_app.services import live as live_topics
+from stages_app.services.access import Viewer
 from stages_app.services.calendar import fr_date
 from stages_app.services.text import search_key
 from stages_app.states.base import PageState, as_id, form_text
+from stages_app.states.events import event
 
 EMPLOYER = {Role.EMPLOYER.value}
 PARIS = ZoneInfo("Europe/Paris")
@@ -133,6 +139,7 @@ def group_views(
     status filter, weeks without a matching row are left out (``keep_empty=False``)."""
     weeks: dict[tuple[int, dt.date], WeekGroupView] = {}
     offers: dict[int, OfferGroupView] = {}
+    week: WeekGroupView | None
     for g in groups:
         offer = offers.setdefault(g.offer_id, OfferGroupView(g.offer_id, g.offer_title, []))
         week = WeekGroupView(
@@ -162,7 +169,7 @@ def group_views(
             weeks[(r.offer_id, r.week_start)] = week
             offer.weeks.append(week)
         week.rows.append(_row_view(r))
-    result = []
+    result: list[OfferGroupView] = []
     for offer in offers.values():
         offer.weeks = [w for w in offer.weeks if keep_empty or w.rows]
         if offer.weeks:
@@ -175,8 +182,8 @@ class InboxState(PageState):
     organisation: str = ""
     status_filter: str = ""
     filters_version: int = 0  # remounts the filter form so it shows the filter applied
-    offers: list[OfferGroupView] = []
-    shown: int = 0  # applications listed with the current filter
+    offers: rx.Field[list[OfferGroupView]] = rx.field(default_factory=list)
+    shown: rx.Field[int] = rx.field(0)  # applications listed with the current filter
     total: int = 0  # every application received
     summary: str = ""  # "3 nouvelles candidatures · 5 en attente de votre réponse"
     loaded: bool = False
@@ -189,7 +196,7 @@ class InboxState(PageState):
     def filter_label(self) -> str:
         return _FILTER_LABELS.get(self.status_filter, "")
 
-    def _read(self, session, viewer) -> None:
+    def _read(self, session: Session, viewer: Viewer) -> None:
         """The rows and counts (a pushed refresh: the filter form is left as it is)."""
         self.organisation = home.employer_organisation_name(session, viewer)
         groups = apps.inbox_groups(session, viewer)
@@ -206,16 +213,16 @@ class InboxState(PageState):
         self.loaded = True
         self._watch(live_topics.organisation_topic_of(session, viewer) or "")
 
-    def _reload(self, session, viewer) -> None:
+    def _reload(self, session: Session, viewer: Viewer) -> None:
         self._read(session, viewer)
         self.filters_version += 1
 
-    @rx.event
-    def refresh(self, _tick: str = ""):
+    @event
+    def refresh(self, _tick: str = "") -> EventSpec | None:
         """Fallback timer tick of the live updates."""
         return self._live_refresh()
 
-    def _live_refresh(self):
+    def _live_refresh(self) -> EventSpec | None:
         """Re-read the applications (pushed when a pupil applies to or withdraws from one of the
         offers); the filter being chosen, the message and the error stay as they are."""
         if not self.loaded:
@@ -231,15 +238,15 @@ class InboxState(PageState):
         self.shown = self.total = 0
         self.loaded = False
 
-    @rx.event
-    def load(self):
+    @event
+    def load(self) -> EventSpec | None:
         raw = self.router.url.query_parameters.get("statut", "")
         self.status_filter = raw if isinstance(raw, str) and raw in _FILTER_LABELS else ""
         self._clear()
         return self._run(EMPLOYER, lambda s, v: None)
 
-    @rx.event
-    def apply_filter(self, form: dict):
+    @event
+    def apply_filter(self, form: dict[str, Any]) -> EventSpec | None:
         value = form_text(form, "status", 20)
         self.status_filter = value if value in _FILTER_LABELS else ""
         result = self._run(EMPLOYER, lambda s, v: None)
@@ -305,7 +312,7 @@ class ApplicationReview:
 
 
 def _cv_sections(cv: cv_service.CVView) -> list[CVSectionView]:
-    result = []
+    result: list[CVSectionView] = []
     for section in cv_service.CV_SECTIONS:
         value = getattr(cv, section.key, None)
         if not value:
@@ -397,8 +404,10 @@ class ApplicationReviewState(PageState):
     review: ApplicationReview = ApplicationReview()
     refusal_choices: list[tuple[str, str]] = refusal_choice_list()
     refusal_message: str = ""  # what the ready-made reason put in the refusal message
-    refusal_version: int = 0  # remounts the refusal text area with the chosen reason
-    forms_version: int = 0  # empties the answer forms after a successful action
+    # remounts the refusal text area with the chosen reason
+    refusal_version: rx.Field[int] = rx.field(0)
+    # empties the answer forms after a successful action
+    forms_version: rx.Field[int] = rx.field(0)
 
     @rx.var
     def pupil_name(self) -> str:
@@ -413,15 +422,15 @@ class ApplicationReviewState(PageState):
         elided = name[:1].lower() in "aàâeéèêëiîïoôuùûüy"  # as services.applications._de
         return f"Candidature d'{name}" if elided else f"Candidature de {name}"
 
-    def _reload(self, session, viewer) -> None:
+    def _reload(self, session: Session, viewer: Viewer) -> None:
         """The application as it is now (opening it marks it read: ``open_application``)."""
         self.found = False
         self.review = ApplicationReview()
         self.review = review_of(apps.open_application(session, viewer, self.application_id))
         self.found = True
 
-    @rx.event
-    def load(self):
+    @event
+    def load(self) -> EventSpec | None:
         self.application_id = as_id(self.router.url.query_parameters.get("id")) or 0
         self.found = False
         self.review = ApplicationReview()
@@ -437,7 +446,9 @@ class ApplicationReviewState(PageState):
         self._run(EMPLOYER, lambda s, v: None)
         self.error, self.error_field, self.message = error, field, ""
 
-    def _answer(self, action, success):
+    def _answer(
+        self, action: Callable[[Session, Viewer], str], success: Callable[[str], str]
+    ) -> EventSpec | None:
         """Run one answer; on success empty the forms; on a refusal keep what was typed and
         show the application as it is now (another employer may have answered meanwhile)."""
         result = self._run(EMPLOYER, action, success)
@@ -451,23 +462,23 @@ class ApplicationReviewState(PageState):
         self.forms_version += 1
         return None
 
-    @rx.event
-    def accept(self, form: dict):
+    @event
+    def accept(self, form: dict[str, Any]) -> EventSpec | None:
         aid, message = self.application_id, form_text(form, "message", FORM_TEXT_LIMIT)
         return self._answer(lambda s, v: apps.accept(s, v, aid, message), lambda text: text)
 
-    @rx.event
-    def refuse(self, form: dict):
+    @event
+    def refuse(self, form: dict[str, Any]) -> EventSpec | None:
         aid, message = self.application_id, form_text(form, "message", FORM_TEXT_LIMIT)
         return self._answer(lambda s, v: apps.refuse(s, v, aid, message), lambda text: text)
 
-    @rx.event
-    def cancel(self, form: dict):
+    @event
+    def cancel(self, form: dict[str, Any]) -> EventSpec | None:
         aid, reason = self.application_id, form_text(form, "reason", FORM_TEXT_LIMIT)
         return self._answer(lambda s, v: apps.cancel_accepted(s, v, aid, reason), lambda text: text)
 
-    @rx.event
-    def choose_refusal_template(self, value: str):
+    @event
+    def choose_refusal_template(self, value: str) -> None:
         """A ready-made reason fills the refusal message (nothing is sent)."""
         number = as_id(value)
         if number is None or number > len(apps.REFUSAL_TEMPLATES):
@@ -475,12 +486,12 @@ class ApplicationReviewState(PageState):
         self.refusal_message = apps.REFUSAL_TEMPLATES[number - 1]
         self.refusal_version += 1
 
-    @rx.event
-    def download_cv(self):
+    @event
+    def download_cv(self) -> EventSpec | None:
         aid = self.application_id
-        holder: dict = {}
+        holder: dict[str, bytes] = {}
 
-        def action(s, v):
+        def action(s: Session, v: Viewer) -> None:
             holder["pdf"] = cv_service.cv_pdf_for_application(s, v, aid)
 
         result = self._run(EMPLOYER, action)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 import reflex as rx
+from reflex.event import EventSpec
+from sqlmodel import Session
 
 from stages_app import routes
 from stages_app.services import accounts, signup, staff
@@ -12,13 +16,14 @@ from stages_app.services.access import Viewer
 from stages_app.services.errors import DomainError
 from stages_app.states.auth import AuthState, db
 from stages_app.states.base import as_id, form_text
+from stages_app.states.events import event
 
 log = logging.getLogger(__name__)
 
 GENERIC_ERROR = "Une erreur inattendue est survenue. Rien n'a été enregistré ; merci de réessayer."
 
 
-def _text(form: dict, key: str, limit: int = 500) -> str:
+def _text(form: dict[str, Any], key: str, limit: int = 500) -> str:
     """A form value as a bounded string (forged requests may send anything, even no dict)."""
     return form_text(form, key, limit)
 
@@ -29,8 +34,8 @@ class LoginState(AuthState):
     info: str = ""
     submitting: bool = False
 
-    @rx.event
-    def load(self):
+    @event
+    def load(self) -> EventSpec | None:
         self.error = ""
         self.error_field = ""
         params = self.router.url.query_parameters
@@ -39,8 +44,8 @@ class LoginState(AuthState):
             return rx.redirect(routes.home_for(self.user_role))
         return None
 
-    @rx.event
-    def submit(self, form: dict):
+    @event
+    def submit(self, form: dict[str, Any]) -> EventSpec | None:
         self.error = ""
         self.info = ""
         email = _text(form, "email", 300)
@@ -66,7 +71,7 @@ class LoginState(AuthState):
         return rx.redirect(routes.safe_next(nxt if isinstance(nxt, str) else None, role))
 
 
-def _identity(form: dict) -> dict[str, str]:
+def _identity(form: dict[str, Any]) -> dict[str, str]:
     """The fields every sign-up form has, bounded (forged requests may send anything)."""
     return {
         "first_name": _text(form, "first_name", 200),
@@ -84,15 +89,15 @@ class SignupState(AuthState):
     done_message: str = ""
     prefill_code: str = ""
 
-    @rx.event
-    def reset_form(self):
+    @event
+    def reset_form(self) -> None:
         self.error = ""
         self.error_field = ""
         self.done_message = ""
         code = self.router.url.query_parameters.get("code", "")
         self.prefill_code = code[:12] if isinstance(code, str) else ""
 
-    def _fail(self, exc: Exception):
+    def _fail(self, exc: Exception) -> None:
         if isinstance(exc, DomainError):
             self.error = exc.message
             self.error_field = exc.field or ""
@@ -101,7 +106,9 @@ class SignupState(AuthState):
             self.error = GENERIC_ERROR
             self.error_field = ""
 
-    def _signup_then_login(self, form: dict, create):
+    def _signup_then_login(
+        self, form: dict[str, Any], create: Callable[[Session, dict[str, str]], object]
+    ) -> EventSpec | None:
         """Run ``create(session, identity)`` (one sign-up unit of work), then log the new user in
         and go to their home; any refusal is shown in French and nothing is half-saved."""
         self.reset_form()
@@ -122,15 +129,15 @@ class SignupState(AuthState):
         self.token = token
         return rx.redirect(routes.home_for(role))
 
-    @rx.event
-    def signup_student(self, form: dict):
+    @event
+    def signup_student(self, form: dict[str, Any]) -> EventSpec | None:
         code = _text(form, "class_code", 40)
         return self._signup_then_login(
             form, lambda s, who: signup.signup_student(s, class_code=code, **who)
         )
 
-    @rx.event
-    def signup_employer(self, form: dict):
+    @event
+    def signup_employer(self, form: dict[str, Any]) -> EventSpec | None:
         fields = {
             "organisation_name": _text(form, "organisation_name", 300),
             "kind": _text(form, "kind", 40),
@@ -141,24 +148,25 @@ class SignupState(AuthState):
             form, lambda s, who: signup.signup_employer(s, **fields, **who)
         )
 
-    @rx.event
-    def signup_staff(self, form: dict):
+    @event
+    def signup_staff(self, form: dict[str, Any]) -> EventSpec | None:
         uai, function = _text(form, "school_uai", 20), _text(form, "function", 40)
         class_id = as_id(_text(form, "class_id", 12))
 
-        def create(session, who):
+        def create(session: Session, who: dict[str, str]) -> None:
             user = signup.signup_staff(session, school_uai=uai, function=function, **who)
             if class_id is not None:
                 try:  # the class named at sign-up; applied when the principal grants
                     staff.request_class(session, Viewer.of(user), class_id)
                 except DomainError as exc:
                     log.info("class request ignored: %s", exc.message)
+            assert user.id is not None  # the account signup_staff just stored
             staff.announce_pending_signup(session, user.id)
 
         return self._signup_then_login(form, create)
 
-    @rx.event
-    def signup_principal(self, form: dict):
+    @event
+    def signup_principal(self, form: dict[str, Any]) -> None:
         self.reset_form()
         try:
             with db() as session:
@@ -180,8 +188,8 @@ class ConfirmEmailState(AuthState):
     ok: bool = False
     message: str = ""
 
-    @rx.event
-    def load(self):
+    @event
+    def load(self) -> None:
         token = self.router.url.query_parameters.get("jeton", "")
         if not isinstance(token, str) or not token:
             self.ok = False

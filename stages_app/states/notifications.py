@@ -5,11 +5,15 @@ from __future__ import annotations
 import dataclasses
 
 import reflex as rx
+from reflex.event import EventSpec
+from sqlmodel import Session
 
 from stages_app import routes
 from stages_app.services import notifications
+from stages_app.services.access import Viewer
 from stages_app.services.schools import PARIS
 from stages_app.states.base import PageState
+from stages_app.states.events import event
 
 
 @dataclasses.dataclass
@@ -23,9 +27,9 @@ class NotificationItem:
 
 
 class NotificationsState(PageState):
-    items: list[NotificationItem] = []
+    items: rx.Field[list[NotificationItem]] = rx.field(default_factory=list)
 
-    def _reload(self, session, viewer) -> None:
+    def _reload(self, session: Session, viewer: Viewer) -> None:
         self.items = [
             NotificationItem(
                 n.id,
@@ -39,12 +43,12 @@ class NotificationsState(PageState):
         ]
         self.unread_notifications = notifications.unread_count(session, viewer)
 
-    @rx.event
-    def load(self):
+    @event
+    def load(self) -> EventSpec | None:
         return self._run(routes.PAGE_ROLES[routes.NOTIFICATIONS], lambda s, v: None)
 
-    @rx.event
-    def mark_all_read(self):
+    @event
+    def mark_all_read(self) -> EventSpec | None:
         return self._run(
             routes.PAGE_ROLES[routes.NOTIFICATIONS],
             lambda s, v: notifications.mark_read(s, v, None),

@@ -6,11 +6,12 @@ import reflex as rx
 
 from stages_app.services import schools, staff
 from stages_app.states.auth import AuthState, db
+from stages_app.states.events import event
 
 
 class SchoolPickerState(AuthState):
     city_query: str = ""
-    communes: list[schools.CommuneChoice] = []
+    communes: rx.Field[list[schools.CommuneChoice]] = rx.field(default_factory=list)
     searched: bool = False
     commune_insee: str = ""
     commune_label: str = ""
@@ -19,7 +20,7 @@ class SchoolPickerState(AuthState):
     selected_name: str = ""
     selected_principal_email: str = ""
     selected_email_domain: str = ""
-    class_options: list[staff.ClassChoice] = []
+    class_options: rx.Field[list[staff.ClassChoice]] = rx.field(default_factory=list)
 
     def _select(self, college: schools.CollegeChoice | None) -> None:
         self.selected_uai = college.uai if college else ""
@@ -32,8 +33,8 @@ class SchoolPickerState(AuthState):
             with db() as session:
                 self.class_options = staff.class_choices(session, college.uai)
 
-    @rx.event
-    def reset_picker(self):
+    @event
+    def reset_picker(self) -> None:
         self.city_query = ""
         self.communes = []
         self.searched = False
@@ -42,8 +43,8 @@ class SchoolPickerState(AuthState):
         self.colleges = []
         self._select(None)
 
-    @rx.event
-    def search_city(self, value: str):
+    @event
+    def search_city(self, value: str) -> None:
         value = value if isinstance(value, str) else ""
         self.city_query = value[:80]
         if len(self.city_query.strip()) < 2:
@@ -54,8 +55,8 @@ class SchoolPickerState(AuthState):
             self.communes = schools.search_communes(session, self.city_query, limit=8)
         self.searched = True
 
-    @rx.event
-    def choose_commune(self, insee_code: str):
+    @event
+    def choose_commune(self, insee_code: str) -> None:
         insee_code = insee_code if isinstance(insee_code, str) else ""
         with db() as session:
             colleges = schools.colleges_in_commune(session, insee_code[:5])
@@ -67,15 +68,15 @@ class SchoolPickerState(AuthState):
         self.colleges = colleges
         self._select(colleges[0] if len(colleges) == 1 else None)
 
-    @rx.event
-    def change_commune(self):
+    @event
+    def change_commune(self) -> None:
         self.commune_insee = ""
         self.commune_label = ""
         self.colleges = []
         self._select(None)
 
-    @rx.event
-    def choose_college(self, uai: str):
+    @event
+    def choose_college(self, uai: str) -> None:
         uai = uai if isinstance(uai, str) else ""
         college = next((c for c in self.colleges if c.uai == uai), None)
         if college is not None:

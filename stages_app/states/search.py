@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import ClassVar
+from typing import Any, ClassVar, cast
 
 import reflex as rx
+from reflex.event import EventSpec
+from sqlmodel import Session
 
 from stages_app import routes
 from stages_app.models import Role
 from stages_app.services import search
+from stages_app.services.access import Viewer
 from stages_app.services.calendar import week_label
 from stages_app.services.offers import OfferCard, distance_label
 from stages_app.states.base import PageState, as_id, form_text
+from stages_app.states.events import event
 
 STUDENT = {Role.STUDENT.value}
 RADIUS_CHOICES = [5, 10, 20, 30, 45, 60]
@@ -63,7 +67,7 @@ def card_view(card: OfferCard) -> CardView:
 
 class OfferSearchState(PageState):
     ROLES: ClassVar[frozenset[str]] = frozenset(STUDENT)
-    cards: list[CardView] = []
+    cards: rx.Field[list[CardView]] = rx.field(default_factory=list)
     total: int = 0
     page: int = 1
     pages: int = 1
@@ -80,7 +84,7 @@ class OfferSearchState(PageState):
     week: str = ""
     radius: str = "60"
     sort: str = "distance"
-    sector_ids: list[int] = []
+    sector_ids: rx.Field[list[int]] = rx.field(default_factory=list)
     # bumped after every search: the filter form (uncontrolled inputs) remounts with the filters
     # actually applied, e.g. "Toute la France" once the principal opened national search
     filters_version: int = 0
@@ -108,10 +112,10 @@ class OfferSearchState(PageState):
     pupil_name: str = ""  # staff view: whose search this is
     detail_base: str = routes.STUDENT_OFFER + "?id="
 
-    def _results(self, session, viewer) -> search.SearchResult:
+    def _results(self, session: Session, viewer: Viewer) -> search.SearchResult:
         return search.search_offers(session, viewer, self._query())
 
-    def _reload(self, session, viewer) -> None:
+    def _reload(self, session: Session, viewer: Viewer) -> None:
         self.sectors = search.sector_choices(session)
         result = self._results(session, viewer)
         self.cards = [card_view(c) for c in result.cards]
@@ -131,15 +135,15 @@ class OfferSearchState(PageState):
         self.loaded = True
         self.filters_version += 1
 
-    def _search(self):
+    def _search(self) -> EventSpec | None:
         self.denied = ""
         result = self._run(self.ROLES, lambda s, v: None)
         if self.error and not self.loaded:
             self.denied, self.error = self.error, ""
         return result
 
-    @rx.event
-    def load(self):
+    @event
+    def load(self) -> EventSpec | None:
         self.loaded = False
         self.page = 1
         self.keyword = self.week = ""
@@ -148,13 +152,13 @@ class OfferSearchState(PageState):
         self.sector_ids = []
         return self._search()
 
-    @rx.event
-    def apply_filters(self, form: dict):
+    @event
+    def apply_filters(self, form: dict[str, Any]) -> EventSpec | None:
         self.keyword = form_text(form, "keyword", 100)
         self.week = form_text(form, "week", 10)
         self.radius = form_text(form, "radius", 4)
         self.sort = "newest" if form_text(form, "sort", 10) == "newest" else "distance"
-        ids = []
+        ids: list[int] = []
         for key in form if isinstance(form, dict) else []:
             if isinstance(key, str) and key.startswith("sector_"):
                 sid = as_id(key.removeprefix("sector_"))
@@ -164,8 +168,8 @@ class OfferSearchState(PageState):
         self.page = 1
         return self._search()
 
-    @rx.event
-    def go(self, page: int):
+    @event
+    def go(self, page: int) -> EventSpec | None:
         self.page = as_id(page) or 1
         return self._search()
 
@@ -176,22 +180,22 @@ class OfferDetailState(PageState):
     found: bool = False
     back_url: str = routes.STUDENT_SEARCH
 
-    def _detail(self, session, viewer, offer_id: int):
+    def _detail(self, session: Session, viewer: Viewer, offer_id: int) -> OfferCard:
         return search.offer_detail(session, viewer, offer_id)
 
-    def _reload(self, session, viewer) -> None:
+    def _reload(self, session: Session, viewer: Viewer) -> None:
         offer_id = as_id(self.router.url.query_parameters.get("id"))
         self.card = card_view(self._detail(session, viewer, offer_id or 0))
         self.found = True
 
-    @rx.event
-    def load(self):
+    @event
+    def load(self) -> EventSpec | None:
         self.found = False
         self.card = CardView(0, "", "", "", "", "", "", "", [], "")
         return self._run(self.ROLES, lambda s, v: None)
 
 
-def _pupil_param(state) -> int:
+def _pupil_param(state: rx.State) -> int:
     return as_id(state.router.url.query_parameters.get("eleve")) or 0
 
 
@@ -203,19 +207,20 @@ class PupilSearchForStaffState(OfferSearchState):
 
     ROLES: ClassVar[frozenset[str]] = routes.SCHOOL_ROLES
 
-    @rx.event
-    def load(self):
-        return OfferSearchState.load.fn(self)
+    # ``.fn``: the handler's own function, whose result Reflex types as Any
+    @event
+    def load(self) -> EventSpec | None:
+        return cast("EventSpec | None", OfferSearchState.load.fn(self))
 
-    @rx.event
-    def apply_filters(self, form: dict):
-        return OfferSearchState.apply_filters.fn(self, form)
+    @event
+    def apply_filters(self, form: dict[str, Any]) -> EventSpec | None:
+        return cast("EventSpec | None", OfferSearchState.apply_filters.fn(self, form))
 
-    @rx.event
-    def go(self, page: int):
-        return OfferSearchState.go.fn(self, page)
+    @event
+    def go(self, page: int) -> EventSpec | None:
+        return cast("EventSpec | None", OfferSearchState.go.fn(self, page))
 
-    def _results(self, session, viewer) -> search.SearchResult:
+    def _results(self, session: Session, viewer: Viewer) -> search.SearchResult:
         pupil_id = _pupil_param(self)
         self.pupil_name = ""
         result = search.search_offers_for_pupil(session, viewer, pupil_id, self._query())
@@ -227,11 +232,11 @@ class PupilSearchForStaffState(OfferSearchState):
 class PupilOfferForStaffState(OfferDetailState):
     ROLES: ClassVar[frozenset[str]] = routes.SCHOOL_ROLES
 
-    @rx.event
-    def load(self):  # re-declared: see PupilSearchForStaffState
-        return OfferDetailState.load.fn(self)
+    @event
+    def load(self) -> EventSpec | None:  # re-declared: see PupilSearchForStaffState
+        return cast("EventSpec | None", OfferDetailState.load.fn(self))
 
-    def _detail(self, session, viewer, offer_id: int):
+    def _detail(self, session: Session, viewer: Viewer, offer_id: int) -> OfferCard:
         pupil_id = _pupil_param(self)
         self.back_url = f"{routes.SCHOOL_PUPIL_SEARCH}?eleve={pupil_id}"
         return search.offer_detail_for_pupil(session, viewer, pupil_id, offer_id)

@@ -2,42 +2,55 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
+from reflex.event import EventSpec
+from sqlmodel import Session
 
 from stages_app import routes
 from stages_app.models import Role
 from stages_app.services import accounts, schools, staff
+from stages_app.services.access import Viewer
 from stages_app.services.errors import DomainError
 from stages_app.states.auth import AuthState, db
-from stages_app.states.base import GENERIC_ERROR, PageState, as_id, form_text, log
+from stages_app.states.base import (
+    GENERIC_ERROR,
+    PageState,
+    as_id,
+    form_text,
+    log,
+    require_id,
+)
+from stages_app.states.events import event
 
 PRINCIPAL = {Role.PRINCIPAL.value}
 
 
 class StaffState(PageState):
     members: list[staff.StaffRow] = []
-    invitations: list[staff.InvitationRow] = []
+    invitations: rx.Field[list[staff.InvitationRow]] = rx.field(default_factory=list)
     class_options: list[tuple[str, str]] = []
     last_link: str = ""
 
-    def _reload(self, session, viewer) -> None:
+    def _reload(self, session: Session, viewer: Viewer) -> None:
         self.members = staff.list_staff(session, viewer)
         self.invitations = staff.list_invitations(session, viewer)
         settings = schools.school_settings(session, viewer)
         self.class_options = [(str(c.id), c.name) for c in settings.classes]
 
-    @rx.event
-    def load(self):
+    @event
+    def load(self) -> EventSpec | None:
         self.last_link = ""
         return self._run(PRINCIPAL, lambda s, v: None)
 
-    @rx.event
-    def invite(self, form: dict):
+    @event
+    def invite(self, form: dict[str, Any]) -> EventSpec | None:
         email = form_text(form, "email", 300)
         function = form_text(form, "function", 40)
         class_id = as_id(form.get("class_id")) if form_text(form, "class_id", 12) else None
 
-        def action(s, v):
+        def action(s: Session, v: Viewer) -> str:
             invitation, token = staff.invite_staff(
                 s, v, email=email, function=function, class_id=class_id
             )
@@ -48,29 +61,37 @@ class StaffState(PageState):
             PRINCIPAL, action, lambda to: f"Invitation envoyée à {to}. Le lien est valable 7 jours."
         )
 
-    @rx.event
-    def cancel_invitation(self, invitation_id: int):
+    @event
+    def cancel_invitation(self, invitation_id: int) -> EventSpec | None:
         iid = as_id(invitation_id)
         return self._run(
-            PRINCIPAL, lambda s, v: staff.cancel_invitation(s, v, iid), "Invitation annulée."
+            PRINCIPAL,
+            lambda s, v: staff.cancel_invitation(s, v, require_id(iid)),
+            "Invitation annulée.",
         )
 
-    @rx.event
-    def grant(self, membership_id: int):
+    @event
+    def grant(self, membership_id: int) -> EventSpec | None:
         mid = as_id(membership_id)
-        return self._run(PRINCIPAL, lambda s, v: staff.grant(s, v, mid), lambda msg: msg)
+        return self._run(
+            PRINCIPAL, lambda s, v: staff.grant(s, v, require_id(mid)), lambda msg: msg
+        )
 
-    @rx.event
-    def revoke(self, membership_id: int):
+    @event
+    def revoke(self, membership_id: int) -> EventSpec | None:
         mid = as_id(membership_id)
-        return self._run(PRINCIPAL, lambda s, v: staff.revoke(s, v, mid), lambda msg: msg)
+        return self._run(
+            PRINCIPAL, lambda s, v: staff.revoke(s, v, require_id(mid)), lambda msg: msg
+        )
 
-    @rx.event
-    def change_function(self, form: dict):
+    @event
+    def change_function(self, form: dict[str, Any]) -> EventSpec | None:
         mid = as_id(form_text(form, "membership_id", 12))
         function = form_text(form, "function", 40)
         return self._run(
-            PRINCIPAL, lambda s, v: staff.change_function(s, v, mid, function), lambda msg: msg
+            PRINCIPAL,
+            lambda s, v: staff.change_function(s, v, require_id(mid), function),
+            lambda msg: msg,
         )
 
 
@@ -88,8 +109,8 @@ class InvitationSignupState(AuthState):
         token = self.router.url.query_parameters.get("jeton", "")
         return token[:200] if isinstance(token, str) else ""
 
-    @rx.event
-    def load(self):
+    @event
+    def load(self) -> None:
         self.error = ""
         try:
             with db() as session:
@@ -106,8 +127,8 @@ class InvitationSignupState(AuthState):
         self.class_name = preview.class_name
         self.inviter_name = preview.inviter_name
 
-    @rx.event
-    def submit(self, form: dict):
+    @event
+    def submit(self, form: dict[str, Any]) -> EventSpec | None:
         self.error = ""
         password = form_text(form, "password", 300)
         try:

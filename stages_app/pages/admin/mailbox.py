@@ -4,10 +4,11 @@ import reflex as rx
 
 from stages_app.components.forms import field
 from stages_app.components.layout import LINK_STYLE, page_layout
+from stages_app.components.rows import RowVar
 from stages_app.states.admin import MailboxState as S
 
 
-def _mail(row) -> rx.Component:
+def _mail(row: RowVar) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(

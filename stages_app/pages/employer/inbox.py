@@ -6,6 +6,7 @@ import reflex as rx
 from stages_app import routes
 from stages_app.components.forms import section, status_messages
 from stages_app.components.layout import LINK_STYLE, live_refresh, page_layout
+from stages_app.components.rows import RowVar
 from stages_app.states.inbox import ApplicationReviewState as R
 from stages_app.states.inbox import InboxState as I
 
@@ -24,7 +25,7 @@ HINT = {"size": "2", "color": "var(--gray-11)"}
 WRAP = {"overflow_wrap": "anywhere"}
 
 
-def status_badge(status_label, tone) -> rx.Component:
+def status_badge(status_label: rx.Var[str], tone: rx.Var[str]) -> rx.Component:
     """A status badge whose colour says its meaning; high contrast: AA on every colour."""
     return rx.badge(
         status_label,
@@ -47,7 +48,7 @@ def status_badge(status_label, tone) -> rx.Component:
 # ---------------------------------------------------------------------------------------------
 
 
-def _inbox_row(r, week_label) -> rx.Component:
+def _inbox_row(r: RowVar, week_label: rx.Var[str]) -> rx.Component:
     return rx.el.li(
         rx.flex(
             rx.vstack(
@@ -87,7 +88,7 @@ def _inbox_row(r, week_label) -> rx.Component:
     )
 
 
-def _week_group(w) -> rx.Component:
+def _week_group(w: RowVar) -> rx.Component:
     return rx.box(
         rx.flex(
             rx.heading(w.week_label, as_="h3", size="3"),
@@ -116,7 +117,7 @@ def _week_group(w) -> rx.Component:
     )
 
 
-def _offer_group(o) -> rx.Component:
+def _offer_group(o: RowVar) -> rx.Component:
     return rx.card(
         rx.el.section(
             rx.flex(
@@ -222,7 +223,7 @@ def employer_inbox() -> rx.Component:
 # ---------------------------------------------------------------------------------------------
 
 
-def _fact(label: str, *value) -> rx.Component:
+def _fact(label: str, *value: rx.Component | rx.Var[str] | str) -> rx.Component:
     return rx.fragment(
         rx.el.dt(label, style={"font_weight": "600", "color": "var(--gray-11)"}),
         rx.el.dd(*value, style={"margin": 0, **WRAP}),
@@ -230,7 +231,7 @@ def _fact(label: str, *value) -> rx.Component:
 
 
 def _summary() -> rx.Component:
-    v = R.review
+    v: RowVar = R.review
     return rx.card(
         rx.el.dl(
             _fact(
@@ -290,7 +291,7 @@ def _letter() -> rx.Component:
     )
 
 
-def _cv_section(s) -> rx.Component:
+def _cv_section(s: RowVar) -> rx.Component:
     return rx.box(
         rx.heading(s.label, as_="h3", size="3", margin_bottom="0.25em"),
         rx.cond(
@@ -305,6 +306,7 @@ def _cv_section(s) -> rx.Component:
 
 
 def _cv() -> rx.Component:
+    v: RowVar = R.review
     return section(
         "CV",
         rx.text("Le CV tel qu'il était au moment de l'envoi.", **HINT),
@@ -317,15 +319,21 @@ def _cv() -> rx.Component:
             aria_label="Télécharger le CV de " + R.pupil_name + " (PDF)",
         ),
         rx.cond(
-            R.review.cv.length() > 0,
-            rx.vstack(rx.foreach(R.review.cv, _cv_section), spacing="3", align="stretch"),
+            v.cv.length() > 0,
+            rx.vstack(rx.foreach(v.cv, _cv_section), spacing="3", align="stretch"),
             rx.text("Le CV envoyé est vide."),
         ),
     )
 
 
 def _labelled_area(
-    label, field_id: str, name: str, *, required: bool, hint: str = "", **props
+    label: str,
+    field_id: str,
+    name: str,
+    *,
+    required: bool,
+    hint: str = "",
+    **props: str | rx.Var[str],
 ) -> rx.Component:
     hint_id = field_id + "-aide"
     if hint:
@@ -357,7 +365,7 @@ def _labelled_area(
 
 
 def _accept_form() -> rx.Component:
-    v = R.review
+    v: RowVar = R.review
     return rx.form(
         rx.vstack(
             rx.heading("Accepter", as_="h3", size="4"),
@@ -486,7 +494,7 @@ def _cancel_form() -> rx.Component:
 
 
 def _answer() -> rx.Component:
-    v = R.review
+    v: RowVar = R.review
     return section(
         "Votre réponse",
         status_messages(R),
@@ -510,7 +518,7 @@ def _answer() -> rx.Component:
     )
 
 
-def _history_item(h) -> rx.Component:
+def _history_item(h: RowVar) -> rx.Component:
     return rx.el.li(
         rx.text(
             rx.el.time(h.at, date_time=h.iso),

@@ -6,6 +6,7 @@ from stages_app import routes
 from stages_app.components.forms import status_messages
 from stages_app.components.layout import LINK_STYLE, live_refresh, page_layout
 from stages_app.components.offer_card import offer_card
+from stages_app.components.rows import RowVar
 from stages_app.states.employer import EmployerOffersState as L
 from stages_app.states.employer import OfferEditorState as E
 
@@ -23,7 +24,7 @@ MUTED = "var(--gray-11)"
 WAITING_HREF = routes.EMPLOYER_INBOX + "?statut=open"
 
 
-def _week_seats(w) -> rx.Component:
+def _week_seats(w: RowVar) -> rx.Component:
     return rx.el.li(
         rx.hstack(
             rx.text("Semaine ", w.label, size="2", flex="1", min_width="12em"),
@@ -71,7 +72,7 @@ def _summary() -> rx.Component:
     )
 
 
-def _todo_row(t) -> rx.Component:
+def _todo_row(t: RowVar) -> rx.Component:
     return rx.el.li(
         rx.vstack(
             rx.hstack(
@@ -129,7 +130,7 @@ def _todo() -> rx.Component:
     )
 
 
-def _row(r) -> rx.Component:
+def _row(r: RowVar) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
@@ -249,12 +250,12 @@ def employer_offers() -> rx.Component:
 def _text_input(
     label: str,
     name: str,
-    value,
+    value: str | rx.Var[str],
     *,
     hint: str = "",
     max_length: int = 200,
     required: bool = False,
-    **props,
+    **props: str,
 ) -> rx.Component:
     fid = "offre-" + name
     return rx.vstack(
@@ -282,7 +283,13 @@ def _text_input(
 
 
 def _text_area(
-    label: str, name: str, value, *, hint: str = "", max_length: int = 5000, required: bool = False
+    label: str,
+    name: str,
+    value: str | rx.Var[str],
+    *,
+    hint: str = "",
+    max_length: int = 5000,
+    required: bool = False,
 ) -> rx.Component:
     fid = "offre-" + name
     return rx.vstack(
@@ -309,7 +316,7 @@ def _text_area(
     )
 
 
-def _week_row(w) -> rx.Component:
+def _week_row(w: RowVar) -> rx.Component:
     sid = "places-" + w.monday
     return rx.el.li(
         rx.hstack(

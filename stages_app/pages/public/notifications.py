@@ -4,10 +4,11 @@ import reflex as rx
 
 from stages_app.components.forms import status_messages
 from stages_app.components.layout import LINK_STYLE, page_layout
+from stages_app.components.rows import RowVar
 from stages_app.states.notifications import NotificationsState as S
 
 
-def _item(n) -> rx.Component:
+def _item(n: RowVar) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(

@@ -1,6 +1,9 @@
 """Sign-up pages: a chooser, then one form per kind of account."""
 
+from typing import Any
+
 import reflex as rx
+from reflex.event import EventCallback
 
 from stages_app import routes
 from stages_app.components.forms import (
@@ -107,7 +110,9 @@ def _account_fields(email_hint: str | None = None) -> list[rx.Component]:
     ]
 
 
-def _form(handler, label: str, *fields: rx.Component) -> rx.Component:
+def _form(
+    handler: EventCallback[dict[str, Any]], label: str, *fields: rx.Component
+) -> rx.Component:
     return rx.box(
         rx.form(
             rx.vstack(

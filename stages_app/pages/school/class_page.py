@@ -5,12 +5,13 @@ import reflex as rx
 from stages_app import routes
 from stages_app.components.forms import section, status_messages
 from stages_app.components.layout import LINK_STYLE, live_refresh, page_layout
+from stages_app.components.rows import RowVar
 from stages_app.states.class_page import ClassPageState as S
 
 STATUS_COLOR = {"waiting": "orange", "authorised": "blue", "open": "green"}
 
 
-def _pupil(p) -> rx.Component:
+def _pupil(p: RowVar) -> rx.Component:
     box_id = "eleve-" + p.pupil_user_id.to_string()
     return rx.table.row(
         rx.table.cell(

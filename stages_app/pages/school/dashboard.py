@@ -1,10 +1,15 @@
 """The school's tracking (principal and granted staff): per class, coverage of each internship
 week, pupils per situation, pupils needing attention, CSV export. Kept live by server pushes."""
 
+from collections.abc import Sequence
+
 import reflex as rx
+from reflex.vars import ArrayVar
 
 from stages_app.components.forms import section, status_messages
 from stages_app.components.layout import LINK_STYLE, live_refresh, page_layout
+from stages_app.components.rows import RowVar
+from stages_app.states.dashboards import BarRow
 from stages_app.states.dashboards import SchoolDashboardState as S
 
 COLUMNS = (
@@ -20,7 +25,7 @@ COLUMNS = (
 )
 
 
-def _figures(row) -> list[rx.Component]:
+def _figures(row: RowVar) -> list[rx.Component]:
     return [
         rx.table.cell(v)
         for v in (
@@ -36,7 +41,7 @@ def _figures(row) -> list[rx.Component]:
     ]
 
 
-def _class_row(row) -> rx.Component:
+def _class_row(row: RowVar) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(
             rx.link(
@@ -47,7 +52,7 @@ def _class_row(row) -> rx.Component:
     )
 
 
-def _total_row(row) -> rx.Component:
+def _total_row(row: RowVar) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(rx.text.strong(row.name)),
         *_figures(row),
@@ -56,7 +61,7 @@ def _total_row(row) -> rx.Component:
     )
 
 
-def _bar(row) -> rx.Component:
+def _bar(row: RowVar) -> rx.Component:
     """A horizontal bar (decorative) with its figure written next to it (the accessible part)."""
     return rx.el.li(
         rx.text(row.title, weight="medium", size="2"),
@@ -93,7 +98,7 @@ def _bar(row) -> rx.Component:
     )
 
 
-def _bars(rows, empty: str) -> rx.Component:
+def _bars(rows: ArrayVar[Sequence[BarRow]], empty: str) -> rx.Component:
     return rx.cond(
         rows.length() > 0,
         rx.el.ul(rx.foreach(rows, _bar), style={"padding": 0, "margin": 0}),
@@ -101,7 +106,7 @@ def _bars(rows, empty: str) -> rx.Component:
     )
 
 
-def _attention(a) -> rx.Component:
+def _attention(a: RowVar) -> rx.Component:
     return rx.el.li(
         rx.card(
             rx.vstack(

@@ -5,10 +5,11 @@ import reflex as rx
 from stages_app import routes
 from stages_app.components.forms import section, status_messages
 from stages_app.components.layout import LINK_STYLE, page_layout
+from stages_app.components.rows import RowVar
 from stages_app.states.home import SchoolHomeState as S
 
 
-def _class_row(row) -> rx.Component:
+def _class_row(row: RowVar) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(
             rx.link(
@@ -27,7 +28,7 @@ def _class_row(row) -> rx.Component:
     )
 
 
-def _follow_choice(c) -> rx.Component:
+def _follow_choice(c: RowVar) -> rx.Component:
     return rx.el.li(
         rx.hstack(
             rx.text(c.name, weight="bold"),

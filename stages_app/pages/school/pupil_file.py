@@ -6,12 +6,13 @@ import reflex as rx
 from stages_app import routes
 from stages_app.components.forms import section, status_messages
 from stages_app.components.layout import LINK_STYLE, live_refresh, page_layout
+from stages_app.components.rows import RowVar
 from stages_app.states.dashboards import PupilFileState as S
 
 PRE = {"white_space": "pre-wrap", "overflow_wrap": "anywhere"}
 
 
-def _cv_section(sec) -> rx.Component:
+def _cv_section(sec: RowVar) -> rx.Component:
     return rx.vstack(
         rx.heading(sec.title, as_="h3", size="3"),
         rx.el.ul(
@@ -23,7 +24,7 @@ def _cv_section(sec) -> rx.Component:
     )
 
 
-def _application(a) -> rx.Component:
+def _application(a: RowVar) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(

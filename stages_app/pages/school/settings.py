@@ -4,10 +4,11 @@ import reflex as rx
 
 from stages_app.components.forms import field, section, status_messages
 from stages_app.components.layout import page_layout
+from stages_app.components.rows import RowVar
 from stages_app.states.school_settings import SchoolSettingsState as S
 
 
-def _class_row(row) -> rx.Component:
+def _class_row(row: RowVar) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
@@ -129,7 +130,7 @@ def _class_row(row) -> rx.Component:
     )
 
 
-def _week(w) -> rx.Component:
+def _week(w: RowVar) -> rx.Component:
     return rx.el.li(
         rx.hstack(
             rx.text("Semaine ", w.label),
@@ -151,7 +152,7 @@ def _week(w) -> rx.Component:
     )
 
 
-def _period(p) -> rx.Component:
+def _period(p: RowVar) -> rx.Component:
     return rx.card(
         rx.text(rx.text.strong("Période "), p.label, " (", p.school_year, ")"),
         rx.el.ul(rx.foreach(p.weeks, _week), style={"padding": 0, "margin_top": "0.5em"}),

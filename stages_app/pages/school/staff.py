@@ -4,13 +4,14 @@ import reflex as rx
 
 from stages_app.components.forms import field, section, select_field, status_messages
 from stages_app.components.layout import page_layout
+from stages_app.components.rows import RowVar
 from stages_app.pages.public.signup import STAFF_FUNCTIONS
 from stages_app.states.staff import StaffState as S
 
 STATUS_COLOR = {"granted": "green", "pending": "orange", "revoked": "gray"}
 
 
-def _member(m) -> rx.Component:
+def _member(m: RowVar) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(rx.text(m.name, weight="bold"), rx.text(m.email, size="1")),
         rx.table.cell(
@@ -100,7 +101,7 @@ def _member(m) -> rx.Component:
     )
 
 
-def _invitation(inv) -> rx.Component:
+def _invitation(inv: RowVar) -> rx.Component:
     return rx.el.li(
         rx.hstack(
             rx.text(

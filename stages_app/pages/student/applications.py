@@ -5,6 +5,7 @@ import reflex as rx
 from stages_app import routes
 from stages_app.components.forms import section, status_messages
 from stages_app.components.layout import LINK_STYLE, live_refresh, page_layout
+from stages_app.components.rows import RowVar
 from stages_app.states.applications import ApplicationState as A
 from stages_app.states.applications import ApplyState as P
 from stages_app.states.applications import TrackerState as T
@@ -18,7 +19,7 @@ BADGE = {
 }
 
 
-def _week_option(w) -> rx.Component:
+def _week_option(w: RowVar) -> rx.Component:
     return rx.el.li(
         rx.hstack(
             rx.text(w.label, " — ", w.free, weight="medium"),
@@ -221,7 +222,7 @@ def application_page() -> rx.Component:
     )
 
 
-def _internship(i) -> rx.Component:
+def _internship(i: RowVar) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading(i.offer_title, as_="h3", size="4"),
@@ -243,7 +244,7 @@ def _internship(i) -> rx.Component:
     )
 
 
-def _item(r) -> rx.Component:
+def _item(r: RowVar) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(

@@ -4,11 +4,12 @@ import reflex as rx
 
 from stages_app.components.forms import field, section, status_messages
 from stages_app.components.layout import page_layout
-from stages_app.services.cv import CV_SECTIONS
+from stages_app.components.rows import RowVar
+from stages_app.services.cv import CV_SECTIONS, CVSection
 from stages_app.states.cv import CVState as S
 
 
-def _editor_section(sec) -> rx.Component:
+def _editor_section(sec: CVSection) -> rx.Component:
     fid = "cv-" + sec.key
     hint_id = fid + "-aide"
     return rx.vstack(
@@ -69,7 +70,7 @@ def _preview() -> rx.Component:
     )
 
 
-def _version(v) -> rx.Component:
+def _version(v: RowVar) -> rx.Component:
     return rx.el.li(
         rx.hstack(
             rx.text(v.name, weight="bold"),

@@ -5,6 +5,7 @@ import reflex as rx
 from stages_app.components.forms import section, status_messages
 from stages_app.components.layout import LINK_STYLE, page_layout
 from stages_app.components.offer_card import offer_card
+from stages_app.components.rows import RowVar
 from stages_app.states.search import (
     RADIUS_CHOICES,
     OfferDetailState,
@@ -34,7 +35,7 @@ def _labelled(label: str, control: rx.Component, control_id: str) -> rx.Componen
     )
 
 
-def _sector_box(S, s) -> rx.Component:
+def _sector_box(S: type[OfferSearchState], s: RowVar) -> rx.Component:
     box_id = "secteur-" + s.id.to_string()
     return rx.el.li(
         rx.hstack(
@@ -66,7 +67,7 @@ def _sector_box(S, s) -> rx.Component:
     )
 
 
-def _filters(S) -> rx.Component:
+def _filters(S: type[OfferSearchState]) -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.flex(
@@ -149,7 +150,7 @@ def _filters(S) -> rx.Component:
     )
 
 
-def _search_page(S, title) -> rx.Component:
+def _search_page(S: type[OfferSearchState], title: str | rx.Var[str]) -> rx.Component:
     return page_layout(
         title,
         rx.cond(
@@ -244,7 +245,7 @@ def pupil_offer_for_staff() -> rx.Component:
     return _detail_page(PupilOfferForStaffState)
 
 
-def _detail_page(D, extra: rx.Component | None = None) -> rx.Component:
+def _detail_page(D: type[OfferDetailState], extra: rx.Component | None = None) -> rx.Component:
     return page_layout(
         rx.cond(D.found, D.card.title, "Offre de stage"),
         status_messages(D),
