@@ -603,10 +603,17 @@ def _own_application(session: Session, viewer: Viewer, application_id: object) -
     return app
 
 
+# What an employer may ever see: applications sent at least once (a draft withdrawn before
+# being sent stays the pupil's alone, like any draft).
+_SENT = col(Application.submitted_at).is_not(None)
+
+
 def _employer_application(
     session: Session, org: Organisation, application_id: object
 ) -> Application:
-    """An application sent to one of ``org``'s offers (drafts are never the employer's)."""
+    """An application sent to one of ``org``'s offers. Drafts are never the employer's, nor is a
+    draft the pupil withdrew before sending it: the employer gets "introuvable", as for an id
+    that does not exist."""
     aid = _id_or_404(application_id)
     app: Application | None = session.execute(
         select(Application)
@@ -614,7 +621,7 @@ def _employer_application(
         .where(
             col(Application.id) == aid,
             col(Offer.organisation_id) == org.id,
-            col(Application.status) != DRAFT,
+            _SENT,
         )
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
@@ -1227,7 +1234,7 @@ def inbox(
         .join(PupilProfile, col(PupilProfile.user_id) == Application.student_id, isouter=True)
         .join(SchoolClass, col(SchoolClass.id) == PupilProfile.class_id, isouter=True)
         .join(School, col(School.id) == PupilProfile.school_id, isouter=True)
-        .where(col(Offer.organisation_id) == org.id, col(Application.status) != DRAFT)
+        .where(col(Offer.organisation_id) == org.id, _SENT)
     )
     oid = _int_id(offer_id) if offer_id not in (None, "") else None
     if oid is not None:
@@ -1289,7 +1296,7 @@ def inbox_groups(session: Session, viewer: Viewer) -> list[InboxGroup]:
         )
         .join(OfferWeek, col(OfferWeek.id) == Application.offer_week_id)
         .join(Offer, col(Offer.id) == Application.offer_id)
-        .where(col(Offer.organisation_id) == org.id, col(Application.status) != DRAFT)
+        .where(col(Offer.organisation_id) == org.id, _SENT)
         .group_by(
             col(Offer.id),
             col(Offer.title),

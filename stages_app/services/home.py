@@ -179,5 +179,5 @@ def admin_home(session: Session, viewer: Viewer) -> AdminHome:
         users=count(User),
         employers=count(Organisation),
         offers_published=count(Offer, col(Offer.status) == "published"),
-        applications=count(Application, col(Application.status) != "draft"),
+        applications=count(Application, col(Application.submitted_at).is_not(None)),
     )
