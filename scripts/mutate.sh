@@ -24,6 +24,8 @@ fi
 jobs="${MUTATE_JOBS:-$(nproc)}"
 mutmut run --max-children "$jobs" "$@" || true
 echo
-echo "==> Surviving mutants (each one is a change of the rules that no test noticed)"
+echo "==> Surviving mutants (each one a change of the code that no test noticed)"
 mutmut results --all false 2>/dev/null | grep -E ': (survived|no tests|suspicious|timeout)' || echo "none"
-mutmut results --all true 2>/dev/null | awk -F': ' '{n[$2]++} END {for (s in n) printf "%-12s %d\n", s, n[s]}' | sort
+echo
+echo "==> Summary (text only: the change is inside a message; logic: it changes what the code does)"
+mutmut results --all true 2>/dev/null | python scripts/mutation_report.py "${MUTATE_REPORT_ARGS:-}"
