@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.helpers import (
     ARTIFACTS_DIR,
@@ -46,9 +47,18 @@ E2E_WEB_DIR = Path(os.environ.get("STAGES_E2E_WEB_DIR") or REPO_ROOT / ".web-e2e
 
 _timings: dict[str, float] = {}
 
+# Generous waits: a 2-core CI machine building and serving the app while other jobs run can take
+# several seconds to hydrate a page. Behaviour is asserted, never speed (timings go to the JSON
+# reports and bench/).
+expect.set_options(timeout=20_000)
 
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """Mark everything under tests/e2e as ``e2e`` and run it last (fast tests fail first)."""
+    """Mark everything under tests/e2e as ``e2e`` and run it last (fast tests fail first). Last
+    of the hooks, after pytest's own reordering by fixture: the sync Playwright keeps an event
+    loop running in the main thread until the session ends, so a test using ``asyncio.run``
+    after a browser test would fail."""
     e2e, other = [], []
     for item in items:
         if E2E_DIR in Path(item.path).resolve().parents:
