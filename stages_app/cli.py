@@ -114,6 +114,15 @@ def cmd_send_mails(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_close_past_weeks(_args: argparse.Namespace) -> int:
+    from stages_app.db import get_engine
+    from stages_app.services.jobs import run_once
+
+    closed = run_once(get_engine())
+    print(f"{closed} candidature(s) close(s) : leur semaine a commencé sans réponse.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m stages_app.cli",
@@ -138,6 +147,10 @@ def main(argv: list[str] | None = None) -> int:
         "--limit", type=int, default=200, help="nombre maximal de courriels (défaut : 200)"
     )
     p.set_defaults(func=cmd_send_mails)
+    sub.add_parser(
+        "close-past-weeks",
+        help="clore les candidatures sans réponse dont la semaine a commencé",
+    ).set_defaults(func=cmd_close_past_weeks)
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     return func(args)

@@ -30,6 +30,19 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     return engine
 
 
+def begin_immediate(session: Session) -> None:
+    """SQLite: take the database write lock now, before the unit of work reads anything
+    (``BEGIN IMMEDIATE``), so that what it reads cannot change before it writes; PostgreSQL takes
+    row locks instead (``SELECT … FOR UPDATE`` in the unit). The session must hold no pending
+    change (a read-only transaction in progress is ended: nothing is lost)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a locked unit of work must start with no pending change")
+    session.rollback()
+    session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(  # pragma: no cover - exercised by every sqlite test

@@ -36,6 +36,7 @@ from stages_app.pages.student.search import (
     pupil_offer_for_staff,
     pupil_search_for_staff,
 )
+from stages_app.services.jobs import run_periodic_jobs
 from stages_app.services.mail import run_mail_sender
 from stages_app.states.admin import MailboxState
 from stages_app.states.applications import ApplicationState, ApplyState, TrackerState
@@ -185,6 +186,8 @@ app = rx.App(
 # Background e-mail sender: a deliver_pending pass every 5 s in a thread when STAGES_SMTP_HOST is
 # set (otherwise mails stay in the local outbox, /admin/courriels). Errors are logged, never raised.
 app.register_lifespan_task(run_mail_sender)
+# Hourly jobs: applications still waiting when their week has started are closed.
+app.register_lifespan_task(run_periodic_jobs)
 
 for route, page, title, on_load in PAGES:
     # The guard runs first; the page's own loader re-derives the user again from the token.

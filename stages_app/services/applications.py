@@ -56,11 +56,12 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import TypedDict, TypeVar
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col
 
 from stages_app import routes, settings
+from stages_app.db import begin_immediate
 from stages_app.models import (
     CV,
     Application,
@@ -448,14 +449,7 @@ def _is_busy(exc: OperationalError) -> bool:
     return "database is locked" in text or "database table is locked" in text
 
 
-def _begin_immediate(session: Session) -> None:
-    """SQLite: take the write lock now, before any read of the unit (``BEGIN IMMEDIATE``)."""
-    if session.get_bind().dialect.name != "sqlite":
-        return
-    if session.new or session.dirty or session.deleted:
-        raise RuntimeError("a locked unit of work must start with no pending change")
-    session.rollback()  # ends a read-only transaction: nothing is lost
-    session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+_begin_immediate = begin_immediate  # SQLite's write lock first (stages_app.db)
 
 
 @contextlib.contextmanager
@@ -603,9 +597,10 @@ def _own_application(session: Session, viewer: Viewer, application_id: object) -
     return app
 
 
-# What an employer may ever see: applications sent at least once (a draft withdrawn before
-# being sent stays the pupil's alone, like any draft).
-_SENT = col(Application.submitted_at).is_not(None)
+# What an employer may ever see: applications sent at least once and not a draft now (a draft
+# withdrawn before being sent stays the pupil's alone, like any draft, and so does an application
+# cancelled automatically that the pupil is writing again).
+_SENT = and_(col(Application.submitted_at).is_not(None), col(Application.status) != DRAFT)
 
 
 def _employer_application(
@@ -669,6 +664,17 @@ def _check_pupil_limits(
     return count
 
 
+def _school_week(session: Session, school_id: int, week: dt.date) -> int | None:
+    """The id of the collège's internship week, locked against its removal until the end of
+    the unit (PostgreSQL ``FOR KEY SHARE``; ``schools.remove_week`` locks it ``FOR UPDATE``)."""
+    found: int | None = session.execute(
+        select(col(InternshipWeek.id))
+        .where(col(InternshipWeek.school_id) == school_id, col(InternshipWeek.week_start) == week)
+        .with_for_update(read=True, key_share=True)
+    ).scalar_one_or_none()
+    return found
+
+
 def _check_can_apply(
     session: Session, viewer: Viewer, profile: PupilProfile, offer_id: int, week: dt.date
 ) -> tuple[Offer, OfferWeek]:
@@ -693,12 +699,7 @@ def _check_can_apply(
             field="offer",
         )
     label = week_label(week)
-    school_week = session.execute(
-        select(col(InternshipWeek.id)).where(
-            col(InternshipWeek.school_id) == profile.school_id,
-            col(InternshipWeek.week_start) == week,
-        )
-    ).first()
+    school_week = _school_week(session, profile.school_id, week)
     if school_week is None:
         raise ValidationError(
             f"La semaine {label} n'est pas une semaine de stage de votre collège : choisissez une "
@@ -984,21 +985,28 @@ def _find(session: Session, student_id: int, offer_id: int, week: dt.date) -> Ap
     return app
 
 
+def _taken_up_again(app: Application) -> bool:
+    """R7 keeps one row per pupil, offer and week; these come back as a draft when the pupil
+    applies again: a draft they withdrew before sending it, and an application cancelled
+    automatically (R5: not their choice; they may apply again once the rules allow it, e.g.
+    after the internship that caused it is cancelled)."""
+    return (app.status == WITHDRAWN and app.submitted_at is None) or app.status == CANCELLED_AUTO
+
+
 def start_or_get_draft(
     session: Session, viewer: Viewer, offer_id: object, week_start: object
 ) -> ApplicationView:
     """The pupil's application for this offer and week (R7: at most one), created as a draft when
-    there is none — only for a week they may apply to. A draft withdrawn before being sent is
-    taken up again; any other existing application is returned as it is."""
+    there is none — only for a week they may apply to. A draft withdrawn before being sent, or an
+    application cancelled automatically, is taken up again as a draft (:func:`_taken_up_again`);
+    any other existing application is returned as it is."""
     profile = access.pupil_with_open_access(session, viewer)
     oid = _int_id(offer_id)
     if oid is None:
         raise NotFound("Cette offre est introuvable.")
     week = _week(week_start)
     existing = _find(session, viewer.user_id, oid, week)
-    if existing is not None and not (
-        existing.status == WITHDRAWN and existing.submitted_at is None
-    ):
+    if existing is not None and not _taken_up_again(existing):
         return _application_view(session, existing)
     try:
         # No lock: R7's unique constraint settles two creations at once (the loser returns the
@@ -1031,10 +1039,13 @@ def start_or_get_draft(
                         at=now,
                     )
                 )
-            elif app.status == WITHDRAWN and app.submitted_at is None:
-                _transition(
-                    session, app, DRAFT, viewer.user_id, "Brouillon repris par l'élève.", now
+            elif _taken_up_again(app):
+                reason = (
+                    "Brouillon repris par l'élève."
+                    if app.status == WITHDRAWN
+                    else "Candidature reprise par l'élève après son annulation automatique."
                 )
+                _transition(session, app, DRAFT, viewer.user_id, reason, now)
             app_id = app.id
     except Conflict as exc:
         if isinstance(exc.__cause__, IntegrityError):  # created at the same instant elsewhere
@@ -1463,13 +1474,23 @@ def accept(session: Session, viewer: Viewer, application_id: object, message: st
         first = _employer_application(session, org, application_id)
         app_id, student_id, week_id = stored_id(first), first.student_id, first.offer_week_id
         ow = _lock_week(session, week_id)  # 1. the offer week (R6)
-        _lock_pupil(session, student_id)  # 2. the pupil (R3, R4, R5)
+        profile = _lock_pupil(session, student_id)  # 2. the pupil (R3, R4, R5)
         app = _lock_application(session, app_id)  # 3. the application
         if app.status not in OPEN:
             raise _status_conflict(app, employer=True)
         label = week_label(app.week_start)
+        if app.week_start < paris_today():
+            raise Conflict(
+                f"La semaine {label} est commencée ou passée : il est trop tard pour accepter "
+                "cette candidature."
+            )
         if ow is None or ow.withdrawn_at is not None:
             raise Conflict(f"La semaine {label} n'est plus proposée pour cette offre.")
+        if profile is None or _school_week(session, profile.school_id, app.week_start) is None:
+            raise Conflict(
+                f"La semaine {label} n'est plus une semaine de stage du collège de l'élève : "
+                "vous ne pouvez pas accepter cette candidature."
+            )
         if ow.accepted_count >= ow.seats:
             raise Conflict(
                 _NO_SEAT.format(week=label) + " La candidature reste en attente : "
@@ -1724,6 +1745,53 @@ def cancel_accepted(session: Session, viewer: Viewer, application_id: object, re
 # ---------------------------------------------------------------------------------------------
 # Pupil: the tracker and the letter guidance
 # ---------------------------------------------------------------------------------------------
+
+
+def past_week_reason(week_start: dt.date) -> str:
+    return (
+        f"La semaine {week_label(week_start)} a commencé sans réponse de l'employeur : "
+        "la candidature est close."
+    )
+
+
+def close_past_weeks(session: Session, today: dt.date | None = None) -> int:
+    """Close the applications still waiting for an answer whose week has started (an employer
+    can no longer accept them): cancelled automatically, with the reason, the pupil told in the
+    app. Run by the app every hour (``run_daily_jobs``) and by ``python -m stages_app.cli
+    close-past-weeks``. Returns how many were closed."""
+    today = today or paris_today()
+    ids = list(
+        session.execute(
+            select(col(Application.id))
+            .where(col(Application.status).in_(OPEN), col(Application.week_start) < today)
+            .order_by(col(Application.id))
+        ).scalars()
+    )
+    closed = 0
+    for app_id in ids:
+        with _unit(session, "La candidature a changé entre-temps.", locked=True):
+            first = session.get(Application, app_id)
+            if first is None:  # pragma: no cover - applications are never deleted
+                continue
+            _lock_pupil(session, first.student_id)
+            app = _lock_application(session, app_id)
+            if app.status not in OPEN or app.week_start >= today:
+                continue  # answered or withdrawn in the meantime
+            reason = past_week_reason(app.week_start)
+            _transition(session, app, CANCELLED_AUTO, None, reason, utcnow())
+            f = _facts(session, app)
+            _tell(
+                session,
+                f.pupil,
+                kind="application_closed_past_week",
+                title=f"Candidature close : « {f.offer.title} »",
+                body=reason + " Continuez à chercher : d'autres semaines vous attendent peut-être.",
+                link=pupil_application_url(app_id),
+                dedupe_key=None,
+                mail=False,
+            )
+            closed += 1
+    return closed
 
 
 def _address(offer: Offer) -> str:

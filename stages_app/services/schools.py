@@ -41,6 +41,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from stages_app.db import begin_immediate
 from stages_app.models import (
     Application,
     ApplicationStatus,
@@ -48,6 +49,8 @@ from stages_app.models import (
     Commune,
     InternshipWeek,
     Invitation,
+    Offer,
+    Organisation,
     PupilProfile,
     RightsStatus,
     School,
@@ -887,13 +890,25 @@ def add_period(
 
 def remove_week(session: Session, viewer: Viewer | None, week_id: int) -> None:
     """Remove one declared week (principal only); refused while pupils of the school hold an
-    accepted internship that week."""
-    week = session.get(InternshipWeek, _require_id(week_id))
-    if week is None:
-        raise NotFound(
-            "Cette semaine de stage est introuvable : elle a peut-être déjà été retirée."
-        )
+    accepted internship that week, or have sent applications for it that wait for an answer
+    (named, so that the principal can ask them to withdraw or the employers to answer): an
+    employer could otherwise accept a pupil for a week that is no longer the collège's. The
+    week is locked first (SQLite's write lock, PostgreSQL ``FOR UPDATE``): a pupil sending an
+    application or an employer accepting one at the same instant holds it ``FOR KEY SHARE``."""
+    wid = _require_id(week_id)
+    gone = NotFound("Cette semaine de stage est introuvable : elle a peut-être déjà été retirée.")
+    if session.get(InternshipWeek, wid) is None:
+        raise gone
     with unit_of_work(session):
+        begin_immediate(session)
+        week = session.execute(
+            select(InternshipWeek)
+            .where(col(InternshipWeek.id) == wid)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalar_one_or_none()
+        if week is None:
+            raise gone
         require(session, viewer, "school.settings", week.school_id)
         accepted = session.exec(
             select(func.count())
@@ -910,6 +925,35 @@ def remove_week(session: Session, viewer: Viewer | None, week_id: int) -> None:
             raise ValidationError(
                 f"La semaine {week_label(week.week_start)} ne peut pas être retirée : {who} déjà "
                 "un stage accepté cette semaine-là."
+            )
+        waiting = session.execute(
+            select(col(User.first_name), col(User.last_name), col(Organisation.name))
+            .select_from(Application)
+            .join(PupilProfile, col(PupilProfile.user_id) == Application.student_id)
+            .join(User, col(User.id) == Application.student_id)
+            .join(Offer, col(Offer.id) == Application.offer_id)
+            .join(Organisation, col(Organisation.id) == Offer.organisation_id)
+            .where(
+                col(PupilProfile.school_id) == week.school_id,
+                col(Application.week_start) == week.week_start,
+                col(Application.status).in_(
+                    (ApplicationStatus.SUBMITTED.value, ApplicationStatus.READ.value)
+                ),
+            )
+            .order_by(col(User.last_name), col(User.first_name), col(Organisation.name))
+        ).all()
+        if waiting:
+            shown = [f"{first} {last} ({org})" for first, last, org in waiting[:5]]
+            more = f" et {len(waiting) - 5} autre(s)" if len(waiting) > 5 else ""
+            what = (
+                "une candidature envoyée attend"
+                if len(waiting) == 1
+                else f"{len(waiting)} candidatures envoyées attendent"
+            )
+            raise ValidationError(
+                f"La semaine {week_label(week.week_start)} ne peut pas être retirée : {what} "
+                f"la réponse d'un employeur pour cette semaine : {', '.join(shown)}{more}. "
+                "Demandez aux élèves de les retirer, ou attendez les réponses."
             )
         session.delete(week)
 

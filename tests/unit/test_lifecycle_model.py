@@ -105,6 +105,12 @@ class Lifecycle(RuleBasedStateMachine):
         week = OFFER_WEEKS[slot][1]
         return self._free(slot) and all(a.week != week for a in accepted) and len(accepted) < 2
 
+    @staticmethod
+    def _taken_up_again(a: ModelApp) -> bool:
+        """Applying again brings back as a draft: a draft withdrawn before being sent, and an
+        application cancelled automatically (R5 was not the pupil's choice)."""
+        return (a.status == "withdrawn" and not a.sent) or a.status == "cancelled_auto"
+
     def _app_of(self, pupil: int, slot: int) -> int | None:
         for app_id, a in self.apps.items():
             if a.pupil == pupil and a.slot == slot:
@@ -144,9 +150,7 @@ class Lifecycle(RuleBasedStateMachine):
         slot = slots[index % len(slots)]
         offer, week, _ = OFFER_WEEKS[slot]
         existing = self._app_of(pupil, slot)
-        if existing is not None and not (
-            self.apps[existing].status == "withdrawn" and not self.apps[existing].sent
-        ):
+        if existing is not None and not self._taken_up_again(self.apps[existing]):
             expect_ok = True  # R7: the existing application is returned as it is
         else:
             expect_ok = self._may_hold(pupil, slot)
@@ -160,8 +164,8 @@ class Lifecycle(RuleBasedStateMachine):
             return
         if existing is not None:
             assert view.id == existing  # R7
-            if self.apps[existing].status == "withdrawn" and not self.apps[existing].sent:
-                self.apps[existing].status = "draft"  # a withdrawn draft taken up again
+            if self._taken_up_again(self.apps[existing]):
+                self.apps[existing].status = "draft"
         else:
             assert view.id not in self.apps
             self.apps[view.id] = ModelApp(pupil, slot)
