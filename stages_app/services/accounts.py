@@ -23,6 +23,7 @@ from stages_app import settings
 from stages_app.models import AuthSession, Role, User, UserStatus, stored_id, utcnow
 from stages_app.services import passwords
 from stages_app.services.errors import AccountLocked, Conflict, PermissionDenied, ValidationError
+from stages_app.services.text import fix_surrogates
 
 __all__ = [
     "BAD_CREDENTIALS",
@@ -59,8 +60,10 @@ def _now(now: dt.datetime | None) -> dt.datetime:
 
 
 def hash_token(token: str) -> str:
-    """SHA-256 hex of a raw token: what the database stores instead of the token itself."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    """SHA-256 hex of a raw token: what the database stores instead of the token itself. A
+    forged token (from the browser's storage or a link) may hold anything: it is hashed as
+    cleaned text, and matches nothing."""
+    return hashlib.sha256(fix_surrogates(token).encode("utf-8")).hexdigest()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -80,7 +83,7 @@ def normalize_email(raw: str) -> str:
     >>> normalize_email("  Jean.Dupont@AC-Creteil.FR ")
     'jean.dupont@ac-creteil.fr'
     """
-    value = unicodedata.normalize("NFC", raw or "").strip().lower()
+    value = unicodedata.normalize("NFC", fix_surrogates(raw)).strip().lower()
     if not value:
         raise ValidationError("Indiquez votre adresse e-mail.", field="email")
     if len(value) > EMAIL_MAX_LENGTH:
@@ -131,7 +134,7 @@ def clean_name(raw: str, label: str, *, field: str | None = None) -> str:
     """
     field = field or _NAME_FIELDS.get(label.strip().lower())
     subject = _subject(label)
-    value = unicodedata.normalize("NFC", raw or "")
+    value = unicodedata.normalize("NFC", fix_surrogates(raw))
     if any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co") for c in value if c != " "):
         # Control, format (zero-width, bidi override), surrogate and private-use characters.
         # Tabs and newlines are refused too: a name is typed on one line.

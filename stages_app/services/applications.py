@@ -51,7 +51,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import TypedDict, TypeVar
@@ -107,7 +106,7 @@ from stages_app.services.offers import (
     is_week_searchable,
     paris_today,
 )
-from stages_app.services.text import clean_text
+from stages_app.services.text import clean_draft, clean_text
 
 __all__ = [
     "EMPLOYER_INBOX_PATH",
@@ -273,6 +272,7 @@ class WeekChoice:
     application_id: int | None = None  # the pupil's application for this offer and week, if any
     application_status: str = ""
     blocked_reason: str = ""  # French sentence when the pupil cannot apply for this week
+    can_apply_again: bool = False  # an existing application the pupil may take up again
 
 
 @dataclasses.dataclass(frozen=True)
@@ -531,13 +531,6 @@ def _transition(
 # ---------------------------------------------------------------------------------------------
 # Input
 # ---------------------------------------------------------------------------------------------
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _draft_text(value: str) -> str:
-    """A draft as typed: control characters removed, newlines normalised, nothing trimmed."""
-    return _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _week(raw: object) -> dt.date:
@@ -966,8 +959,12 @@ def application_weeks(session: Session, viewer: Viewer, offer_id: object) -> lis
             blocked = "Vous avez déjà un stage accepté cette semaine-là."
         elif per_year[school_year_of(week)] >= MAX_INTERNSHIPS_PER_YEAR:
             blocked = "Vous avez déjà deux stages acceptés cette année scolaire."
+        again = status in (CANCELLED_AUTO, WITHDRAWN) and not blocked
+        if status == WITHDRAWN and app_id is not None:
+            row = session.get(Application, app_id)
+            again = again and row is not None and _taken_up_again(row)
         choices.append(
-            WeekChoice(week, f"Semaine {week_label(week)}", free, app_id, status, blocked)
+            WeekChoice(week, f"Semaine {week_label(week)}", free, app_id, status, blocked, again)
         )
     return choices
 
@@ -1082,7 +1079,7 @@ def save_letter(
             letter = ""
         if not isinstance(letter, str):
             raise ValidationError("La lettre doit être un texte.", field="letter")
-        text = _draft_text(letter)
+        text = clean_draft(letter)
         if len(text) > LETTER_MAX:
             raise ValidationError(
                 f"Votre lettre est trop longue ({len(text)} caractères, {LETTER_MAX} au plus) : "

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from stages_app.models import OutboxMail, Role
 from stages_app.services.access import Viewer
 from stages_app.services.errors import PermissionDenied
+from stages_app.services.text import clean_line
 
 PAGE_SIZE = 20
 _LINK = re.compile(r"(https?://\S+|/[a-z0-9\-/]+\?jeton=[A-Za-z0-9_\-]+)")
@@ -39,7 +40,7 @@ def list_mails(
     page = max(1, min(int(page or 1), 10_000))
     q = select(OutboxMail)
     count_q = select(func.count()).select_from(OutboxMail)
-    to = (to or "").strip().lower()[:254]
+    to = clean_line(to).lower()[:254]
     if to:
         q = q.where(func.lower(OutboxMail.to_email).contains(to))
         count_q = count_q.where(func.lower(OutboxMail.to_email).contains(to))

@@ -8,8 +8,16 @@ import bcrypt
 
 from stages_app import settings
 from stages_app.services.errors import ValidationError
+from stages_app.services.text import fix_surrogates
 
 MAX_PASSWORD_BYTES = 72  # bcrypt ignores anything longer; we refuse it instead
+
+
+def _utf8(password: str | None) -> bytes:
+    """A password's bytes: kept exactly as typed, except a lone UTF-16 surrogate (which a
+    forged request may send and UTF-8 cannot encode), replaced with U+FFFD the same way when
+    the password is chosen and when it is checked."""
+    return fix_surrogates(password).encode("utf-8")
 
 
 def check_password_policy(password: str) -> None:
@@ -18,7 +26,7 @@ def check_password_policy(password: str) -> None:
             f"Le mot de passe doit contenir au moins {settings.PASSWORD_MIN_LENGTH} caractères.",
             field="password",
         )
-    if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
+    if len(_utf8(password)) > MAX_PASSWORD_BYTES:
         raise ValidationError(
             "Le mot de passe est trop long (72 octets au plus).", field="password"
         )
@@ -29,14 +37,13 @@ def check_password_policy(password: str) -> None:
 
 
 def hash_password(password: str) -> str:
-    return bcrypt.hashpw(
-        password.encode("utf-8"), bcrypt.gensalt(rounds=settings.BCRYPT_ROUNDS)
-    ).decode("ascii")
+    hashed = bcrypt.hashpw(_utf8(password), bcrypt.gensalt(rounds=settings.BCRYPT_ROUNDS))
+    return hashed.decode("ascii")
 
 
 def verify_password(password: str, password_hash: str) -> bool:
     try:
-        pw = (password or "").encode("utf-8")[:MAX_PASSWORD_BYTES]
+        pw = _utf8(password)[:MAX_PASSWORD_BYTES]
         return bcrypt.checkpw(pw, password_hash.encode("ascii"))
     except ValueError:
         return False

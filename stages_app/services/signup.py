@@ -212,7 +212,7 @@ def _organisation_kind(kind: OrganisationKind | str | None) -> str:
 
 
 def _school_by_uai(session: Session, raw: str | None) -> School:
-    uai = (raw or "").strip().upper()
+    uai = clean_line(raw).upper()
     school: School | None = None
     if re.fullmatch(r"[0-9]{7}[A-Z]", uai):
         school = session.execute(select(School).where(col(School.uai) == uai)).scalar_one_or_none()
@@ -309,7 +309,7 @@ def signup_student(
     """A pupil joins their class with its code. No platform access yet (R1: parental
     authorisation and opening by a staff member come later)."""
     with _unit_of_work(session):
-        code = _SPACES.sub("", class_code or "").upper()
+        code = _SPACES.sub("", clean_line(class_code)).upper()
         school_class: SchoolClass | None = None
         if code and len(code) <= 40:
             school_class = session.execute(

@@ -10,6 +10,7 @@ from reflex.event import EventSpec
 from stages_app.services import mailbox
 from stages_app.services.errors import NotAuthenticated, PermissionDenied
 from stages_app.states.auth import AuthState, db
+from stages_app.states.base import form_text
 from stages_app.states.events import event
 
 
@@ -41,8 +42,7 @@ class MailboxState(AuthState):
 
     @event
     def filter(self, form: dict[str, Any]) -> EventSpec | None:
-        value = form.get("recipient", "") if isinstance(form, dict) else ""
-        self.recipient = value[:254] if isinstance(value, str) else ""
+        self.recipient = form_text(form, "recipient", 254)
         self.page = 1
         return self._load()
 

@@ -17,7 +17,7 @@ from stages_app.services import applications as apps
 from stages_app.services import live as live_topics
 from stages_app.services.access import Viewer
 from stages_app.services.schools import PARIS
-from stages_app.states.base import PageState, as_id, form_text
+from stages_app.states.base import PageState, as_id, as_text, form_text
 from stages_app.states.events import event
 
 STUDENT = {Role.STUDENT.value}
@@ -42,6 +42,7 @@ class WeekOption:
     application_id: int
     application_status: str
     blocked_reason: str
+    can_apply_again: bool = False
 
 
 class ApplyState(PageState):
@@ -61,6 +62,7 @@ class ApplyState(PageState):
                 w.application_id or 0,
                 w.application_status,
                 w.blocked_reason,
+                w.can_apply_again,
             )
             for w in apps.application_weeks(session, viewer, self._offer_id())
         ]
@@ -72,12 +74,12 @@ class ApplyState(PageState):
 
     @event
     def start(self, week_start: str) -> EventSpec | None:
-        week = week_start if isinstance(week_start, str) else ""
+        week = as_text(week_start, 10)
         offer_id = self._offer_id()
         holder: dict[str, apps.ApplicationView] = {}
 
         def action(s: Session, v: Viewer) -> None:
-            holder["app"] = apps.start_or_get_draft(s, v, offer_id, week[:10])
+            holder["app"] = apps.start_or_get_draft(s, v, offer_id, week)
 
         result = self._run(STUDENT, action)
         if "app" in holder:
@@ -151,7 +153,7 @@ class ApplicationState(PageState):
             # a forged value: nothing is stored, the letter on screen stays as typed
             self.saved_label = "Brouillon non enregistré : la lettre doit être un texte."
             return None
-        self.letter = value[: apps.LETTER_MAX * 2]
+        self.letter = as_text(value, apps.LETTER_MAX * 2)
         text, app_id = self.letter, self.app_id
         result = self._run(STUDENT, lambda s, v: apps.save_letter(s, v, app_id, text))
         if self.error:

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from stages_app import live
 from stages_app.services.access import Viewer
 from stages_app.services.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
+from stages_app.services.text import fix_surrogates
 from stages_app.states.auth import AuthState, db
 
 log = logging.getLogger(__name__)
@@ -22,14 +23,28 @@ GENERIC_ERROR = "Une erreur inattendue est survenue. Rien n'a été enregistré 
 _Result = TypeVar("_Result")
 
 
+def as_text(value: object, limit: int = 500) -> str:
+    """A text sent by the browser (a handler's argument, an address parameter), as at most
+    ``limit`` characters the server can store, mail and print: "" when it is not a str, and
+    lone UTF-16 surrogates (which a browser's JSON may carry) replaced with U+FFFD, a pair sent
+    as two code points joined into its character (``services.text.fix_surrogates``). Nothing
+    else is changed: the services clean and check what they keep."""
+    if not isinstance(value, str):
+        return ""
+    # fixed before being cut (a pair counts as one character), on a bounded slice: a pair
+    # takes two code points, so the first ``limit`` characters come from the first 2 × limit
+    return fix_surrogates(value[: limit * 2])[:limit]
+
+
 def form_text(form: dict[str, Any], key: str, limit: int = 500) -> str:
-    """A form value as a bounded string (forged requests may send anything)."""
+    """A form value as a bounded string (forged requests may send anything), made encodable
+    as ``as_text`` does."""
     value: object = form.get(key, "") if isinstance(form, dict) else ""
     if not isinstance(value, str):
         # a number may be sent for a numeric field; a list, dict or None is not a text
         scalar = isinstance(value, (int, float)) and not isinstance(value, bool)
         value = str(value) if scalar else ""
-    return value[:limit]
+    return as_text(value, limit)
 
 
 def as_id(value: object) -> int | None:

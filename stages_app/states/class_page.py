@@ -16,7 +16,7 @@ from stages_app.services import pupils as pupil_service
 from stages_app.services.access import Viewer
 from stages_app.services.errors import NotFound
 from stages_app.states.applications import TONE_COLOR
-from stages_app.states.base import PageState, as_id, require_id
+from stages_app.states.base import PageState, as_id, as_text, require_id
 from stages_app.states.events import event
 
 
@@ -161,7 +161,7 @@ class ClassPageState(PageState):
 
     @event
     def set_received_on(self, value: str) -> None:
-        self.received_on = value[:10] if isinstance(value, str) else ""
+        self.received_on = as_text(value, 10)
 
     @event
     def record_authorisation(self) -> EventSpec | None:
@@ -226,7 +226,7 @@ class ClassPageState(PageState):
 
     @event
     def set_scan_pupil(self, value: str) -> None:
-        self.scan_pupil = value[:12] if isinstance(value, str) else ""
+        self.scan_pupil = as_text(value, 12)
 
     @event
     async def upload_scan(self, files: list[rx.UploadFile]) -> EventSpec | None:

@@ -14,7 +14,7 @@ from stages_app.models import Role
 from stages_app.services import cv as cv_service
 from stages_app.services.access import Viewer
 from stages_app.services.schools import PARIS
-from stages_app.states.base import PageState, as_id, form_text
+from stages_app.states.base import PageState, as_id, as_text, form_text
 from stages_app.states.events import event
 
 STUDENT = {Role.STUDENT.value}
@@ -107,7 +107,7 @@ class CVState(PageState):
             )
             self.saved_label = "Non enregistré : corrigez la section signalée."
             return None
-        value = value[: cv_service.TEXT_MAX * 3]
+        value = as_text(value, cv_service.TEXT_MAX * 3)
         setattr(self, key, value)
         content = {key: value if key == "about" else _lines(value)}
         result = self._run(STUDENT, lambda s, v: cv_service.save_cv(s, v, content))

@@ -16,7 +16,7 @@ from stages_app.services import live as live_topics
 from stages_app.services.access import Viewer
 from stages_app.services.calendar import monday_of, week_label
 from stages_app.states.auth import db
-from stages_app.states.base import PageState, as_id
+from stages_app.states.base import PageState, as_id, as_text
 from stages_app.states.events import event
 from stages_app.states.search import CardView, card_view
 
@@ -345,12 +345,12 @@ class OfferEditorState(PageState):
             "sector_id",
         ) or not isinstance(value, str):
             return None
-        setattr(self, name, value[:5000])
+        setattr(self, name, as_text(value, 5000))
         return self._live()
 
     @event
     def set_postal_code(self, value: str) -> EventSpec | None:
-        self.postal_code = (value if isinstance(value, str) else "")[:10]
+        self.postal_code = as_text(value, 10)
         with db() as session:
             self.commune_options = offers.communes_for_postal_code(session, self.postal_code)
         codes = [c.insee_code for c in self.commune_options]
@@ -360,16 +360,16 @@ class OfferEditorState(PageState):
 
     @event
     def set_commune(self, value: str) -> EventSpec | None:
-        self.commune_insee = (value if isinstance(value, str) else "")[:5]
+        self.commune_insee = as_text(value, 5)
         return self._live()
 
     @event
     def set_new_week(self, value: str) -> None:
-        self.new_week = (value if isinstance(value, str) else "")[:10]
+        self.new_week = as_text(value, 10)
 
     @event
     def set_new_seats(self, value: str) -> None:
-        self.new_seats = (value if isinstance(value, str) else "")[:3]
+        self.new_seats = as_text(value, 3)
 
     @event
     def add_week(self) -> EventSpec | None:
@@ -398,7 +398,7 @@ class OfferEditorState(PageState):
     @event
     def set_week_seats(self, monday: str, seats: str) -> EventSpec | None:
         self.weeks = [
-            dataclasses.replace(w, seats=str(seats)[:3]) if w.monday == monday else w
+            dataclasses.replace(w, seats=as_text(str(seats), 3)) if w.monday == monday else w
             for w in self.weeks
         ]
         return self._live()

@@ -15,7 +15,7 @@ from stages_app.services import accounts, signup, staff
 from stages_app.services.access import Viewer
 from stages_app.services.errors import DomainError
 from stages_app.states.auth import AuthState, db
-from stages_app.states.base import as_id, form_text
+from stages_app.states.base import as_id, as_text, form_text
 from stages_app.states.events import event
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ class SignupState(AuthState):
         self.error_field = ""
         self.done_message = ""
         code = self.router.url.query_parameters.get("code", "")
-        self.prefill_code = code[:12] if isinstance(code, str) else ""
+        self.prefill_code = as_text(code, 12)
 
     def _fail(self, exc: Exception) -> None:
         if isinstance(exc, DomainError):
@@ -190,14 +190,14 @@ class ConfirmEmailState(AuthState):
 
     @event
     def load(self) -> None:
-        token = self.router.url.query_parameters.get("jeton", "")
-        if not isinstance(token, str) or not token:
+        token = as_text(self.router.url.query_parameters.get("jeton", ""), 200)
+        if not token:
             self.ok = False
             self.message = "Ce lien de confirmation est incomplet."
             return
         try:
             with db() as session:
-                signup.confirm_email(session, token[:200])
+                signup.confirm_email(session, token)
             self.ok = True
             self.message = "Votre adresse e-mail est confirmée. Vous pouvez vous connecter."
         except DomainError as exc:

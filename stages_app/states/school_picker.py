@@ -6,6 +6,7 @@ import reflex as rx
 
 from stages_app.services import schools, staff
 from stages_app.states.auth import AuthState, db
+from stages_app.states.base import as_text
 from stages_app.states.events import event
 
 
@@ -45,8 +46,7 @@ class SchoolPickerState(AuthState):
 
     @event
     def search_city(self, value: str) -> None:
-        value = value if isinstance(value, str) else ""
-        self.city_query = value[:80]
+        self.city_query = as_text(value, 80)
         if len(self.city_query.strip()) < 2:
             self.communes = []
             self.searched = False
@@ -57,9 +57,9 @@ class SchoolPickerState(AuthState):
 
     @event
     def choose_commune(self, insee_code: str) -> None:
-        insee_code = insee_code if isinstance(insee_code, str) else ""
+        insee_code = as_text(insee_code, 5)
         with db() as session:
-            colleges = schools.colleges_in_commune(session, insee_code[:5])
+            colleges = schools.colleges_in_commune(session, insee_code)
         match = next((c for c in self.communes if c.insee_code == insee_code), None)
         if not colleges or match is None:
             return
@@ -77,7 +77,7 @@ class SchoolPickerState(AuthState):
 
     @event
     def choose_college(self, uai: str) -> None:
-        uai = uai if isinstance(uai, str) else ""
+        uai = as_text(uai, 20)
         college = next((c for c in self.colleges if c.uai == uai), None)
         if college is not None:
             self._select(college)

@@ -18,6 +18,7 @@ from stages_app.states.base import (
     GENERIC_ERROR,
     PageState,
     as_id,
+    as_text,
     form_text,
     log,
     require_id,
@@ -106,8 +107,7 @@ class InvitationSignupState(AuthState):
     error: str = ""
 
     def _token(self) -> str:
-        token = self.router.url.query_parameters.get("jeton", "")
-        return token[:200] if isinstance(token, str) else ""
+        return as_text(self.router.url.query_parameters.get("jeton", ""), 200)
 
     @event
     def load(self) -> None:

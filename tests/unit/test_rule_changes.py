@@ -140,7 +140,17 @@ def test_a_pupil_may_apply_again_after_an_automatic_cancellation(session):
     with pytest.raises(Conflict):
         apps.start_or_get_draft(session, pupil, offer_b, W1)
     session.rollback()
+
+    def offer_page_week():
+        return next(
+            c for c in apps.application_weeks(session, pupil, offer_b) if c.week_start == W1
+        )
+
+    assert not offer_page_week().can_apply_again  # blocked: an internship that week
     apps.cancel_accepted(session, pupil, a, "Le magasin ferme cette semaine-là.")
+    shown = offer_page_week()  # the offer page offers "Postuler à nouveau"
+    assert (shown.application_id, shown.application_status) == (b, "cancelled_auto")
+    assert shown.can_apply_again and shown.blocked_reason == ""
 
     again = apps.start_or_get_draft(session, pupil, offer_b, W1)
     assert again.id == b and ah.status(session, b) == "draft"  # R7: the same row

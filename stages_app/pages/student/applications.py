@@ -36,6 +36,16 @@ def _week_option(w: RowVar) -> rx.Component:
                         rx.text(w.blocked_reason, size="2", color="var(--gray-11)"),
                         "",
                     ),
+                    rx.cond(
+                        w.can_apply_again,
+                        rx.button(
+                            "Postuler à nouveau",
+                            on_click=P.start(w.week_start),
+                            size="2",
+                            aria_label="Postuler à nouveau pour la " + w.label,
+                        ),
+                        "",
+                    ),
                     spacing="2",
                     align="center",
                     wrap="wrap",
