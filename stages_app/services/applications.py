@@ -1493,6 +1493,14 @@ def accept(session: Session, viewer: Viewer, application_id: object, message: st
                 _NO_SEAT.format(week=label) + " La candidature reste en attente : "
                 "vous pouvez la refuser ou ajouter une place à l'offre."
             )
+        published = session.execute(
+            select(col(Offer.status)).where(col(Offer.id) == app.offer_id)
+        ).scalar_one()
+        if published != OfferStatus.PUBLISHED.value:
+            raise Conflict(
+                "Cette offre n'est plus publiée : republiez-la pour accepter cette "
+                "candidature, ou refusez-la."
+            )
         count = _check_pupil_limits(session, student_id, app.week_start, employer=True)
         now = utcnow()
         app.answer_message = text

@@ -5,9 +5,19 @@ not suspended, may read or change its offers; any other offer id is simply "intr
 
 Every function that changes data validates everything first, then writes and commits once: a
 refused change leaves nothing half-saved. The per-week search columns (``OfferWeek.latitude``,
-``longitude``, ``searchable``) are kept in sync in the same transaction (:func:`sync_offer_weeks`).
+``longitude``, ``searchable``) are kept in sync in the same transaction (:func:`sync_offer_weeks`):
+``searchable`` is computed by the UPDATE statement itself from the rows as they are then
+(:func:`_searchable_now`), never from rows read earlier.
+
+Concurrency: saving the editor and changing the state run in a *locked* unit of work
+(:func:`_unit_of_work`): SQLite's write lock first (``BEGIN IMMEDIATE``, as the applications'
+units), PostgreSQL row locks in one order (the offer, its weeks by date, its applications by id),
+so that a seat change, an acceptance and a cancellation of the same week never work from each
+other's stale rows. The online geocoder is called before the locks.
 
 States: ``draft`` → ``published`` ⇄ ``unpublished``; any of them → ``archived`` (final).
+Unpublishing or archiving closes the applications still waiting for an answer (``cancelled_auto``
+with the reason, each pupil told); accepted internships go on (:func:`_close_pending`).
 
 Location: the commune comes from the national gazetteer (postal code + commune, accents and case
 ignored) and gives the commune centre. An online address geocoder (geopy, Base Adresse Nationale
@@ -28,7 +38,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col
 
@@ -43,10 +53,12 @@ from stages_app.models import (
     Organisation,
     Role,
     Sector,
+    User,
+    stored_id,
     utcnow,
 )
 from stages_app.services.access import Viewer
-from stages_app.services.calendar import fr_date, school_year_of
+from stages_app.services.calendar import fr_date, school_year_of, week_label
 from stages_app.services.errors import (
     Conflict,
     DomainError,
@@ -69,6 +81,7 @@ __all__ = [
     "OwnOffer",
     "OwnOfferRow",
     "OwnOfferWeek",
+    "StatusChange",
     "archive_offer",
     "check_offer",
     "communes_for_postal_code",
@@ -85,6 +98,7 @@ __all__ = [
     "refresh_search_text",
     "resolve_location",
     "sync_offer_weeks",
+    "sync_week",
     "unpublish_offer",
     "update_offer",
 ]
@@ -367,7 +381,7 @@ def _arrondissement(session: Session, commune: Commune, postal_code: str) -> Com
 def _find_commune(
     session: Session, postal_code: str, commune_insee: str | None, commune_name: str | None
 ) -> Commune:
-    insee = _SPACES.sub("", commune_insee or "").upper()
+    insee = _SPACES.sub("", clean_line(commune_insee)).upper()
     name = clean_line(commune_name)
     if insee:
         commune: Commune | None = None
@@ -577,42 +591,62 @@ def is_week_searchable(
     )
 
 
-def sync_offer_weeks(session: Session, offer: Offer, *, suspended: bool | None = None) -> None:
-    """Copy the offer's position and recompute ``searchable`` on every week of ``offer`` (no
-    commit: call it inside the transaction that changed the offer, a week or its counters)."""
-    if suspended is None:
-        suspended = (
-            session.execute(
-                select(col(Organisation.suspended_at)).where(
-                    col(Organisation.id) == offer.organisation_id
-                )
-            ).scalar_one_or_none()
-            is not None
+def _searchable_now() -> ColumnElement[bool]:
+    """:func:`is_week_searchable` in SQL, on the row being written: the offer's status and its
+    organisation's suspension, the week's withdrawal, seats and counter are read by the
+    statement itself, never from rows loaded earlier (which a concurrent acceptance or
+    cancellation may have changed since)."""
+    visible = (
+        select(col(Offer.id))
+        .join(Organisation, col(Organisation.id) == col(Offer.organisation_id))
+        .where(
+            col(Offer.id) == col(OfferWeek.offer_id),
+            col(Offer.status) == OfferStatus.PUBLISHED.value,
+            col(Organisation.suspended_at).is_(None),
         )
-    weeks = (
-        session.execute(select(OfferWeek).where(col(OfferWeek.offer_id) == offer.id))
-        .scalars()
-        .all()
+        .exists()
     )
-    for week in weeks:
-        searchable = is_week_searchable(
-            offer.status,
-            week.seats,
-            week.accepted_count,
-            withdrawn=week.withdrawn_at is not None,
-            suspended=suspended,
-        )
-        if (week.latitude, week.longitude, week.searchable) != (
-            offer.latitude,
-            offer.longitude,
-            searchable,
-        ):
-            week.latitude, week.longitude, week.searchable = (
-                offer.latitude,
-                offer.longitude,
-                searchable,
-            )
-            session.add(week)
+    return and_(
+        visible,
+        col(OfferWeek.withdrawn_at).is_(None),
+        col(OfferWeek.accepted_count) < col(OfferWeek.seats),
+    )
+
+
+def _sync_weeks(
+    session: Session, where: ColumnElement[bool], values: dict[str, object], offer_id: int
+) -> None:
+    session.flush()  # the statement must see the unit's own changes (seats, status, counter)
+    session.execute(
+        update(OfferWeek)
+        .where(where)
+        .values(searchable=_searchable_now(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    # Weeks already loaded in this session are re-read when next used (never guessed in Python).
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, OfferWeek) and obj.offer_id == offer_id:
+            session.expire(obj, ["searchable", "latitude", "longitude"])
+
+
+def sync_offer_weeks(session: Session, offer: Offer) -> None:
+    """Copy the offer's position to every week of ``offer`` and recompute ``searchable`` (R2/R6)
+    in one UPDATE, from the rows as they are when it runs (no commit: call it inside the
+    transaction that changed the offer, a week or its counters). Pending changes are flushed
+    first."""
+    _sync_weeks(
+        session,
+        col(OfferWeek.offer_id) == _row_id(offer),
+        {"latitude": offer.latitude, "longitude": offer.longitude},
+        _row_id(offer),
+    )
+
+
+def sync_week(session: Session, week: OfferWeek) -> None:
+    """Recompute ``searchable`` of one week in SQL (see :func:`sync_offer_weeks`), for the
+    writers of its seat counter: accepting or cancelling locks that week only, and must not
+    touch (lock) the offer's other weeks."""
+    _sync_weeks(session, col(OfferWeek.id) == _row_id(week), {}, week.offer_id)
 
 
 def refresh_search_text(session: Session, organisation_id: int) -> None:
@@ -629,7 +663,7 @@ def refresh_search_text(session: Session, organisation_id: int) -> None:
     for offer in offers:
         offer.search_text = offer_search_text(offer.title, offer.description, org.name)
         session.add(offer)
-        sync_offer_weeks(session, offer, suspended=org.suspended_at is not None)
+        sync_offer_weeks(session, offer)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -674,12 +708,17 @@ def _int_id(raw: object) -> int | None:
 def _own_offer(
     session: Session, org: Organisation, offer_id: object, *, lock: bool = False
 ) -> Offer:
+    """One of ``org``'s offers. ``lock``: re-read from the database and locked (inside a locked
+    unit of work, :func:`_unit_of_work`) with PostgreSQL ``FOR NO KEY UPDATE``: the editor never
+    changes the offer's key, and a plain ``FOR UPDATE`` would block the foreign-key checks
+    (``FOR KEY SHARE``) of an acceptance that already holds one of the offer's weeks while the
+    editor waits for that week: a deadlock."""
     oid = _int_id(offer_id)
     offer: Offer | None = None
     if oid is not None:
         stmt = select(Offer).where(col(Offer.id) == oid, col(Offer.organisation_id) == org.id)
         if lock:
-            stmt = stmt.with_for_update()
+            stmt = stmt.with_for_update(key_share=True).execution_options(populate_existing=True)
         offer = session.execute(stmt).scalar_one_or_none()
     if offer is None:
         raise NotFound(NOT_FOUND)
@@ -1033,8 +1072,19 @@ def check_offer(
 
 
 @contextlib.contextmanager
-def _unit_of_work(session: Session) -> Iterator[None]:
+def _unit_of_work(session: Session, *, locked: bool = False) -> Iterator[None]:
+    """Validate, write and commit as one; roll everything back on any error.
+
+    ``locked`` (every change that depends on rows others may change at the same time: seats,
+    counters, statuses): on SQLite the unit starts with ``BEGIN IMMEDIATE``, the database write
+    lock, so that nothing read inside it can change before it commits (without it the pysqlite
+    driver begins nothing before the first write, and the row locks below mean nothing there).
+    On PostgreSQL the body takes row locks, always in this order: the offer, its weeks by date,
+    then its applications by id (``applications`` locks one week, then the pupil, then
+    applications: nothing is ever waited for in the other order)."""
     try:
+        if locked:
+            _begin_immediate(session)
         yield
         session.commit()
     except DomainError:
@@ -1057,16 +1107,29 @@ def _unit_of_work(session: Session) -> Iterator[None]:
         raise
 
 
+def _begin_immediate(session: Session) -> None:
+    """SQLite's write lock before the unit's first read: the one of the applications' units.
+
+    Imported here, not at the top: ``applications`` imports this module, so a module-level
+    import would be a cycle (see :func:`_close_pending`, which reuses its transition helper)."""
+    from stages_app.services import applications
+
+    applications._begin_immediate(session)
+
+
 def _weeks_by_monday(
-    session: Session, offer_id: int, *, lock: bool = False
+    session: Session, offer_id: int, *, lock: bool = False, key_share: bool = False
 ) -> dict[dt.date, OfferWeek]:
+    """The offer's weeks by Monday. ``lock``: PostgreSQL ``FOR UPDATE`` (``FOR NO KEY UPDATE``
+    with ``key_share``: new applications may still reference them), in date order, re-read
+    from the database."""
     stmt = (
         select(OfferWeek)
         .where(col(OfferWeek.offer_id) == offer_id)
         .order_by(col(OfferWeek.week_start))
     )
     if lock:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(key_share=key_share).execution_options(populate_existing=True)
     return {w.week_start: w for w in session.execute(stmt).scalars().all()}
 
 
@@ -1140,7 +1203,7 @@ def create_offer(
                 )
             )
         session.flush()
-        sync_offer_weeks(session, offer, suspended=False)
+        sync_offer_weeks(session, offer)
     session.refresh(offer)
     return offer
 
@@ -1158,6 +1221,72 @@ def _application_counts(session: Session, week_ids: Sequence[int]) -> dict[int, 
     return {wid: (int(total), int(opened or 0)) for wid, total, opened in rows}
 
 
+def _check_editable(offer: Offer) -> None:
+    if offer.status == OfferStatus.ARCHIVED.value:
+        raise ValidationError(
+            "Cette offre est archivée : elle ne peut plus être modifiée. Créez une nouvelle "
+            "offre si besoin."
+        )
+
+
+def _same_address(offer: Offer, data: OfferInput) -> bool:
+    return (
+        clean_line(data.street) == offer.street
+        and _SPACES.sub("", data.postal_code or "") == offer.postal_code
+        and (data.commune_insee or "") in ("", offer.commune_insee)
+    )
+
+
+def _locate_edit(
+    session: Session,
+    viewer: Viewer,
+    offer_id: object,
+    data: OfferInput,
+    *,
+    geocoder: Geocoder | _UseSettings | None,
+    today: dt.date,
+) -> Location:
+    """:func:`update_offer`'s first pass, without any lock: every check in form order (the
+    first error is raised as it always was) and the location. The online geocoder is asked
+    again only when the address changed."""
+    try:
+        org = _employer_organisation(session, viewer)
+        offer = _own_offer(session, org, offer_id)
+        _check_editable(offer)
+        keep = _same_address(offer, data) and offer.geocode_precision == "address"
+        clean, _ = _validate(
+            session,
+            data,
+            today=today,
+            existing_weeks=_weeks_by_monday(session, _row_id(offer)),
+            geocoder=None if keep else geocoder,
+        )
+    except BaseException:
+        session.rollback()
+        raise
+    assert clean.location is not None  # _validate (without collect) has set it, or raised
+    return clean.location
+
+
+def _kept_position(offer: Offer, data: OfferInput, location: Location) -> Location:
+    """The address did not change and was located precisely: keep its position (the first pass
+    did not geocode it again). Judged on the locked offer: if another save changed the address
+    in between, the commune centre found by the first pass is used."""
+    if (
+        _same_address(offer, data)
+        and offer.geocode_precision == "address"
+        and location.commune_insee == offer.commune_insee
+    ):
+        return dataclasses.replace(
+            location,
+            latitude=offer.latitude,
+            longitude=offer.longitude,
+            precision="address",
+            note="",
+        )
+    return location
+
+
 def update_offer(
     session: Session,
     viewer: Viewer,
@@ -1171,43 +1300,21 @@ def update_offer(
 
     Seats never go below a week's accepted pupils; a week with accepted pupils or with
     applications waiting for an answer cannot be removed; a removed week that has an
-    application history is kept as withdrawn (never shown again)."""
-    with _unit_of_work(session):
+    application history is kept as withdrawn (never shown again).
+
+    Everything is checked once, in form order, before any lock, the online geocoder included (a
+    network call must never hold the database write lock or the offer's rows); then, in the
+    locked unit, everything is checked again on the rows as they are (a pupil may have been
+    accepted or have cancelled meanwhile) and written."""
+    today = today or paris_today()
+    location = _locate_edit(session, viewer, offer_id, data, geocoder=geocoder, today=today)
+    with _unit_of_work(session, locked=True):
         org = _employer_organisation(session, viewer)
-        offer = _own_offer(session, org, offer_id, lock=True)
-        if offer.status == OfferStatus.ARCHIVED.value:
-            raise ValidationError(
-                "Cette offre est archivée : elle ne peut plus être modifiée. Créez une nouvelle "
-                "offre si besoin."
-            )
-        today = today or paris_today()
-        existing = _weeks_by_monday(session, _row_id(offer), lock=True)
-        same_address = (
-            clean_line(data.street) == offer.street
-            and _SPACES.sub("", data.postal_code or "") == offer.postal_code
-            and (data.commune_insee or "") in ("", offer.commune_insee)
-        )
-        # The online geocoder is asked again only when the address changed.
-        clean, _ = _validate(
-            session,
-            data,
-            today=today,
-            existing_weeks=existing,
-            geocoder=None if same_address and offer.geocode_precision == "address" else geocoder,
-        )
-        assert clean.location is not None  # _validate (without collect) has set it, or raised
-        if (
-            same_address
-            and offer.geocode_precision == "address"
-            and (clean.location.commune_insee == offer.commune_insee)
-        ):
-            clean.location = dataclasses.replace(
-                clean.location,
-                latitude=offer.latitude,
-                longitude=offer.longitude,
-                precision="address",
-                note="",
-            )
+        offer = _own_offer(session, org, offer_id, lock=True)  # 1. the offer
+        _check_editable(offer)
+        existing = _weeks_by_monday(session, _row_id(offer), lock=True)  # 2. its weeks
+        clean, _ = _validate(session, data, today=today, existing_weeks=existing, locate=False)
+        clean.location = _kept_position(offer, data, location)
         removed = [
             w
             for monday, w in existing.items()
@@ -1267,79 +1374,210 @@ def update_offer(
                 week.withdrawn_at = None
                 session.add(week)
         session.flush()
-        sync_offer_weeks(session, offer, suspended=False)
+        sync_offer_weeks(session, offer)
     session.refresh(offer)
     return offer
+
+
+@dataclasses.dataclass(frozen=True)
+class StatusChange:
+    """What unpublishing or archiving did: the offer, how many applications waiting for an
+    answer were closed (their pupils told), how many accepted internships still to come are
+    kept, and the confirmation to show the employer (French)."""
+
+    offer: Offer
+    closed: int
+    kept: int
+    message: str
+
+
+_STATUS_DONE = {
+    OfferStatus.PUBLISHED: "Offre publiée : les élèves peuvent la voir.",
+    OfferStatus.UNPUBLISHED: "Offre dépubliée : elle n'apparaît plus dans la recherche.",
+    OfferStatus.ARCHIVED: "Offre archivée.",
+}
+# Why the applications waiting for an answer were closed (the history, read by both sides).
+_CLOSED_REASONS = {
+    OfferStatus.UNPUBLISHED: (
+        "Candidature close automatiquement : l'employeur a retiré l'offre de la recherche "
+        "(offre dépubliée) avant d'y répondre."
+    ),
+    OfferStatus.ARCHIVED: (
+        "Candidature close automatiquement : l'employeur a archivé l'offre (elle n'est plus "
+        "proposée) avant d'y répondre."
+    ),
+}
+
+
+def _status_message(target: OfferStatus, closed: int, kept: int) -> str:
+    parts = [_STATUS_DONE[target]]
+    if closed == 1:
+        parts.append("1 candidature en attente de réponse a été close ; l'élève est prévenu(e).")
+    elif closed:
+        parts.append(
+            f"{closed} candidatures en attente de réponse ont été closes ; les élèves sont "
+            "prévenus."
+        )
+    if kept == 1:
+        parts.append("Le stage déjà accepté est maintenu : l'élève est toujours attendu(e).")
+    elif kept:
+        parts.append(
+            f"Les {kept} stages déjà acceptés sont maintenus : les élèves sont toujours attendus."
+        )
+    return " ".join(parts)
+
+
+def _lock_waiting(session: Session, offer: Offer) -> list[Application]:
+    """The offer's applications waiting for an answer (submitted, read), locked.
+
+    Drafts are locked too (PostgreSQL ``FOR NO KEY UPDATE``, by id, after the offer and its
+    weeks): a draft being sent at this instant is either sent first — and is returned here as
+    sent, re-read once its sender has committed — or finds the offer unpublished."""
+    rows = (
+        session.execute(
+            select(Application)
+            .where(
+                col(Application.offer_id) == offer.id,
+                col(Application.status).in_((ApplicationStatus.DRAFT.value, *_OPEN_STATUSES)),
+            )
+            .order_by(col(Application.id))
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
+        )
+        .scalars()
+        .all()
+    )
+    return [app for app in rows if app.status in _OPEN_STATUSES]
+
+
+def _close_pending(
+    session: Session,
+    waiting: Sequence[Application],
+    offer: Offer,
+    org: Organisation,
+    target: OfferStatus,
+    now: dt.datetime,
+) -> int:
+    """Close the applications waiting for an answer of an offer being unpublished or archived
+    and tell each pupil (notification and e-mail). Returns how many.
+
+    Status ``cancelled_auto``: closed by the platform, with its reason, because of something the
+    pupil did not choose, as R5 does. ``refused`` would tell the pupil their application was
+    judged, ``withdrawn`` that they withdrew it. As after R5, the pupil may apply again if the
+    offer is published again (``applications.start_or_get_draft``). Drafts stay drafts: they
+    cannot be sent while the offer is not published.
+
+    The transition and the notice are the applications' own (``applications._transition``
+    records the event; ``applications._tell`` notifies and queues the mail), imported here
+    because ``applications`` imports this module."""
+    from stages_app.services import applications
+
+    reason = _CLOSED_REASONS[target]
+    for app in waiting:
+        app_id = stored_id(app)
+        applications._transition(
+            session, app, ApplicationStatus.CANCELLED_AUTO.value, None, reason, now
+        )
+        label = week_label(app.week_start)
+        if target is OfferStatus.ARCHIVED:
+            title = "Offre archivée : votre candidature est close"
+            body = (
+                f"{org.name} a archivé son offre « {offer.title} » : elle n'est plus proposée. "
+                f"Votre candidature pour la semaine {label} est close, sans réponse de "
+                "l'employeur. Vous n'avez rien à faire : d'autres offres vous attendent dans "
+                "la recherche."
+            )
+        else:
+            title = "Offre retirée : votre candidature est close"
+            body = (
+                f"{org.name} a retiré son offre « {offer.title} » de la recherche avant de "
+                f"répondre : votre candidature pour la semaine {label} est close. Vous n'avez "
+                "rien à faire. Si l'offre est publiée de nouveau, vous pourrez y candidater à "
+                "nouveau ; d'autres offres vous attendent dans la recherche."
+            )
+        applications._tell(
+            session,
+            session.get(User, app.student_id),
+            kind="application_closed",
+            title=title,
+            body=body,
+            link=applications.TRACKER_PATH,
+            dedupe_key=f"application_closed:{app_id}:{now.isoformat()}",
+        )
+    return len(waiting)
+
+
+def _kept_internships(session: Session, offer: Offer, today: dt.date) -> int:
+    """Accepted internships of the offer whose week is not over yet (they go on)."""
+    return int(
+        session.execute(
+            select(func.count())
+            .select_from(Application)
+            .where(
+                col(Application.offer_id) == offer.id,
+                col(Application.status) == ApplicationStatus.ACCEPTED.value,
+                col(Application.week_start) >= today - dt.timedelta(days=4),
+            )
+        ).scalar_one()
+    )
 
 
 def _set_status(
     session: Session, viewer: Viewer, offer_id: object, target: OfferStatus, today: dt.date | None
-) -> Offer:
-    with _unit_of_work(session):
+) -> StatusChange:
+    today = today or paris_today()
+    closed = kept = 0
+    with _unit_of_work(session, locked=True):
         org = _employer_organisation(session, viewer)
-        offer = _own_offer(session, org, offer_id, lock=True)
+        offer = _own_offer(session, org, offer_id, lock=True)  # 1. the offer
         current = offer.status
         if current == OfferStatus.ARCHIVED.value:
             raise ValidationError("Cette offre est archivée : son état ne peut plus changer.")
         if current == target.value:
-            return offer
+            return StatusChange(offer, 0, 0, _STATUS_DONE[target])
+        if target is OfferStatus.UNPUBLISHED and current != OfferStatus.PUBLISHED.value:
+            raise ValidationError("Seule une offre publiée peut être dépubliée.")
+        weeks = _weeks_by_monday(session, _row_id(offer), lock=True, key_share=True)  # 2.
+        waiting: list[Application] = []
         if target is OfferStatus.PUBLISHED:
-            today = today or paris_today()
-            upcoming = session.execute(
-                select(func.count())
-                .select_from(OfferWeek)
-                .where(
-                    col(OfferWeek.offer_id) == offer.id,
-                    col(OfferWeek.withdrawn_at).is_(None),
-                    col(OfferWeek.week_start) >= today,
-                )
-            ).scalar_one()
-            if not upcoming:
+            if not any(w.withdrawn_at is None and monday >= today for monday, w in weeks.items()):
                 raise ValidationError(
                     "Ajoutez au moins une semaine à venir avant de publier cette offre.",
                     field="weeks",
                 )
-            if offer.published_at is None:
-                offer.published_at = utcnow()
-        elif target is OfferStatus.UNPUBLISHED and current != OfferStatus.PUBLISHED.value:
-            raise ValidationError("Seule une offre publiée peut être dépubliée.")
-        elif target is OfferStatus.ARCHIVED:
-            waiting = session.execute(
-                select(func.count())
-                .select_from(Application)
-                .where(
-                    col(Application.offer_id) == offer.id,
-                    col(Application.status).in_(_OPEN_STATUSES),
-                )
-            ).scalar_one()
-            if waiting:
-                raise ValidationError(
-                    f"{waiting} candidature(s) attendent votre réponse : répondez-y avant "
-                    "d'archiver l'offre (vous pouvez la dépublier en attendant)."
-                )
+        else:  # unpublished or archived: nobody is left waiting for an answer
+            waiting = _lock_waiting(session, offer)  # 3. its applications
+        now = utcnow()  # after the locks: the events follow those of whoever was waited for
+        if target is OfferStatus.PUBLISHED:
+            offer.published_at = offer.published_at or now
+        else:
+            closed = _close_pending(session, waiting, offer, org, target, now)
+            kept = _kept_internships(session, offer, today)
         offer.status = target.value
-        offer.updated_at = utcnow()
+        offer.updated_at = now
         session.add(offer)
-        session.flush()
-        sync_offer_weeks(session, offer, suspended=False)
+        sync_offer_weeks(session, offer)
     session.refresh(offer)
-    return offer
+    return StatusChange(offer, closed, kept, _status_message(target, closed, kept))
 
 
 def publish_offer(
     session: Session, viewer: Viewer, offer_id: object, *, today: dt.date | None = None
 ) -> Offer:
     """Draft or unpublished → published: pupils see it (weeks with a free seat)."""
-    return _set_status(session, viewer, offer_id, OfferStatus.PUBLISHED, today)
+    return _set_status(session, viewer, offer_id, OfferStatus.PUBLISHED, today).offer
 
 
-def unpublish_offer(session: Session, viewer: Viewer, offer_id: object) -> Offer:
-    """Published → unpublished: hidden from the search; applications already sent go on."""
+def unpublish_offer(session: Session, viewer: Viewer, offer_id: object) -> StatusChange:
+    """Published → unpublished: hidden from the search. Applications waiting for an answer
+    are closed and their pupils told (:func:`_close_pending`); accepted internships go on.
+    ``StatusChange.message`` is the employer's confirmation."""
     return _set_status(session, viewer, offer_id, OfferStatus.UNPUBLISHED, None)
 
 
-def archive_offer(session: Session, viewer: Viewer, offer_id: object) -> Offer:
-    """Any state → archived (final). Refused while applications wait for an answer."""
+def archive_offer(session: Session, viewer: Viewer, offer_id: object) -> StatusChange:
+    """Any state → archived (final). As :func:`unpublish_offer`: applications waiting for an
+    answer are closed and their pupils told; accepted internships go on."""
     return _set_status(session, viewer, offer_id, OfferStatus.ARCHIVED, None)
 
 

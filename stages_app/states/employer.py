@@ -238,13 +238,15 @@ class EmployerOffersState(PageState):
         return self._run(
             EMPLOYER,
             lambda s, v: offers.unpublish_offer(s, v, oid),
-            "Offre dépubliée : elle n'apparaît plus dans la recherche.",
+            lambda change: change.message,
         )
 
     @event
     def archive(self, offer_id: int) -> EventSpec | None:
         oid = as_id(offer_id)
-        return self._run(EMPLOYER, lambda s, v: offers.archive_offer(s, v, oid), "Offre archivée.")
+        return self._run(
+            EMPLOYER, lambda s, v: offers.archive_offer(s, v, oid), lambda change: change.message
+        )
 
 
 class OfferEditorState(PageState):

@@ -161,12 +161,14 @@ def test_a_full_week_says_complet_and_refresh_follows_the_answers(db_session, de
 
 def test_archived_offers_keep_their_plain_weeks_and_actions_still_work(db_session, desk):
     state = _loaded(desk)
+    assert state.todo  # applications waiting for an answer
     call(state, EmployerOffersState.unpublish, desk.offer)
     assert state.message.startswith("Offre dépubliée") and state.loaded
+    assert "ont été closes ; les élèves sont prévenus" in state.message
     assert state.seats_summary == "Aucune place libre dans les semaines à venir"
+    assert state.todo == []  # closed, their pupils told
     call(state, EmployerOffersState.archive, desk.offer)
-    assert state.error  # an accepted internship: the service refuses (French), nothing lost
-    assert state.loaded and state.todo
+    assert state.message.startswith("Offre archivée") and state.error == ""
     empty = ah.offer(db_session, desk.world, desk.me, title="Vente en boutique")[1]
     call(state, EmployerOffersState.archive, empty)
     assert state.message == "Offre archivée." and state.error == ""

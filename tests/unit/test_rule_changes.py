@@ -14,10 +14,10 @@ import datetime as dt
 import functools
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlmodel import Session
 
-from stages_app.models import InternshipWeek, Notification, Organisation, User
+from stages_app.models import InternshipWeek, Notification, Offer, Organisation, User
 from stages_app.services import applications as apps
 from stages_app.services import jobs
 from stages_app.services import schools as school_service
@@ -205,3 +205,18 @@ def test_unanswered_applications_close_when_their_week_starts(engine, monkeypatc
         tracker = apps.pupil_tracker(session, p1).applications
         row = next(r for r in tracker if r.application_id == waiting)
         assert "a commencé sans réponse de l'employeur" in row.reason
+
+
+def test_an_application_left_waiting_on_an_unpublished_offer_cannot_be_accepted(session):
+    """Unpublishing now closes what waits (tests/unit/test_offer_races.py); an application left
+    open on an offer unpublished before that (old data) cannot be accepted either."""
+    w = ah.world(session)
+    emp, offer_id = ah.offer(session, w)
+    app_id = ah.submitted(session, ah.pupil(session, w), offer_id, W1)
+    session.execute(update(Offer).where(Offer.id == offer_id).values(status="draft"))
+    session.commit()
+    with pytest.raises(Conflict) as refused:
+        apps.accept(session, emp, app_id)
+    assert refused.value.message.startswith("Cette offre n'est plus publiée")
+    session.rollback()
+    assert ah.status(session, app_id) == "submitted"

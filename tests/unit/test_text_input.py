@@ -379,13 +379,6 @@ def test_offer_commune_by_name_postal_code_and_too_long_fields(session):
     assert_everything_encodes(session)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeEncodeError,
-    reason="services/offers.py: _find_commune reads commune_insee without services.text (a "
-    "5-character code holding a surrogate reaches the SQL query); the offer editor page is "
-    "covered by OfferEditorState.set_commune (as_text)",
-)
 def test_offer_commune_code_holding_a_surrogate(session):
     w = ah.world(session)
     employer = oh.employer(session)
