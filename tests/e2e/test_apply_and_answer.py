@@ -27,7 +27,11 @@ from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlmodel import Session, select
 
+from stages_app.models import Application, User
+from stages_app.services import applications as apps
+from stages_app.services.access import Viewer
 from stages_app.services.calendar import school_year_label, school_year_of, week_label
 from stages_app.services.schools import paris_today
 from tests.e2e.apply_world import (
@@ -41,8 +45,8 @@ from tests.e2e.apply_world import (
     World,
     create_world,
 )
+from tests.e2e.helpers import PHONE_CONTEXT_ARGS, assert_accessible, screenshot, sign_in, url
 from tests.e2e.helpers import Journey as BaseJourney
-from tests.e2e.helpers import assert_accessible, screenshot, sign_in, url
 
 pytestmark = pytest.mark.e2e
 
@@ -352,3 +356,46 @@ def test_04_pupil_tracker_shows_the_internship_and_the_automatic_cancellations(j
     expect(page.get_by_role("heading", level=1, name=EMPLOYER_B.title)).to_be_visible()
     expect(page.get_by_role("link", name="Voir ma candidature")).to_be_visible()
     screenshot(page, "apply-11-offer-b-after")
+    journey.done.add("tracker")
+
+
+def test_05_after_the_internship_is_cancelled_the_pupil_applies_again(journey, e2e_engine):
+    """The internship that cancelled B's application (R5) is cancelled: B's offer page offers
+    "Postuler à nouveau" for week 1, on a desktop and on a phone; the letter written before is
+    there to be sent again."""
+    journey.after("tracker")
+    w1 = journey.world.week1
+    with Session(e2e_engine) as s:
+        pupil = s.exec(select(User).where(User.email == journey.world.pupil_email)).one()
+        accepted = s.exec(
+            select(Application).where(
+                Application.student_id == pupil.id, Application.status == "accepted"
+            )
+        ).one()
+        apps.cancel_accepted(
+            s, Viewer.of(pupil), accepted.id, "Ma famille déménage cette semaine-là."
+        )
+    offer_b = f"/eleve/offre?id={journey.world.offer_ids['B']}"
+    phone = journey.browser.new_context(**{**journey.context_args, **PHONE_CONTEXT_ARGS})
+    journey.contexts.append(phone)
+    phone_page = phone.new_page()
+    login(phone_page, journey.world.pupil_email)
+    expect(phone_page).to_have_url(url("/eleve"))
+    for page, name in ((journey.page_for("pupil"), "desktop"), (phone_page, "phone")):
+        page.goto(offer_b)
+        expect(page.get_by_role("heading", level=1, name=EMPLOYER_B.title)).to_be_visible()
+        again = page.get_by_role("button", name=f"Postuler à nouveau pour la {week_name(w1)}")
+        expect(again).to_be_visible()
+        assert_accessible(page, f"apply-12-offer-b-again-{name}")
+        screenshot(page, f"apply-12-offer-b-again-{name}")
+    page = journey.page_for("pupil")
+    page.get_by_role("button", name=f"Postuler à nouveau pour la {week_name(w1)}").click()
+    expect(page).to_have_url(url("/eleve/candidature", r"\?id=\d+"))
+    letter = page.get_by_label("Ma lettre de motivation pour cette offre")
+    expect(letter).to_have_value(LETTERS["B"])
+    page.get_by_role("button", name="Relire avant d'envoyer").click()
+    page.get_by_role("button", name="Envoyer ma candidature").click()
+    expect(
+        page.get_by_text(f"Votre candidature est envoyée à {EMPLOYER_B.organisation}.", exact=False)
+    ).to_be_visible()
+    screenshot(page, "apply-13-offer-b-sent-again")
