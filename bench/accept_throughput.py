@@ -16,7 +16,6 @@ Prints ONE JSON line: accepts per second, latency p50/p95 (ms), spurious conflic
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import queue
@@ -25,15 +24,13 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
+from bench.common import pg_database  # noqa: E402
 from stages_app.db import create_all, make_engine  # noqa: E402
 from stages_app.services import applications as apps  # noqa: E402
 from stages_app.services.errors import DomainError  # noqa: E402
@@ -41,22 +38,6 @@ from tests.unit import application_helpers as ah  # noqa: E402
 from tests.unit.application_helpers import W1  # noqa: E402
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-@contextlib.contextmanager
-def pg_database(server_url: str) -> Iterator[str]:
-    """A private database on the PostgreSQL server, dropped afterwards."""
-    name = f"stages_bench_{uuid.uuid4().hex[:8]}"
-    base = server_url.rsplit("/", 1)[0]
-    admin = make_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def build(url: str, n: int) -> list[tuple[object, int]]:

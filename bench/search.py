@@ -49,7 +49,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -57,6 +56,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import select, text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
+from bench.common import pg_database  # noqa: E402
 from stages_app import settings  # noqa: E402
 from stages_app.db import make_engine  # noqa: E402
 from stages_app.migrate import upgrade  # noqa: E402
@@ -594,22 +594,6 @@ def add_geography(engine) -> float:
     with engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
         conn.execute(text("VACUUM ANALYZE offer"))
     return time.perf_counter() - start
-
-
-@contextlib.contextmanager
-def pg_database(server_url: str):
-    """A private database on the PostgreSQL server, dropped afterwards."""
-    name = f"stages_bench_{uuid.uuid4().hex[:8]}"
-    base = server_url.rsplit("/", 1)[0]
-    admin = make_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 # ---------------------------------------------------------------------------------------------
