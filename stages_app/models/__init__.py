@@ -8,6 +8,8 @@ from stages_app.models.enums import (
     OPEN_APPLICATION_STATUSES,
     ApplicationStatus,
     MailStatus,
+    MoveKind,
+    MoveStatus,
     OfferStatus,
     OrganisationKind,
     RightsStatus,
@@ -17,7 +19,13 @@ from stages_app.models.enums import (
 )
 from stages_app.models.notifications import Notification, OutboxMail
 from stages_app.models.reference import Commune, School, Sector
-from stages_app.models.schools import ClassFollow, InternshipWeek, PupilProfile, SchoolClass
+from stages_app.models.schools import (
+    ClassFollow,
+    InternshipWeek,
+    PupilMove,
+    PupilProfile,
+    SchoolClass,
+)
 
 __all__ = [
     "CV",
@@ -32,6 +40,8 @@ __all__ = [
     "InternshipWeek",
     "Invitation",
     "MailStatus",
+    "MoveKind",
+    "MoveStatus",
     "Notification",
     "OPEN_APPLICATION_STATUSES",
     "Offer",
@@ -40,6 +50,7 @@ __all__ = [
     "Organisation",
     "OrganisationKind",
     "OutboxMail",
+    "PupilMove",
     "PupilProfile",
     "RightsStatus",
     "Role",

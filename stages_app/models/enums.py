@@ -63,6 +63,18 @@ class ApplicationStatus(StrEnum):
 OPEN_APPLICATION_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.READ)
 
 
+class MoveKind(StrEnum):
+    CLASS = "class"  # another class of the same collège, done at once by its staff
+    SCHOOL = "school"  # a handover to another collège, done when the new collège accepts
+
+
+class MoveStatus(StrEnum):
+    PENDING = "pending"  # a handover asked by the pupil, waiting for the new collège
+    DONE = "done"
+    DECLINED = "declined"  # the new collège said no
+    CANCELLED = "cancelled"  # the pupil took it back, or it no longer applies
+
+
 class MailStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"

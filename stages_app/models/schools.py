@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from stages_app.models.base import utcnow
+from stages_app.models.base import in_check, utcnow
+from stages_app.models.enums import MoveKind, MoveStatus
 
 
 class SchoolClass(SQLModel, table=True):
@@ -76,3 +77,43 @@ class PupilProfile(SQLModel, table=True):
     access_opened_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     last_activity_at: dt.datetime | None = None
     created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class PupilMove(SQLModel, table=True):
+    """A pupil's change of class or collège, kept as the history of where they were and who
+    moved them. A move within a collège is done at once by its staff (``kind`` class); a move to
+    another collège is a handover (``kind`` school): the pupil asks with the new class's code and
+    it is done when the new collège accepts. Class names are copied: a class may be deleted
+    later (its ids then become NULL), the history stays readable."""
+
+    __tablename__ = "pupil_move"
+    __table_args__ = (
+        CheckConstraint(in_check("kind", MoveKind), name="ck_pupil_move_kind"),
+        CheckConstraint(in_check("status", MoveStatus), name="ck_pupil_move_status"),
+        # at most one handover waiting per pupil
+        Index(
+            "uq_pupil_move_pending",
+            "pupil_user_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index("ix_pupil_move_to_class_status", "to_class_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    pupil_user_id: int = Field(foreign_key="app_user.id", index=True)
+    kind: str = Field(max_length=10)
+    status: str = Field(max_length=10)
+    from_school_id: int = Field(foreign_key="school.id")
+    from_class_id: int | None = Field(default=None, foreign_key="school_class.id")
+    from_class_name: str = Field(max_length=40)
+    to_school_id: int = Field(foreign_key="school.id", index=True)
+    to_class_id: int | None = Field(default=None, foreign_key="school_class.id")
+    to_class_name: str = Field(max_length=40)
+    requested_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    requested_at: dt.datetime = Field(default_factory=utcnow)
+    decided_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    decided_at: dt.datetime | None = None
+    # French: the decline reason, or what the move closed (told to both schools)
+    note: str = Field(default="", max_length=2000)

@@ -279,6 +279,17 @@ def _class_manage(a: _Actor, klass: SchoolClass) -> bool:
     return a.principal_of(klass.school_id) or a.teaches(klass)
 
 
+def _class_arrivals(a: _Actor, klass: SchoolClass) -> bool:
+    """Who organises the pupils of a class: the principal, the other staff (vie scolaire,
+    secrétariat) and the class's own professeur principal (not the teachers who follow it)."""
+    school_id = klass.school_id
+    return (
+        a.principal_of(school_id)
+        or a.other_staff_of(school_id)
+        or (a.teacher_of_school(school_id) and klass.main_teacher_id == a.user_id)
+    )
+
+
 def _pupil_class(a: _Actor, profile: PupilProfile) -> SchoolClass | None:
     return a.session.get(SchoolClass, profile.class_id)
 
@@ -293,6 +304,11 @@ def _pupil_view(a: _Actor, profile: PupilProfile) -> bool:
 def _pupil_manage(a: _Actor, profile: PupilProfile) -> bool:
     klass = _pupil_class(a, profile)
     return klass is not None and _class_manage(a, klass)
+
+
+def _pupil_move(a: _Actor, profile: PupilProfile) -> bool:
+    klass = _pupil_class(a, profile)
+    return klass is not None and _class_arrivals(a, klass)
 
 
 def _open_access_profile(a: _Actor) -> tuple[PupilProfile | None, str | None]:
@@ -363,6 +379,16 @@ ACCESS_TABLE: dict[str, Rule] = {
     "class.pupils.manage": Rule(
         "class", _class_manage, f"chef d'établissement, {_TEACHERS_OF_CLASS}"
     ),
+    "class.arrivals": Rule(
+        "class",
+        _class_arrivals,
+        "chef d'établissement, autres personnels, professeur principal de la classe",
+    ),
+    "pupil.move": Rule(
+        "pupil",
+        _pupil_move,
+        "chef d'établissement, autres personnels, professeur principal de la classe de l'élève",
+    ),
     "pupil.view": Rule("pupil", _pupil_view, "l'élève lui-même, et qui peut voir sa classe"),
     "pupil.manage": Rule("pupil", _pupil_manage, "qui peut gérer les élèves de sa classe"),
     "search.use": Rule("self", _search_use, "élève dont l'accès est ouvert (R1)"),
@@ -373,8 +399,10 @@ ACCESS_TABLE: dict[str, Rule] = {
 Target = School | SchoolClass | PupilProfile | StaffMembership
 SchoolAction = Literal["school.view", "school.dashboard", "school.settings", "staff.manage"]
 MembershipAction = Literal["staff.member.manage"]
-ClassAction = Literal["class.request", "class.follow", "class.view", "class.pupils.manage"]
-PupilAction = Literal["pupil.view", "pupil.manage", "search.as_pupil", "search.use"]
+ClassAction = Literal[
+    "class.request", "class.follow", "class.view", "class.pupils.manage", "class.arrivals"
+]
+PupilAction = Literal["pupil.view", "pupil.manage", "pupil.move", "search.as_pupil", "search.use"]
 
 _MODELS: dict[str, type[Target]] = {
     "school": School,

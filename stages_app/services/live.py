@@ -13,9 +13,9 @@ never a permission.
   statements bypass the session: the letter's autosave is one, and no page follows drafts
   live; the pupil file's 20 s fallback shows them.)
 * ``topics_for(session, changes) -> set[str]``: the topics those changes touch: for a pupil, the
-  pupil, their class and their school, and every organisation they applied to this year or
-  before (an acceptance cancels other employers' applications, R5); for an offer, its
-  organisation.
+  pupil, their class and their school (and the classes and schools of their moves), and every
+  organisation they applied to this year or before (an acceptance cancels other employers'
+  applications, R5); for an offer, its organisation.
 * ``class_topic`` / ``school_topic`` / ``pupil_topic`` / ``organisation_topic``: topic names;
   ``organisation_topic_of``: the topic of the employer's own organisation (None without one).
 """
@@ -33,6 +33,7 @@ from stages_app.models import (
     Offer,
     OfferWeek,
     Organisation,
+    PupilMove,
     PupilProfile,
 )
 from stages_app.services.access import Viewer
@@ -95,6 +96,8 @@ class Changes:
             elif isinstance(obj, PupilProfile):
                 if obj.user_id:
                     pupils.add(obj.user_id)
+            elif isinstance(obj, PupilMove) and obj.pupil_user_id:
+                pupils.add(obj.pupil_user_id)
             elif isinstance(obj, Offer):
                 if obj.id:
                     offers.add(obj.id)
@@ -151,6 +154,17 @@ def topics_for(session: Session, changes: Changes) -> set[str]:
         ).all():
             topics.update((pupil_topic(user_id), class_topic(class_id), school_topic(school_id)))
         topics.update(pupil_topic(i) for i in pupil_ids)
+        # a pupil who changed class or collège, or asks to: the classes they leave or ask for
+        for from_class, to_class, from_school, to_school in session.execute(
+            select(
+                col(PupilMove.from_class_id),
+                col(PupilMove.to_class_id),
+                col(PupilMove.from_school_id),
+                col(PupilMove.to_school_id),
+            ).where(col(PupilMove.pupil_user_id).in_(pupil_ids))
+        ).all():
+            topics.update(class_topic(c) for c in (from_class, to_class) if c is not None)
+            topics.update((school_topic(from_school), school_topic(to_school)))
         for (org_id,) in session.execute(
             select(col(Offer.organisation_id))
             .join(Application, col(Application.offer_id) == Offer.id)

@@ -20,9 +20,9 @@ Decisions
   weeks, Monday to Friday, inside one school year (1 September – 31 August), for the current or the
   next school year, with no week already over (every Friday today or later, Paris time) and no
   week already declared by the school.
-* A week cannot be removed while pupils of the school hold an accepted internship that week
-  (cancel those first); open applications stay and can still be answered. Offers reference weeks
-  by date, not by row, so nothing else breaks.
+* A week cannot be removed while pupils of the school hold an accepted internship that week, nor
+  while applications sent for it wait for an answer (the pupils are named: cancel or withdraw
+  those first). Offers reference weeks by date, not by row, so nothing else breaks.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ from stages_app.models import (
     Invitation,
     Offer,
     Organisation,
+    PupilMove,
     PupilProfile,
     RightsStatus,
     School,
@@ -758,6 +759,24 @@ def delete_class(session: Session, viewer: Viewer | None, class_id: int) -> None
             .values(requested_class_id=None)
         )
         session.execute(delete(ClassFollow).where(col(ClassFollow.class_id) == klass.id))
+        # the pupils' class history keeps the class's name; a handover asked into it lapses
+        session.execute(
+            update(PupilMove)
+            .where(col(PupilMove.to_class_id) == klass.id, col(PupilMove.status) == "pending")
+            .values(
+                status="cancelled",
+                decided_at=now,
+                note="La classe demandée a été supprimée par le collège.",
+            )
+        )
+        session.execute(
+            update(PupilMove)
+            .where(col(PupilMove.from_class_id) == klass.id)
+            .values(from_class_id=None)
+        )
+        session.execute(
+            update(PupilMove).where(col(PupilMove.to_class_id) == klass.id).values(to_class_id=None)
+        )
         session.delete(klass)
 
 

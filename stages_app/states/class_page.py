@@ -4,19 +4,20 @@ pupils, parental authorisations, platform access, the printable form."""
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import reflex as rx
 from reflex.event import EventSpec
 from sqlmodel import Session
 
 from stages_app import live, routes
-from stages_app.services import dashboards, schools, staff
+from stages_app.services import dashboards, moves, schools, staff
 from stages_app.services import live as live_topics
 from stages_app.services import pupils as pupil_service
 from stages_app.services.access import Viewer
 from stages_app.services.errors import NotFound
 from stages_app.states.applications import TONE_COLOR
-from stages_app.states.base import PageState, as_id, as_text, require_id
+from stages_app.states.base import PageState, as_id, as_text, form_text, require_id
 from stages_app.states.events import event
 
 
@@ -68,6 +69,30 @@ def _rows(
     return rows
 
 
+@dataclasses.dataclass
+class ArrivalView:
+    """A pupil of another collège asking to join this class (for who organises it)."""
+
+    move_id: int
+    pupil_name: str
+    origin: str  # "Collège X, 3e B"
+    asked_on: str  # dd/mm/yyyy
+    closes: list[str]
+
+
+def _arrivals(rows: list[moves.ArrivalRow]) -> list[ArrivalView]:
+    return [
+        ArrivalView(
+            r.move_id,
+            r.pupil_name,
+            f"Collège {r.from_school}, {r.from_class}" if r.from_class else r.from_school,
+            r.requested_at.astimezone(schools.PARIS).strftime("%d/%m/%Y"),
+            list(r.closes),
+        )
+        for r in rows
+    ]
+
+
 @live.pushable
 class ClassPageState(PageState):
     class_id: int = 0
@@ -82,6 +107,7 @@ class ClassPageState(PageState):
     rows: rx.Field[list[ClassRow]] = rx.field(default_factory=list)
     selected: rx.Field[list[int]] = rx.field(default_factory=list)
     received_on: str = ""
+    arrivals: rx.Field[list[ArrivalView]] = rx.field(default_factory=list)
 
     @rx.var
     def selected_count(self) -> int:
@@ -113,6 +139,9 @@ class ClassPageState(PageState):
             self.pupils = pupils
         if rows != self.rows:
             self.rows = rows
+        arrivals = _arrivals(moves.arrivals(session, viewer, self.class_id))
+        if arrivals != self.arrivals:
+            self.arrivals = arrivals
         self._watch(live_topics.class_topic(self.class_id))
         listed = {p.pupil_user_id for p in pupils}
         if any(i not in listed for i in self.selected):
@@ -131,7 +160,7 @@ class ClassPageState(PageState):
             return None
         result = self._poll(routes.SCHOOL_ROLES, self._reload_rows)
         if result is not None:
-            self.pupils, self.rows, self.selected = [], [], []
+            self.pupils, self.rows, self.selected, self.arrivals = [], [], [], []
             self.class_name = self.join_code = self.signup_link = self.qr_code = ""
         return result
 
@@ -143,7 +172,29 @@ class ClassPageState(PageState):
         self.class_name = self.join_code = self.signup_link = self.qr_code = ""
         self.pupils = []
         self.rows = []
+        self.arrivals = []
         return self._run(routes.SCHOOL_ROLES, lambda s, v: None)
+
+    @event
+    def accept_arrival(self, move_id: int) -> EventSpec | None:
+        """The pupil of another collège joins this class (a handover)."""
+        mid = as_id(move_id)
+        return self._run(
+            routes.SCHOOL_ROLES,
+            lambda s, v: moves.accept_arrival(s, v, require_id(mid)),
+            lambda text: text,
+        )
+
+    @event
+    def decline_arrival(self, form: dict[str, Any]) -> EventSpec | None:
+        """Decline a pupil's request, with the reason the pupil reads."""
+        mid = as_id(form.get("move_id"))
+        reason = form_text(form, "reason", 2000)
+        return self._run(
+            routes.SCHOOL_ROLES,
+            lambda s, v: moves.decline_arrival(s, v, require_id(mid), reason),
+            lambda text: text,
+        )
 
     @event
     def toggle(self, pupil_user_id: int, checked: bool) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 import reflex as rx
 from reflex.event import EventSpec
@@ -19,12 +20,12 @@ from sqlmodel import Session
 
 from stages_app import live, routes
 from stages_app.models import Role
-from stages_app.services import dashboards
+from stages_app.services import access, dashboards, moves
 from stages_app.services import live as live_topics
 from stages_app.services.access import Viewer
 from stages_app.services.schools import PARIS
 from stages_app.states.applications import TONE_COLOR
-from stages_app.states.base import PageState, as_id
+from stages_app.states.base import PageState, as_id, require_id
 from stages_app.states.events import event
 
 DASHBOARD_ROLES = {Role.PRINCIPAL.value, Role.STAFF.value}
@@ -231,6 +232,18 @@ CV_TITLES = (
 )
 
 
+@dataclasses.dataclass
+class ClassOption:
+    class_id: int
+    name: str
+
+
+@dataclasses.dataclass
+class HistoryLine:
+    day: str
+    text: str
+
+
 @live.pushable
 class PupilFileState(PageState):
     pupil_id: int = 0
@@ -249,6 +262,11 @@ class PupilFileState(PageState):
     cv_sections: rx.Field[list[CVSection]] = rx.field(default_factory=list)
     cv_updated: str = ""
     applications: rx.Field[list[FileApplication]] = rx.field(default_factory=list)
+    # changing class within the collège (empty when the viewer may not move the pupil)
+    move_choices: rx.Field[list[ClassOption]] = rx.field(default_factory=list)
+    history: rx.Field[list[HistoryLine]] = rx.field(default_factory=list)
+    # backend only: the viewer moved the pupil out of their sight (their own class, as its pp)
+    _moved_away: bool = False
 
     def _clear(self) -> None:
         self.found = False
@@ -257,8 +275,12 @@ class PupilFileState(PageState):
         self.authorisation = self.access = self.cv_about = self.cv_updated = ""
         self.class_id = 0
         self.internships, self.cv_sections, self.applications = [], [], []
+        self.move_choices, self.history = [], []
 
     def _reload(self, session: Session, viewer: Viewer) -> None:
+        if self._moved_away:
+            self._clear()
+            return
         f = dashboards.pupil_file(session, viewer, self.pupil_id)
         self.name, self.email = f.name, f.email
         self.class_id, self.class_name, self.school_name = f.class_id, f.class_name, f.school_name
@@ -303,6 +325,18 @@ class PupilFileState(PageState):
             )
         if apps != self.applications:
             self.applications = apps
+        choices = [
+            ClassOption(c.class_id, c.name)
+            for c in moves.move_targets(session, viewer, self.pupil_id)
+        ]
+        if choices != self.move_choices:
+            self.move_choices = choices
+        history = [
+            HistoryLine(_day(h.at), h.text)
+            for h in moves.move_history(session, viewer, self.pupil_id)
+        ]
+        if history != self.history:
+            self.history = history
         self.found = True
         self._watch(live_topics.pupil_topic(self.pupil_id))
 
@@ -321,8 +355,23 @@ class PupilFileState(PageState):
         return result
 
     @event
+    def move_pupil(self, form: dict[str, Any]) -> EventSpec | None:
+        """Move the pupil to another class of the collège (the form's ``class_id``)."""
+        pid, cid = self.pupil_id, as_id(form.get("class_id"))
+
+        def action(s: Session, v: Viewer) -> str:
+            text = moves.move_within_school(s, v, pid, require_id(cid))
+            if not access.can(s, v, "pupil.view", pid):
+                self._moved_away = True
+                text += " Vous ne suivez pas sa nouvelle classe : son dossier n'est plus visible."
+            return text
+
+        return self._run(routes.SCHOOL_ROLES, action, lambda text: text)
+
+    @event
     def load(self) -> EventSpec | None:
         self._clear()
+        self._moved_away = False
         self.pupil_id = as_id(self.router.url.query_parameters.get("id")) or 0
         result = self._run(routes.SCHOOL_ROLES, lambda s, v: None)
         if not self.found:

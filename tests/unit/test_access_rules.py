@@ -104,6 +104,13 @@ ALLOWED: dict[tuple[str, str | None], set[str]] = {
     ("class.pupils.manage", "class_b"): {"principal_a"},
     ("class.pupils.manage", "class_c"): {"principal_a"},
     ("class.pupils.manage", "class_b1"): {"principal_b", "prof_b"},
+    # organising pupils (moves, arrivals): the principal, other staff, the class's own pp
+    ("class.arrivals", "class_a"): DASHBOARD_A | {"pp_granted"},
+    ("class.arrivals", "class_b"): DASHBOARD_A,  # its professeur principal is revoked
+    ("class.arrivals", "class_b1"): DASHBOARD_B,
+    ("pupil.move", "pupil_open"): DASHBOARD_A | {"pp_granted"},
+    ("pupil.move", "pupil_3eb"): DASHBOARD_A,
+    ("pupil.move", "pupil_b"): DASHBOARD_B,
     ("pupil.view", "pupil_open"): DASHBOARD_A | TEACH_CLASS_A | {"pupil_open"},
     ("pupil.view", "pupil_waiting"): DASHBOARD_A | TEACH_CLASS_A | {"pupil_waiting"},
     ("pupil.view", "pupil_3eb"): DASHBOARD_A | {"pupil_3eb"},

@@ -215,6 +215,62 @@ def _actions() -> rx.Component:
     )
 
 
+def _arrival(a: RowVar) -> rx.Component:
+    reason_id = "motif-arrivee-" + a.move_id.to_string()
+    return rx.card(
+        rx.vstack(
+            rx.heading(a.pupil_name, as_="h3", size="4"),
+            rx.text("Vient de : ", a.origin, " · demande du ", a.asked_on, size="2"),
+            rx.cond(
+                a.closes.length() > 0,
+                rx.box(
+                    rx.text(
+                        "En l'accueillant, ce qui ne correspond pas à vos semaines de stage "
+                        "sera clos (élève et employeurs prévenus) :",
+                        size="2",
+                    ),
+                    rx.el.ul(
+                        rx.foreach(a.closes, lambda c: rx.el.li(rx.text(c, size="2"))),
+                        style={"padding_left": "1.2em", "margin": 0},
+                    ),
+                ),
+                rx.text("Ses candidatures correspondent à vos semaines de stage.", size="2"),
+            ),
+            rx.button(
+                "Accueillir " + a.pupil_name + " dans la classe",
+                on_click=S.accept_arrival(a.move_id),
+                width="fit-content",
+                max_width="100%",
+                height="auto",
+                padding_y="0.4em",
+                white_space="normal",
+            ),
+            rx.el.details(
+                rx.el.summary("Refuser la demande"),
+                rx.form(
+                    rx.vstack(
+                        rx.el.input(type="hidden", name="move_id", value=a.move_id),
+                        rx.el.label(
+                            "Pourquoi ? (l'élève lira ce message)",
+                            html_for=reason_id,
+                            style={"font_weight": "600"},
+                        ),
+                        rx.text_area(id=reason_id, name="reason", required=True, max_length=2000),
+                        rx.button("Refuser la demande", type="submit", color_scheme="red"),
+                        spacing="2",
+                        align="stretch",
+                    ),
+                    on_submit=S.decline_arrival,
+                    reset_on_submit=True,
+                ),
+            ),
+            spacing="2",
+            align="stretch",
+        ),
+        width="100%",
+    )
+
+
 def class_page() -> rx.Component:
     return page_layout(
         "Classe " + S.class_name,
@@ -273,6 +329,20 @@ def class_page() -> rx.Component:
                             padding_y="0.4em",
                             white_space="normal",
                         ),  # wraps on a phone
+                    ),
+                    "",
+                ),
+                rx.cond(
+                    S.arrivals.length() > 0,
+                    section(
+                        "Élèves arrivant d'un autre collège",
+                        rx.text(
+                            "Ces élèves ont changé de collège et demandent à rejoindre la "
+                            "classe avec son code. Accueillez-les s'ils sont bien inscrits "
+                            "chez vous : leur autorisation parentale et leur accès sont repris.",
+                            size="2",
+                        ),
+                        rx.foreach(S.arrivals, _arrival),
                     ),
                     "",
                 ),

@@ -4,7 +4,7 @@ statuses and messages."""
 import reflex as rx
 
 from stages_app import routes
-from stages_app.components.forms import section, status_messages
+from stages_app.components.forms import NATIVE_SELECT_STYLE, section, status_messages
 from stages_app.components.layout import LINK_STYLE, live_refresh, page_layout
 from stages_app.components.rows import RowVar
 from stages_app.states.dashboards import PupilFileState as S
@@ -72,6 +72,43 @@ def _application(a: RowVar) -> rx.Component:
     )
 
 
+def _move_form() -> rx.Component:
+    return section(
+        "Changer de classe",
+        rx.form(
+            rx.vstack(
+                rx.el.label(
+                    "Nouvelle classe dans le collège",
+                    html_for="champ-class_id",
+                    style={"font_weight": "600"},
+                ),
+                rx.el.select(
+                    rx.el.option("— Choisir —", value=""),
+                    rx.foreach(
+                        S.move_choices,
+                        lambda c: rx.el.option(c.name, value=c.class_id.to_string()),
+                    ),
+                    id="champ-class_id",
+                    name="class_id",
+                    required=True,
+                    style={**NATIVE_SELECT_STYLE, "max_width": "20em"},
+                ),
+                rx.text(
+                    "L'autorisation parentale, l'accès, le CV et les candidatures restent "
+                    "inchangés. Pour un départ vers un autre collège, l'élève saisit le code de "
+                    "sa nouvelle classe dans son espace.",
+                    size="2",
+                    color="var(--gray-11)",
+                ),
+                rx.button("Changer de classe", type="submit", width="fit-content"),
+                spacing="2",
+                align="stretch",
+            ),
+            on_submit=S.move_pupil,
+        ),
+    )
+
+
 def pupil_file_page() -> rx.Component:
     return page_layout(
         rx.cond(S.found, "Dossier de " + S.name, "Dossier d'un élève"),
@@ -111,6 +148,17 @@ def pupil_file_page() -> rx.Component:
                     ),
                     "",
                 ),
+                rx.cond(
+                    S.history.length() > 0,
+                    rx.box(
+                        rx.text.strong("Changements de classe :"),
+                        rx.el.ul(
+                            rx.foreach(S.history, lambda h: rx.el.li(h.day, " : ", h.text)),
+                            style={"padding_left": "1.2em", "margin": 0},
+                        ),
+                    ),
+                    "",
+                ),
                 section(
                     "CV",
                     rx.cond(
@@ -129,6 +177,7 @@ def pupil_file_page() -> rx.Component:
                         rx.text("Le CV n'est pas encore rempli.", size="2"),
                     ),
                 ),
+                rx.cond(S.move_choices.length() > 0, _move_form(), ""),
                 section(
                     "Candidatures",
                     rx.cond(

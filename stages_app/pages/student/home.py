@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from stages_app.components.forms import status_messages
 from stages_app.components.layout import page_layout
 from stages_app.states.home import StudentHomeState as S
 
@@ -47,11 +48,67 @@ def _open() -> rx.Component:
     )
 
 
+def _school_change() -> rx.Component:
+    """A pupil whose family moved joins their new collège's class (a handover)."""
+    return rx.el.details(
+        rx.el.summary("Vous changez de collège ?", style={"font_weight": "600"}),
+        rx.vstack(
+            rx.cond(
+                S.pending_change != "",
+                rx.vstack(
+                    rx.text(S.pending_change),
+                    rx.button(
+                        "Retirer ma demande",
+                        on_click=S.cancel_school_change,
+                        variant="outline",
+                        width="fit-content",
+                    ),
+                    spacing="2",
+                ),
+                rx.form(
+                    rx.vstack(
+                        rx.el.label(
+                            "Code de votre nouvelle classe",
+                            html_for="champ-class_code",
+                            style={"font_weight": "600"},
+                        ),
+                        rx.input(
+                            id="champ-class_code",
+                            name="class_code",
+                            required=True,
+                            max_length=40,
+                            autocomplete="off",
+                            size="3",
+                            max_width="16em",
+                        ),
+                        rx.text(
+                            "Demandez-le au professeur principal de votre nouvelle classe. "
+                            "Votre nouveau collège accepte votre arrivée ; d'ici là, rien ne "
+                            "change pour vous.",
+                            size="2",
+                            color="var(--gray-11)",
+                        ),
+                        rx.button("Envoyer ma demande", type="submit", width="fit-content"),
+                        spacing="2",
+                        align="stretch",
+                    ),
+                    on_submit=S.request_school_change,
+                    reset_on_submit=True,
+                ),
+            ),
+            spacing="3",
+            padding_top="0.5em",
+        ),
+    )
+
+
 def student_home() -> rx.Component:
     return page_layout(
         "Mon espace élève",
         rx.cond(S.load_error != "", rx.callout(S.load_error, color_scheme="red", role="alert")),
         rx.text(S.class_name, " · ", S.school_name, size="3", color="var(--gray-11)"),
+        status_messages(S),
         rx.cond(S.access_open, _open(), _waiting()),
+        rx.cond(S.school_name != "", _school_change(), ""),
         protected=True,
     )
